@@ -1,0 +1,51 @@
+"""``prefmark``: the headless front end. One module per command; the project file comes first."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import click
+
+from labeler import __version__
+
+# command name -> "module:function"; modules are imported lazily so `prefmark --help` stays fast
+# and commands that need a model load it only when they run.
+COMMANDS: dict[str, str] = {
+    "import": "labeler.cli.import_cmd:import_command",
+    "stats": "labeler.cli.stats_cmd:stats_command",
+    "demo": "labeler.cli.demo_cmd:demo_command",
+    "gui": "labeler.cli.gui_cmd:gui_command",
+    "score": "labeler.cli.score_cmd:score_command",
+    "train": "labeler.cli.score_cmd:train_command",
+    "route": "labeler.cli.route_cmd:route_command",
+    "export": "labeler.cli.export_cmd:export_command",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self._available(name))
+
+    @staticmethod
+    def _available(name: str) -> bool:
+        module = COMMANDS[name].split(":")[0]
+        return importlib.util.find_spec(module) is not None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS or not self._available(cmd_name):
+            return None
+        module_name, attr = COMMANDS[cmd_name].split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="prefmark")
+def main() -> None:
+    """Build LLM preference datasets: import, label, score, route and export.
+
+    Every command takes the project file (one SQLite file) first, e.g.
+    `prefmark import project.db data.jsonl`.
+    """

@@ -1,0 +1,18 @@
+"""Helpers shared by the CLI commands: opening a project with a one-line error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlite_utils
+
+from labeler.db import ProjectFileError, open_db
+
+
+def open_project_or_fail(path: Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open PROJECT or exit with a one-line reason (click prints it to stderr, exit 1)."""
+    try:
+        return open_db(path, create=create)
+    except ProjectFileError as exc:
+        raise click.ClickException(str(exc)) from exc

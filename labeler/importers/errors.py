@@ -1,0 +1,44 @@
+"""Where a record came from and what was wrong with it, in words a user can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A record's place in its file: the line where it starts (text formats) and its number.
+
+    ``record`` counts records from 1 (JSON array elements, CSV data rows, Parquet rows);
+    ``line`` is the 1-based physical line, or None where a file has no lines (Parquet).
+    """
+
+    path: Path
+    record: int
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.path}: row {self.record}"
+        return f"{self.path}:{self.line}"
+
+
+class RecordError(ValueError):
+    """A record cannot become an item; ``field`` names the offending field (None: the record)."""
+
+    def __init__(self, field: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+class ImportFailed(Exception):
+    """The import stopped (and was rolled back) on a bad record or an unreadable file."""
+
+    def __init__(self, location: Location | Path, field: str | None, reason: str) -> None:
+        self.location = location
+        self.field = field
+        self.reason = reason
+        where = f"field '{field}': " if field else ""
+        super().__init__(f"{location}: {where}{reason}")

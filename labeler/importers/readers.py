@@ -1,0 +1,251 @@
+"""Stream records out of JSONL, JSON-array, CSV and Parquet files (optionally gzipped).
+
+Every reader yields ``(location, record)`` one record at a time, so memory stays bounded by
+the largest record, not the file. The JSON-array reader is a small incremental parser over
+``json.JSONDecoder.raw_decode`` rather than a dependency: it only has to split a top-level
+array into elements, and the stdlib C decoder does the real work.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from labeler.importers.errors import ImportFailed, Location
+
+RawRecord = Any  # a decoded JSON value; shapes checks it is an object
+Records = Iterator[tuple[Location, RawRecord]]
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 20
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+class ByteCounter:
+    """How far through its file (in bytes on disk) a reader is, for progress bars."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+
+    def position(self) -> int:
+        try:
+            return self._raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+
+def file_format(path: Path) -> str:
+    """``jsonl``, ``json``, ``csv``, ``tsv`` or ``parquet`` from the name (``.gz`` ignored)."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    for suffix, fmt in (
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".json", "json"),
+        (".csv", "csv"),
+        (".tsv", "tsv"),
+        (".parquet", "parquet"),
+        (".pq", "parquet"),
+    ):
+        if name.endswith(suffix):
+            return fmt
+    raise ImportFailed(
+        path, None, "unknown file type; expected .jsonl, .json, .csv, .tsv or .parquet (.gz ok)"
+    )
+
+
+def _open_binary(path: Path) -> tuple[IO[bytes], ByteCounter]:
+    """Open a file, transparently gunzipping it when it starts with the gzip magic bytes."""
+    raw = path.open("rb")
+    counter = ByteCounter(raw)
+    if raw.read(2) == _GZIP_MAGIC:
+        raw.seek(0)
+        return gzip.GzipFile(fileobj=raw, mode="rb"), counter
+    raw.seek(0)
+    return raw, counter
+
+
+def _bad_json(loc: Location, exc: json.JSONDecodeError) -> ImportFailed:
+    return ImportFailed(loc, None, f"invalid JSON: {exc.msg} (column {exc.colno})")
+
+
+def iter_jsonl(fh: IO[bytes], path: Path) -> Records:
+    """One JSON value per line; blank lines are skipped. The hot path of big imports."""
+    loads = json.loads
+    record = 0
+    for lineno, line in enumerate(fh, 1):
+        try:
+            value = loads(line)
+        except json.JSONDecodeError as exc:
+            if not line.strip():
+                continue
+            record += 1
+            raise _bad_json(Location(path, record, lineno), exc) from None
+        except UnicodeDecodeError as exc:
+            record += 1
+            raise ImportFailed(Location(path, record, lineno), None, f"not UTF-8: {exc}") from None
+        record += 1
+        yield Location(path, record, lineno), value
+
+
+class _ArrayScanner:
+    """Incremental splitter of one top-level JSON array into its elements."""
+
+    def __init__(self, fh: IO[bytes], path: Path) -> None:
+        self._fh = fh
+        self._path = path
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self._json = json.JSONDecoder()
+        self._buf = ""
+        self._pos = 0
+        self._line = 1  # line number at self._pos
+        self._eof = False
+
+    def _fill(self) -> bool:
+        """Append more text (at least doubling what is pending); False at end of file."""
+        if self._eof:
+            return False
+        pending = len(self._buf) - self._pos
+        chunk = self._fh.read(max(_CHUNK, pending))
+        self._eof = not chunk
+        self._buf = self._buf[self._pos :] + self._decoder.decode(chunk, final=self._eof)
+        self._pos = 0
+        return True
+
+    def _advance(self, end: int) -> None:
+        self._line += self._buf.count("\n", self._pos, end)
+        self._pos = end
+
+    def _skip_ws(self) -> str:
+        """Skip whitespace; the next character, or '' at end of file."""
+        while True:
+            self._advance(_WS.match(self._buf, self._pos).end())  # type: ignore[union-attr]
+            if self._pos < len(self._buf):
+                return self._buf[self._pos]
+            if not self._fill():
+                return ""
+
+    def _fail(self, record: int, reason: str) -> ImportFailed:
+        return ImportFailed(Location(self._path, record, self._line), None, reason)
+
+    def records(self) -> Records:
+        if self._skip_ws() != "[":
+            raise self._fail(0, "expected a JSON array ('[') or one JSON object per line")
+        self._advance(self._pos + 1)
+        record = 0
+        if self._skip_ws() == "]":
+            self._advance(self._pos + 1)
+            return self._expect_end(record)
+        while True:
+            record += 1
+            loc = Location(self._path, record, self._line)
+            yield loc, self._value(record)
+            ch = self._skip_ws()
+            if ch == "]":
+                self._advance(self._pos + 1)
+                return self._expect_end(record)
+            if ch != ",":
+                raise self._fail(record, "invalid JSON: expected ',' or ']' after an element")
+            self._advance(self._pos + 1)
+            self._skip_ws()
+
+    def _value(self, record: int) -> RawRecord:
+        while True:
+            try:
+                value, end = self._json.raw_decode(self._buf, self._pos)
+            except json.JSONDecodeError as exc:
+                if self._fill():
+                    continue
+                raise self._fail(record, f"invalid JSON: {exc.msg}") from None
+            if end == len(self._buf) and self._fill():
+                continue  # a number may go on in the next chunk: decode again with more text
+            self._advance(end)
+            return value
+
+    def _expect_end(self, record: int) -> None:
+        if self._skip_ws():
+            raise self._fail(record, "invalid JSON: extra data after the closing ']'")
+
+
+def iter_json(fh: IO[bytes], path: Path) -> Records:
+    """A JSON array streamed element by element, or JSON Lines saved with a .json name."""
+    head = fh.peek(256)  # type: ignore[attr-defined]  # BufferedReader and GzipFile both peek
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return iter_jsonl(fh, path)
+    return _ArrayScanner(fh, path).records()
+
+
+def iter_csv(fh: IO[bytes], path: Path, delimiter: str = ",") -> Records:
+    """CSV/TSV rows as dicts of strings; empty cells are left out (treated as missing)."""
+    csv.field_size_limit(sys.maxsize)
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise ImportFailed(Location(path, 0, 1), None, f"invalid CSV: {exc}") from None
+    start = reader.line_num + 1
+    record = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFailed(Location(path, record + 1, start), None, f"invalid CSV: {exc}") from None
+        record += 1
+        loc = Location(path, record, start)
+        start = reader.line_num + 1
+        if not row:
+            continue
+        if len(row) > len(header):
+            raise ImportFailed(loc, None, f"{len(row)} cells but {len(header)} column names")
+        yield loc, {k: v for k, v in zip(header, row, strict=False) if v != ""}
+
+
+def iter_parquet(path: Path, batch_size: int = 2048) -> Records:
+    """Parquet rows via pyarrow's ``iter_batches`` (one record batch in memory at a time)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ImportFailed(
+            path, None, "reading Parquet needs pyarrow: pip install 'prefmark[parquet]'"
+        ) from None
+    record = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
+        for row in batch.to_pylist():
+            record += 1
+            yield Location(path, record), row
+
+
+def open_records(path: Path) -> tuple[Records, ByteCounter | None]:
+    """The records of one file and a byte counter for progress (None for Parquet)."""
+    if not path.is_file():
+        raise ImportFailed(path, None, "no such file")
+    fmt = file_format(path)
+    if fmt == "parquet":
+        return iter_parquet(path), None
+    fh, counter = _open_binary(path)
+    if fmt == "jsonl":
+        return _closing(iter_jsonl(fh, path), fh), counter
+    if fmt == "json":
+        return _closing(iter_json(fh, path), fh), counter
+    return _closing(iter_csv(fh, path, "\t" if fmt == "tsv" else ","), fh), counter
+
+
+def _closing(records: Records, fh: IO[bytes]) -> Records:
+    try:
+        yield from records
+    finally:
+        fh.close()

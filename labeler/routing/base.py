@@ -1,0 +1,202 @@
+"""The one routing interface: per-item arrays in, a route and a human-queue order out.
+
+Routing works on plain numpy arrays, one entry per item, so that a million items route in
+seconds and the same code serves the CLI, the GUI and the simulation. Nothing here reads the
+store: ``labeler.store.routing_queries`` builds a ``RoutingInput`` and writes a
+``RoutingDecision`` back.
+
+Label encoding everywhere in this package: ``0`` = response A preferred, ``1`` = response B,
+``-1`` = no usable label (missing, tie, a judge's unparseable answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import ClassVar, Protocol
+
+import numpy as np
+
+HUMAN, MODEL, REVIEW = 0, 1, 2
+ROUTE_NAMES = ("human", "model", "review")
+NO_LABEL = -1
+
+Budget = int | float
+
+
+@dataclass(frozen=True)
+class RoutingInput:
+    """What a strategy may see about n items. Hidden human labels are never in here.
+
+    ``ai_label``: the label accepted if the item goes to ``model``.
+    ``margin``: reward-model preference margin ``|P(B) - 0.5|`` in [0, 0.5]; NaN if unscored.
+    ``member_probs``: [n, m] P(B) of each ensemble head (bootstrap reward-model heads).
+    ``judge_probs``: [n, j] other AI opinions as P(B) (1 / 0 / 0.5 for a tie, NaN if
+    missing): other judges, a judge's swapped presentation order, the local model.
+    ``features``: [n, d] per-item numbers for ``learned`` (see ``routing.features``).
+    ``tags``: [n, t] binary tags for ``hyper``; ``head_features``: [n, e] the reward-model
+    head's input (embedding difference and length features), for ``hyper`` and metric (b).
+    ``human_label``: the human labels known so far (``-1`` where unknown).
+    ``eligible``: items that may be routed (no human label yet, not excluded).
+    """
+
+    ai_label: np.ndarray
+    margin: np.ndarray | None = None
+    member_probs: np.ndarray | None = None
+    judge_probs: np.ndarray | None = None
+    features: np.ndarray | None = None
+    feature_names: tuple[str, ...] = ()
+    tags: np.ndarray | None = None
+    tag_names: tuple[str, ...] = ()
+    head_features: np.ndarray | None = None
+    human_label: np.ndarray | None = None
+    eligible: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.ai_label)
+        object.__setattr__(self, "ai_label", np.asarray(self.ai_label, dtype=np.int8))
+        if self.human_label is None:
+            object.__setattr__(self, "human_label", np.full(n, NO_LABEL, dtype=np.int8))
+        if self.eligible is None:
+            object.__setattr__(self, "eligible", self.known_human == 0)
+        for name in ("margin", "member_probs", "judge_probs", "features", "tags",
+                     "head_features", "human_label", "eligible"):  # fmt: skip
+            value = getattr(self, name)
+            if value is not None and len(value) != n:
+                raise ValueError(f"{name} has {len(value)} rows, ai_label has {n}")
+
+    @property
+    def n(self) -> int:
+        return len(self.ai_label)
+
+    @property
+    def known_human(self) -> np.ndarray:
+        """Mask of items whose human label is known."""
+        assert self.human_label is not None
+        return np.asarray(self.human_label >= 0)
+
+    @property
+    def eligible_mask(self) -> np.ndarray:
+        assert self.eligible is not None
+        return np.asarray(self.eligible, dtype=bool)
+
+    def with_human(self, human_label: np.ndarray, eligible: np.ndarray) -> RoutingInput:
+        return replace(self, human_label=human_label, eligible=eligible)
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """Per item: a route code (``HUMAN``/``MODEL``/``REVIEW``) and a queue priority.
+
+    ``priority`` sorts the human queue ascending (most valuable first), the order the store's
+    ``items_queue`` index serves. ``score`` is the strategy's own value of a human label on
+    the item (higher = more valuable), kept for inspection. Ineligible items keep route
+    ``MODEL`` only nominally: writers skip them (``eligible`` is False).
+    """
+
+    route: np.ndarray
+    priority: np.ndarray
+    score: np.ndarray
+    eligible: np.ndarray
+    strategy: str
+    info: dict[str, float | str] = field(default_factory=dict)
+
+    @property
+    def human_order(self) -> np.ndarray:
+        """Indices routed to a human, most valuable first."""
+        idx = np.flatnonzero(self.route == HUMAN)
+        return idx[np.argsort(self.priority[idx], kind="stable")]
+
+    def counts(self) -> dict[str, int]:
+        el = self.eligible
+        return {name: int(np.sum((self.route == code) & el)) for code, name in
+                enumerate(ROUTE_NAMES)}  # fmt: skip
+
+
+class Strategy(Protocol):
+    """Decides, for the eligible items, who labels them under a human budget."""
+
+    name: ClassVar[str]
+    # True when the human queue of a larger budget starts with the queue of a smaller one,
+    # so one labelling trajectory answers every budget (the simulation relies on it).
+    nested: ClassVar[bool]
+
+    def decide(
+        self, inp: RoutingInput, budget: Budget, rng: np.random.Generator
+    ) -> RoutingDecision: ...
+
+
+def resolve_budget(budget: Budget, n_eligible: int) -> int:
+    """A count, or a fraction of the eligible items rounded half to even; clipped to them.
+
+    >>> resolve_budget(0.25, 10), resolve_budget(7, 5)
+    (2, 5)
+    """
+    if isinstance(budget, bool) or budget < 0:
+        raise ValueError(f"budget must be a non-negative count or fraction, got {budget!r}")
+    if isinstance(budget, float):
+        if budget > 1:
+            raise ValueError(f"a fractional budget must lie in [0, 1], got {budget}")
+        count = round(budget * n_eligible)
+    else:
+        count = int(budget)
+    return min(count, n_eligible)
+
+
+def decide_by_score(
+    inp: RoutingInput,
+    score: np.ndarray,
+    budget: Budget,
+    rng: np.random.Generator,
+    strategy: str,
+    info: dict[str, float | str] | None = None,
+    *,
+    unlabelled_first: bool = True,
+) -> RoutingDecision:
+    """Route the ``budget`` eligible items with the highest score to humans, the rest to model.
+
+    Exactly ``resolve_budget(budget, n_eligible)`` items go to humans. Ties in the score are
+    broken by a random permutation (from ``rng``), so equal items are not served in import
+    order. With ``unlabelled_first``, items without a usable AI label (nothing to accept) rank
+    above every scored item; ``info['unlabelled_to_model']`` counts those the budget could not
+    cover, which end up with no label at all.
+    """
+    n = inp.n
+    eligible = inp.eligible_mask
+    k = resolve_budget(budget, int(eligible.sum()))
+    tiebreak = rng.permutation(n)
+    score = np.asarray(score, dtype=np.float64)
+    # Sort key: eligible first, then unlabelled items, then score desc, then random tiebreak.
+    no_ai = inp.ai_label < 0
+    first = no_ai if unlabelled_first else np.zeros(n, dtype=bool)
+    order = np.lexsort((tiebreak, -np.nan_to_num(score, nan=-np.inf), ~first, ~eligible))
+    route = np.full(n, MODEL, dtype=np.int8)
+    route[order[:k]] = HUMAN
+    priority = np.empty(n, dtype=np.float64)
+    priority[order] = np.arange(n, dtype=np.float64)
+    details: dict[str, float | str] = dict(info or {})
+    details["unlabelled_to_model"] = float(np.sum(no_ai & eligible & (route == MODEL)))
+    return RoutingDecision(route, priority, score, eligible, strategy, details)
+
+
+def with_audit(
+    decision: RoutingDecision, fraction: float, rng: np.random.Generator
+) -> RoutingDecision:
+    """Send a uniform random ``fraction`` of the model-routed items to ``review``.
+
+    The audit must be random (not the least certain items) so that its error rate is an
+    unbiased estimate of the error rate of every model-routed item (``routing.audit``).
+    """
+    model_idx = np.flatnonzero((decision.route == MODEL) & decision.eligible)
+    k = round(fraction * len(model_idx))
+    route = decision.route.copy()
+    if k:
+        route[rng.choice(model_idx, size=k, replace=False)] = REVIEW
+    return replace(decision, route=route)
+
+
+def stack_columns(columns: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """[n, k] float matrix from 1-d columns (k may be 0)."""
+    if not columns:
+        return np.zeros((n, 0))
+    return np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])

@@ -1,0 +1,74 @@
+"""Queue queries for the labelling loop: live counts per queue and the labels a session shows.
+
+Counts group the ``items_queue`` index in one pass; at a million items that is a big query, so
+the GUI runs it on a worker with its own read connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from labeler.store.labels import LABEL_COLUMNS, row_to_label
+from labeler.types import Label
+
+_L_COLS = ", ".join(f"l.{c.strip()}" for c in LABEL_COLUMNS.split(","))
+_LIVE = "l.action != 'retract' AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id)"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """How many items sit in each sidebar queue."""
+
+    to_label: int = 0
+    to_review: int = 0
+    done: int = 0
+    skipped: int = 0
+    flagged: int = 0
+    total: int = 0
+
+
+def queue_counts(db: sqlite_utils.Database) -> QueueCounts:
+    """Counts for the human queue, the review queue, done, skipped and flagged items."""
+    to_label = to_review = done = skipped = total = 0
+    for status, route, n in db.conn.execute(
+        "SELECT status, route, count(*) FROM items GROUP BY status, route"
+    ):
+        total += n
+        if status == "todo" and route == "human":
+            to_label += n
+        elif status == "todo" and route == "review":
+            to_review += n
+        elif status == "done":
+            done += n
+        elif status == "skipped":
+            skipped += n
+    flagged = int(db.conn.execute("SELECT count(*) FROM items WHERE flagged = 1").fetchone()[0])
+    return QueueCounts(to_label, to_review, done, skipped, flagged, total)
+
+
+def model_label(db: sqlite_utils.Database, item_id: str) -> Label | None:
+    """The latest model label of an item that no one retracted, live or already reviewed.
+
+    A review supersedes the model label; the review queue still shows what the model said,
+    so this does not require the label to be live, only not retracted.
+    """
+    row = db.conn.execute(
+        f"SELECT {_L_COLS} FROM labels l WHERE l.item_id = ? AND l.source = 'model' "
+        "AND l.action != 'retract' AND NOT EXISTS (SELECT 1 FROM labels s "
+        "WHERE s.supersedes = l.id AND s.action = 'retract' AND s.source = 'model') "
+        "ORDER BY l.id DESC LIMIT 1",
+        (item_id,),
+    ).fetchone()
+    return None if row is None else row_to_label(row)
+
+
+def live_labels_by(db: sqlite_utils.Database, item_id: str, annotator: str) -> list[Label]:
+    """One annotator's live human labels on an item, oldest first (what a relabel replaces)."""
+    rows = db.conn.execute(
+        f"SELECT {_L_COLS} FROM labels l WHERE l.item_id = ? AND l.source = 'human' "
+        f"AND l.annotator = ? AND {_LIVE} ORDER BY l.id",
+        (item_id, annotator),
+    ).fetchall()
+    return [row_to_label(r) for r in rows]

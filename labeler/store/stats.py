@@ -1,0 +1,44 @@
+"""Project counts for ``prefmark stats`` and the GUI sidebar: a handful of GROUP BY queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from labeler.store.labels import _LIVE
+
+
+def _grouped(db: sqlite_utils.Database, sql: str) -> dict[str, int]:
+    return {str(key): int(n) for key, n in db.conn.execute(sql).fetchall()}
+
+
+def project_stats(db: sqlite_utils.Database) -> dict[str, Any]:
+    """Counts by status, route, label source and annotator (live labels only), plus totals.
+
+    ``labels_by_source`` counts the *resolved* label of each item (what an export would use);
+    ``labels_by_annotator`` counts every live label event per annotator or model.
+    """
+    items = int(db.conn.execute("SELECT count(*) FROM items").fetchone()[0])
+    return {
+        "items": items,
+        "flagged": int(db.conn.execute("SELECT count(*) FROM items WHERE flagged = 1").fetchone()[0]),
+        "by_status": _grouped(db, "SELECT status, count(*) FROM items GROUP BY status ORDER BY 1"),
+        "by_route": _grouped(db, "SELECT route, count(*) FROM items GROUP BY route ORDER BY 1"),
+        "by_responses": _grouped(
+            db, "SELECT n_responses, count(*) FROM items GROUP BY n_responses ORDER BY 1"
+        ),
+        "labels_by_source": _grouped(
+            db,
+            f"""SELECT source, count(*) FROM (
+                SELECT l.source, ROW_NUMBER() OVER (
+                    PARTITION BY l.item_id ORDER BY (l.source != 'model') DESC, l.id DESC) AS rn
+                FROM labels l WHERE {_LIVE}) WHERE rn = 1 GROUP BY source ORDER BY 1""",
+        ),
+        "labels_by_annotator": _grouped(
+            db,
+            f"SELECT l.annotator, count(*) FROM labels l WHERE {_LIVE} "
+            "GROUP BY l.annotator ORDER BY 1",
+        ),
+        "label_events": int(db.conn.execute("SELECT count(*) FROM labels").fetchone()[0]),
+    }

@@ -1,0 +1,170 @@
+"""The store: append-only labels, the resolved-label rule, queue order, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from labeler import db as dbmod
+from labeler.store import (
+    add_items,
+    get_item,
+    label_history,
+    live_labels,
+    next_item,
+    open_db,
+    record_label,
+    resolved_label,
+    resolved_labels,
+    set_flag,
+)
+from labeler.store.items import QueueCursor, UnknownItemError, item_state
+from labeler.store.stats import project_stats
+from labeler.types import (
+    Action,
+    Item,
+    Label,
+    Message,
+    PairChoice,
+    PairwiseValue,
+    RankingValue,
+    Response,
+    Route,
+    Source,
+    Status,
+)
+
+
+def make_items(n: int) -> list[Item]:
+    return [Item(f"prompt {i}", (Response(f"a{i}", "m-a"), Response(f"b{i}", "m-b"))) for i in range(n)]
+
+
+def human(item: Item, choice: PairChoice, who: str = "ann", **kw: object) -> Label:
+    return Label(item.id, PairwiseValue(choice), Source.HUMAN, who, **kw)  # type: ignore[arg-type]
+
+
+def model(item: Item, choice: PairChoice, conf: float = 0.7) -> Label:
+    return Label(item.id, PairwiseValue(choice), Source.MODEL, "rm", model_version="rm-1", confidence=conf)
+
+
+def test_items_round_trip_with_chat_prompt_images_and_metadata(project_path: Path) -> None:
+    db = open_db(project_path)
+    item = Item(
+        (Message("system", "be brief"), Message("user", "hi")),
+        (Response("hello", "m1"), Response("hey", None), Response("yo", "m3")),
+        images=("/tmp/x.png",),
+        metadata={"category": "chat", "n": 3},
+        tags=("greeting",),
+    )
+    assert add_items(db, [item, item]).inserted == 1
+    assert get_item(db, item.id) == item
+    with pytest.raises(UnknownItemError):
+        get_item(db, "missing")
+
+
+def test_same_content_gets_same_id_across_projects(tmp_path: Path) -> None:
+    a, b = open_db(tmp_path / "a.db"), open_db(tmp_path / "b.db")
+    add_items(a, make_items(3))
+    add_items(b, list(reversed(make_items(3))))
+    ids = lambda d: sorted(r[0] for r in d.conn.execute("SELECT id FROM items"))  # noqa: E731
+    assert ids(a) == ids(b)
+
+
+def test_human_label_wins_over_model_and_undo_restores_model(project_path: Path) -> None:
+    db = open_db(project_path)
+    (item,) = make_items(1)
+    add_items(db, [item])
+    m = record_label(db, model(item, PairChoice.A))
+    assert resolved_label(db, item.id) == m
+    assert item_state(db, item.id)[0] is Status.TODO  # a model label does not finish an item
+    h = record_label(db, human(item, PairChoice.B, shown_order=(1, 0), time_ms=1234))
+    assert resolved_label(db, item.id) == h
+    assert item_state(db, item.id)[0] is Status.DONE
+    record_label(db, Label(item.id, None, Source.HUMAN, "ann", action=Action.RETRACT, supersedes=h.id))
+    assert resolved_label(db, item.id) == m
+    assert item_state(db, item.id)[0] is Status.TODO
+    assert [lab.action for lab in label_history(db, item.id)] == [Action.LABEL, Action.LABEL, Action.RETRACT]
+
+
+def test_review_accept_and_override_supersede_the_model_label(project_path: Path) -> None:
+    db = open_db(project_path)
+    first, second = make_items(2)
+    add_items(db, [first, second])
+    m1 = record_label(db, model(first, PairChoice.A))
+    m2 = record_label(db, model(second, PairChoice.A))
+    record_label(db, Label(first.id, m1.value, Source.HUMAN, "rev", action=Action.ACCEPT, supersedes=m1.id))
+    record_label(db, Label(second.id, PairwiseValue(PairChoice.TIE), Source.HUMAN, "rev",
+                           action=Action.OVERRIDE, supersedes=m2.id))
+    resolved = {r.item.id: r.label for r in resolved_labels(db)}
+    assert resolved[first.id].action is Action.ACCEPT
+    assert resolved[second.id].value == PairwiseValue(PairChoice.TIE)
+    assert [lab.source for lab in live_labels(db, second.id)] == [Source.HUMAN]
+
+
+def test_resolved_labels_pages_over_unlabelled_gaps(project_path: Path) -> None:
+    db = open_db(project_path)
+    items = make_items(50)
+    add_items(db, items)
+    for item in items[::7]:
+        record_label(db, human(item, PairChoice.A))
+    got = [r.item.id for r in resolved_labels(db, chunk_size=3)]
+    assert got == [item.id for item in items[::7]]
+
+
+def test_ranking_value_order_groups_ties() -> None:
+    assert RankingValue((2, 1, 2, None)).order() == [[1], [0, 2]]
+
+
+def test_queue_orders_by_priority_then_import_order(project_path: Path) -> None:
+    db = open_db(project_path)
+    items = make_items(4)
+    add_items(db, items)
+    db.conn.execute("UPDATE items SET priority = 1 WHERE id = ?", (items[0].id,))
+    first = next_item(db)
+    assert first is not None and first[0].id == items[1].id
+    order = []
+    cursor: QueueCursor | None = None
+    while (got := next_item(db, after=cursor)) is not None:
+        order.append(got[0].id)
+        cursor = got[1]
+    assert order == [items[1].id, items[2].id, items[3].id, items[0].id]
+    assert next_item(db, route=Route.REVIEW) is None
+    set_flag(db, items[2].id, True)
+    assert project_stats(db)["flagged"] == 1
+
+
+def test_opening_a_newer_file_is_refused_and_left_alone(project_path: Path) -> None:
+    open_db(project_path).conn.close()
+    conn = sqlite3.connect(project_path)
+    conn.execute(f"PRAGMA user_version = {dbmod.SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(dbmod.ProjectFileError, match="newer"):
+        open_db(project_path)
+
+
+def test_migration_backs_up_the_file_first(project_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = open_db(project_path)
+    add_items(db, make_items(2))
+    db.conn.close()
+
+    def add_note_column(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE items ADD COLUMN note TEXT")
+
+    monkeypatch.setattr(dbmod, "MIGRATIONS", [*dbmod.MIGRATIONS, add_note_column])
+    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", len(dbmod.MIGRATIONS))
+    migrated = open_db(project_path)
+    backup = project_path.with_name(f"{project_path.name}.v1.bak")
+    assert backup.exists()
+    assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "note" in migrated["items"].columns_dict
+    assert migrated.conn.execute("SELECT count(*) FROM items").fetchone()[0] == 2
+
+
+def test_not_a_project_file_is_refused(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("hello")
+    with pytest.raises(dbmod.ProjectFileError, match="not a prefmark project"):
+        open_db(bogus)
+    assert bogus.read_text() == "hello"
