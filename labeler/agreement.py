@@ -92,7 +92,8 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> Interval | None:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Interval(max(0.0, centre - half), min(1.0, centre + half))
+    # Clamp to the estimate too: rounding can put p = 1 a hair above centre + half.
+    return Interval(max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ class PositionBias:
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
-    """Human vs AI winners on items that have both (``annotator`` = the AI's name, or ``"all"``)."""
+    """Human vs AI winners on items with both (``annotator``: the AI's name, or ``"all"``)."""
 
     annotator: str
     both: int
@@ -266,7 +267,10 @@ class AgreementAccumulator:
         for fact in ai_labels:
             if fact.choice is None:
                 continue
-            if fact.annotator not in latest_ai or fact.label_id > latest_ai[fact.annotator].label_id:
+            if (
+                fact.annotator not in latest_ai
+                or fact.label_id > latest_ai[fact.annotator].label_id
+            ):
                 latest_ai[fact.annotator] = fact
         if not latest_ai:
             return
@@ -281,7 +285,9 @@ class AgreementAccumulator:
     def report(self) -> AgreementReport:
         bias = tuple(
             PositionBias(group, name, c.decisive, c.left, c.undecided)
-            for (group, name), c in sorted(self._bias.items(), key=lambda kv: (kv[0][0] == AI, kv[0]))
+            for (group, name), c in sorted(
+                self._bias.items(), key=lambda kv: (kv[0][0] == AI, kv[0])
+            )
         )
         agreement = tuple(
             Agreement(name, c.both, c.decisive, c.agree)

@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS scores (
     response_idx INTEGER NOT NULL,
     reward REAL NOT NULL,
     uncertainty REAL,
+    members BLOB,
     PRIMARY KEY (model_version, item_id, response_idx)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -75,6 +76,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
     item_id TEXT NOT NULL,
     response_idx INTEGER NOT NULL,
     vector BLOB NOT NULL,
+    extra BLOB,
     PRIMARY KEY (encoder, item_id, response_idx)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS routing_runs (
@@ -175,6 +177,10 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
     else:
         conn = sqlite3.connect(path, isolation_level=None)
     try:
+        if not readonly and _user_version(conn) == 0:
+            # A 2 KB item fills a 4 KB page on its own; 16 KB pages make files about a third
+            # smaller and bulk imports faster. Only possible before the first table exists.
+            conn.execute("PRAGMA page_size=16384")
         if not readonly:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -34,22 +33,13 @@ def default_weights_dir() -> Path:
     return Path(str(resources.files("models") / "default"))
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks (the weights are ~45 MB)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def load_bert_weights(path: Path, config: BertConfig = BertConfig()) -> dict[str, np.ndarray]:  # noqa: B008
+def load_bert_weights(path: Path, config: BertConfig = BertConfig()) -> dict[str, np.ndarray]:
     """All tensors as float32 (stored as fp16), after checking the names and shapes we use."""
     if not path.is_file():
         raise ModelContractError(f"{path}: encoder weights not found")
     try:
         raw = load_file(str(path))
-    except Exception as exc:  # noqa: BLE001 - safetensors raises its own untyped errors
+    except Exception as exc:
         raise ModelContractError(f"{path}: not a safetensors file: {exc}") from exc
     weights = {k: v.astype(np.float32) for k, v in raw.items() if k != "embeddings.position_ids"}
     expected = {
@@ -66,6 +56,8 @@ def load_bert_weights(path: Path, config: BertConfig = BertConfig()) -> dict[str
         if name not in weights:
             raise ModelContractError(f"{path}: tensor {name!r} missing")
         got = weights[name].shape
-        if len(got) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got)):
+        if len(got) != len(shape) or any(
+            s is not None and s != g for s, g in zip(shape, got, strict=True)
+        ):
             raise ModelContractError(f"{path}: tensor {name!r} has shape {got}, expected {shape}")
     return weights

@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from models.batching import pad_batch
-from models.bert_weights import default_weights_dir, file_sha256, load_bert_weights
+from models.bert_weights import default_weights_dir, load_bert_weights
 from models.encoder_graph import BUILDER_VERSION, build_encoder_graph
 from models.encoder_reference import encode_reference
 from models.errors import ModelContractError
+from models.hashing import file_sha256
 from models.pair_encoding import PairEncoder, load_tokenizer
 from models.paths import model_cache_dir
 from models.protocol import RuntimeOptions
@@ -36,7 +37,10 @@ INT8_MIN_COSINE = 0.95
 
 CHECK_PAIRS = (
     ("What is the capital of France?", "Paris is the capital and largest city of France."),
-    ("Write a haiku about autumn.", "Crimson leaves falling / whispers of the cooling wind / the year exhales slow"),
+    (
+        "Write a haiku about autumn.",
+        "Crimson leaves falling / whispers of the cooling wind / the year exhales slow",
+    ),
     ("", "An empty prompt still has a response."),
     ("Summarise the text. " * 40, "The text repeats one instruction many times. " * 40),
 )
@@ -75,8 +79,13 @@ def ensure_encoder(
     version = encoder_version(file_sha256(weights_path), variant)
     target = model_cache_dir() / f"{version}.onnx"
     if not target.is_file():
-        fp32 = ensure_encoder(weights_dir, variant="fp32", options=options) if variant == "int8" else None
-        encoder = PairEncoder(load_tokenizer(tokenizer_path), 256)
+        fp32 = (
+            ensure_encoder(weights_dir, variant="fp32", options=options)
+            if variant == "int8"
+            else None
+        )
+        # Short check sequences (one truncated) keep the float64 reference pass to about a second.
+        encoder = PairEncoder(load_tokenizer(tokenizer_path), 96)
         if fp32 is None:
             _build_fp32(weights_path, encoder, target, options)
         else:
@@ -87,7 +96,10 @@ def ensure_encoder(
 def _check_batch(encoder: PairEncoder) -> dict[str, np.ndarray]:
     encoded = encoder.encode([p for p, _ in CHECK_PAIRS], [r for _, r in CHECK_PAIRS])
     batch = pad_batch(
-        np.arange(len(encoded)), [e.ids for e in encoded], [e.type_ids for e in encoded], dtype=np.int32
+        np.arange(len(encoded)),
+        [e.ids for e in encoded],
+        [e.type_ids for e in encoded],
+        dtype=np.int32,
     )
     return {
         "input_ids": batch.input_ids,
@@ -100,7 +112,9 @@ def _build_fp32(
     weights_path: Path, encoder: PairEncoder, target: Path, options: RuntimeOptions | None
 ) -> None:
     weights = load_bert_weights(weights_path)
-    model_bytes = build_encoder_graph(weights, doc=f"built from {weights_path.name}").SerializeToString()
+    model_bytes = build_encoder_graph(
+        weights, doc=f"built from {weights_path.name}"
+    ).SerializeToString()
     feeds = _check_batch(encoder)
     got = make_session(model_bytes, options).run(None, feeds)[0]
     want = encode_reference(

@@ -4,15 +4,18 @@ The graph uses the fused operators onnxruntime's CPU provider accelerates: one
 ``EmbedLayerNormalization`` (gather + add + LayerNorm, and the padding lengths), per layer one
 ``Attention`` (packed QKV projection, softmax and context in one kernel, told the real lengths so
 it skips padding), ``SkipLayerNormalization`` for the two residual + LayerNorm steps and
-``BiasGelu`` for the feed-forward activation. onnxruntime's transformer optimizer does not fuse this
-encoder's attention, which is why the graph is written fused from the start.
+``BiasGelu`` for the feed-forward activation. onnxruntime's transformer optimizer does not fuse
+this encoder's attention, which is why the graph is written fused from the start.
 
-Inputs are int32 ``input_ids``, ``token_type_ids`` and ``attention_mask`` [batch, seq], right-padded
-(the contrib ops require int32 and right padding). The output ``embedding`` [batch, hidden] is the
-mean of the token states over the mask, L2-normalised, as sentence-transformers computes it.
+Inputs are int32 ``input_ids``, ``token_type_ids`` and ``attention_mask`` [batch, seq],
+right-padded (the contrib ops require int32 and right padding). The output ``embedding``
+[batch, hidden] is the mean of the token states over the mask, L2-normalised, as
+sentence-transformers computes it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import onnx
@@ -44,10 +47,12 @@ class _GraphBuilder:
         outputs: list[str],
         *,
         domain: str = "",
-        **attrs: object,
+        **attrs: Any,
     ) -> list[str]:
         self.nodes.append(
-            helper.make_node(op, inputs, outputs, name=outputs[0] + "_node", domain=domain, **attrs)
+            helper.make_node(
+                op, inputs, outputs, name=outputs[0] + "_node", domain=domain, **attrs
+            )
         )
         return outputs
 
@@ -90,10 +95,17 @@ def build_encoder_graph(
         qkv_weight = np.concatenate(
             [w(p + f"attention.self.{k}.weight").T for k in ("query", "key", "value")], axis=1
         )
-        qkv_bias = np.concatenate([w(p + f"attention.self.{k}.bias") for k in ("query", "key", "value")])
+        qkv_bias = np.concatenate(
+            [w(p + f"attention.self.{k}.bias") for k in ("query", "key", "value")]
+        )
         (context,) = g.node(
             "Attention",
-            [hidden, g.const(n + "qkv_weight", qkv_weight), g.const(n + "qkv_bias", qkv_bias), "mask_index"],
+            [
+                hidden,
+                g.const(n + "qkv_weight", qkv_weight),
+                g.const(n + "qkv_bias", qkv_bias),
+                "mask_index",
+            ],
             [n + "context"],
             domain=MS_DOMAIN,
             num_heads=config.heads,
@@ -171,7 +183,9 @@ def build_encoder_graph(
 def _add_mean_pool_and_normalise(g: _GraphBuilder, hidden: str) -> None:
     """Masked mean over tokens as one batched MatMul ([b,1,s] @ [b,s,h]), then L2 normalise."""
     (mask_f,) = g.node("Cast", ["attention_mask"], ["mask_float"], to=TensorProto.FLOAT)
-    (mask_row,) = g.node("Unsqueeze", [mask_f, g.const("axis1", np.array([1], np.int64))], ["mask_row"])
+    (mask_row,) = g.node(
+        "Unsqueeze", [mask_f, g.const("axis1", np.array([1], np.int64))], ["mask_row"]
+    )
     (summed,) = g.node("MatMul", [mask_row, hidden], ["token_sum3"])
     (summed2,) = g.node("Squeeze", [summed, "axis1"], ["token_sum"])
     (count,) = g.node("ReduceSum", [mask_f, "axis1"], ["token_count"], keepdims=1)

@@ -66,7 +66,7 @@ def load_tokenizer(path: Path) -> Tokenizer:
         raise ModelContractError(f"{path}: file not found")
     try:
         tokenizer = Tokenizer.from_file(str(path))
-    except Exception as exc:  # noqa: BLE001 - the Rust binding raises plain Exception
+    except Exception as exc:
         raise ModelContractError(f"{path}: not a readable tokenizers file: {exc}") from exc
     tokenizer.no_truncation()
     tokenizer.no_padding()
@@ -125,9 +125,7 @@ class PairEncoder:
             zip(unique, self.tokenizer.encode_batch(unique, add_special_tokens=False), strict=True)
         )
         response_enc = self.tokenizer.encode_batch(list(responses), add_special_tokens=False)
-        return [
-            self._join(prompt_enc[p], r) for p, r in zip(prompts, response_enc, strict=True)
-        ]
+        return [self._join(prompt_enc[p], r) for p, r in zip(prompts, response_enc, strict=True)]
 
     def _join(self, prompt: Encoding, response: Encoding) -> EncodedPair:
         n_prompt, n_response = len(prompt.ids), len(response.ids)

@@ -11,7 +11,7 @@ DATA_DIR_ENV = "PREFMARK_DATA_DIR"
 
 
 def data_dir() -> Path:
-    """The user's prefmark data folder; ``PREFMARK_DATA_DIR`` overrides it (tests, portable use)."""
+    """The user's prefmark data folder; ``PREFMARK_DATA_DIR`` overrides it (tests, portable)."""
     override = os.environ.get(DATA_DIR_ENV)
     if override:
         return Path(override)

@@ -22,7 +22,9 @@ def session_options(options: RuntimeOptions) -> ort.SessionOptions:
     return so
 
 
-def make_session(model: Path | bytes, options: RuntimeOptions | None = None) -> ort.InferenceSession:
+def make_session(
+    model: Path | bytes, options: RuntimeOptions | None = None
+) -> ort.InferenceSession:
     """Open an ONNX model; any load failure becomes a ModelContractError naming the file."""
     options = options or RuntimeOptions()
     source = model if isinstance(model, bytes) else str(model)
@@ -33,5 +35,5 @@ def make_session(model: Path | bytes, options: RuntimeOptions | None = None) -> 
         return ort.InferenceSession(
             source, sess_options=session_options(options), providers=options.providers
         )
-    except Exception as exc:  # noqa: BLE001 - onnxruntime raises several unrelated types
+    except Exception as exc:
         raise ModelContractError(f"{label}: onnxruntime cannot load it as a model: {exc}") from exc

@@ -29,6 +29,11 @@ def _write(path: Path, records: list[dict[str, object]]) -> None:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
+def _as_text(value: object) -> str:
+    """A few PandaLM responses are JSON booleans (the model answered "True"); keep them as text."""
+    return value if isinstance(value, str) else str(value)
+
+
 def pandalm(raw: Path) -> None:
     base = raw / "PandaLM" / "data"
     tests = json.loads((base / "testset-v1.json").read_text())
@@ -41,8 +46,8 @@ def pandalm(raw: Path) -> None:
             {
                 "prompt": prompt,
                 "responses": [
-                    {"text": rec["response1"], "model": model_a},
-                    {"text": rec["response2"], "model": model_b},
+                    {"text": _as_text(rec["response1"]), "model": model_a},
+                    {"text": _as_text(rec["response2"]), "model": model_b},
                 ],
                 "metadata": {"app": rec["motivation_app"], "source": "PandaLM", "idx": rec["idx"]},
             }

@@ -27,10 +27,11 @@ class Location:
 class RecordError(ValueError):
     """A record cannot become an item; ``field`` names the offending field (None: the record)."""
 
-    def __init__(self, field: str | None, reason: str) -> None:
+    def __init__(self, field: str | None, reason: str, raw: str | None = None) -> None:
         super().__init__(reason)
         self.field = field
         self.reason = reason
+        self.raw = raw  # the unparseable source text, for the reject file
 
 
 class ImportFailed(Exception):

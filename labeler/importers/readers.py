@@ -15,14 +15,16 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Any
 
-from labeler.importers.errors import ImportFailed, Location
+from labeler.importers.errors import ImportFailed, Location, RecordError
 
-RawRecord = Any  # a decoded JSON value; shapes checks it is an object
-Records = Iterator[tuple[Location, RawRecord]]
+RawRecord = Any  # a decoded JSON value (shapes checks it is an object), or a RecordError
+# Per-record problems that do not stop reading (an invalid JSON line, a CSV row with too many
+# cells) are yielded as RecordError values, so the caller decides: fail, or reject and go on.
+Records = Generator[tuple[Location, RawRecord], None, None]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
@@ -63,19 +65,19 @@ def file_format(path: Path) -> str:
     )
 
 
-def _open_binary(path: Path) -> tuple[IO[bytes], ByteCounter]:
-    """Open a file, transparently gunzipping it when it starts with the gzip magic bytes."""
+def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
+    """Open a file (and the raw file under it), gunzipping it when it starts gzip-compressed."""
     raw = path.open("rb")
-    counter = ByteCounter(raw)
     if raw.read(2) == _GZIP_MAGIC:
         raw.seek(0)
-        return gzip.GzipFile(fileobj=raw, mode="rb"), counter
+        unzipped: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+        return unzipped, raw
     raw.seek(0)
-    return raw, counter
+    return raw, raw
 
 
-def _bad_json(loc: Location, exc: json.JSONDecodeError) -> ImportFailed:
-    return ImportFailed(loc, None, f"invalid JSON: {exc.msg} (column {exc.colno})")
+def _raw(line: bytes) -> str:
+    return line.decode("utf-8", "replace").rstrip("\r\n")
 
 
 def iter_jsonl(fh: IO[bytes], path: Path) -> Records:
@@ -88,11 +90,9 @@ def iter_jsonl(fh: IO[bytes], path: Path) -> Records:
         except json.JSONDecodeError as exc:
             if not line.strip():
                 continue
-            record += 1
-            raise _bad_json(Location(path, record, lineno), exc) from None
+            value = RecordError(None, f"invalid JSON: {exc.msg} (column {exc.colno})", _raw(line))
         except UnicodeDecodeError as exc:
-            record += 1
-            raise ImportFailed(Location(path, record, lineno), None, f"not UTF-8: {exc}") from None
+            value = RecordError(None, f"not UTF-8: {exc.reason}", _raw(line))
         record += 1
         yield Location(path, record, lineno), value
 
@@ -188,7 +188,13 @@ def iter_csv(fh: IO[bytes], path: Path, delimiter: str = ",") -> Records:
     """CSV/TSV rows as dicts of strings; empty cells are left out (treated as missing)."""
     csv.field_size_limit(sys.maxsize)
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        yield from _csv_rows(csv.reader(text, delimiter=delimiter), path)
+    finally:
+        text.close()
+
+
+def _csv_rows(reader: Any, path: Path) -> Records:
     try:
         header = next(reader)
     except StopIteration:
@@ -203,14 +209,18 @@ def iter_csv(fh: IO[bytes], path: Path, delimiter: str = ",") -> Records:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise ImportFailed(Location(path, record + 1, start), None, f"invalid CSV: {exc}") from None
+            raise ImportFailed(
+                Location(path, record + 1, start), None, f"invalid CSV: {exc}"
+            ) from None
         record += 1
         loc = Location(path, record, start)
         start = reader.line_num + 1
         if not row:
             continue
         if len(row) > len(header):
-            raise ImportFailed(loc, None, f"{len(row)} cells but {len(header)} column names")
+            bad = RecordError(None, f"{len(row)} cells but {len(header)} column names", str(row))
+            yield loc, bad
+            continue
         yield loc, {k: v for k, v in zip(header, row, strict=False) if v != ""}
 
 
@@ -236,16 +246,19 @@ def open_records(path: Path) -> tuple[Records, ByteCounter | None]:
     fmt = file_format(path)
     if fmt == "parquet":
         return iter_parquet(path), None
-    fh, counter = _open_binary(path)
+    fh, raw = _open_binary(path)
     if fmt == "jsonl":
-        return _closing(iter_jsonl(fh, path), fh), counter
-    if fmt == "json":
-        return _closing(iter_json(fh, path), fh), counter
-    return _closing(iter_csv(fh, path, "\t" if fmt == "tsv" else ","), fh), counter
+        records = iter_jsonl(fh, path)
+    elif fmt == "json":
+        records = iter_json(fh, path)
+    else:
+        records = iter_csv(fh, path, "\t" if fmt == "tsv" else ",")
+    return _closing(records, fh, raw), ByteCounter(raw)
 
 
-def _closing(records: Records, fh: IO[bytes]) -> Records:
+def _closing(records: Records, fh: IO[bytes], raw: IO[bytes]) -> Records:
     try:
         yield from records
     finally:
         fh.close()
+        raw.close()

@@ -59,8 +59,16 @@ class RoutingInput:
             object.__setattr__(self, "human_label", np.full(n, NO_LABEL, dtype=np.int8))
         if self.eligible is None:
             object.__setattr__(self, "eligible", self.known_human == 0)
-        for name in ("margin", "member_probs", "judge_probs", "features", "tags",
-                     "head_features", "human_label", "eligible"):  # fmt: skip
+        for name in (
+            "margin",
+            "member_probs",
+            "judge_probs",
+            "features",
+            "tags",
+            "head_features",
+            "human_label",
+            "eligible",
+        ):
             value = getattr(self, name)
             if value is not None and len(value) != n:
                 raise ValueError(f"{name} has {len(value)} rows, ai_label has {n}")
@@ -109,8 +117,9 @@ class RoutingDecision:
 
     def counts(self) -> dict[str, int]:
         el = self.eligible
-        return {name: int(np.sum((self.route == code) & el)) for code, name in
-                enumerate(ROUTE_NAMES)}  # fmt: skip
+        return {
+            name: int(np.sum((self.route == code) & el)) for code, name in enumerate(ROUTE_NAMES)
+        }
 
 
 class Strategy(Protocol):

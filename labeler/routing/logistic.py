@@ -46,8 +46,8 @@ def fit_logistic(
     l2: float = 1.0,
     intercept: bool = True,
     standardize: bool = True,
-    max_iter: int = 25,
-    tol: float = 1e-6,
+    max_iter: int = 30,
+    tol: float = 1e-4,
 ) -> LogisticModel:
     """Maximum a-posteriori logistic regression with a Gaussian prior (``l2``) on the weights.
 

@@ -19,7 +19,9 @@ class RandomStrategy:
     name: ClassVar[str] = "random"
     nested: ClassVar[bool] = True
 
-    def decide(self, inp: RoutingInput, budget: Budget, rng: np.random.Generator) -> RoutingDecision:
+    def decide(
+        self, inp: RoutingInput, budget: Budget, rng: np.random.Generator
+    ) -> RoutingDecision:
         score = rng.random(inp.n)
         return decide_by_score(inp, score, budget, rng, self.name, unlabelled_first=False)
 
@@ -42,7 +44,9 @@ class MarginStrategy:
     name: ClassVar[str] = "margin"
     nested: ClassVar[bool] = True
 
-    def decide(self, inp: RoutingInput, budget: Budget, rng: np.random.Generator) -> RoutingDecision:
+    def decide(
+        self, inp: RoutingInput, budget: Budget, rng: np.random.Generator
+    ) -> RoutingDecision:
         return decide_by_score(inp, uncertainty_from_margin(inp), budget, rng, self.name)
 
 
@@ -89,7 +93,9 @@ class EnsembleStrategy:
     name: ClassVar[str] = "ensemble"
     nested: ClassVar[bool] = True
 
-    def decide(self, inp: RoutingInput, budget: Budget, rng: np.random.Generator) -> RoutingDecision:
+    def decide(
+        self, inp: RoutingInput, budget: Budget, rng: np.random.Generator
+    ) -> RoutingDecision:
         return decide_by_score(inp, ensemble_score(inp), budget, rng, self.name)
 
 

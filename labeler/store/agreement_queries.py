@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from labeler.agreement import AgreementReport, LabelFact, compute_report
+from labeler.agreement import IDLE_CAP_MS, AgreementReport, LabelFact, compute_report
 from labeler.types import Action, PairChoice, Source
 
 _FACTS_SQL = """
@@ -84,3 +84,17 @@ def count_labels(db: sqlite_utils.Database) -> int:
 def agreement_report(db: sqlite_utils.Database) -> AgreementReport:
     """Position bias, human-AI agreement and time per item for the whole project."""
     return compute_report(iter_item_facts(db))
+
+
+def labelling_rate(db: sqlite_utils.Database) -> float | None:
+    """Human label events per hour of labelling time (idle time capped), or None if untimed.
+
+    The same rate as ``AgreementReport.labels_per_hour``, in one aggregate query, so the
+    routing panel can show it without walking every label.
+    """
+    n, total = db.conn.execute(
+        "SELECT count(*), sum(min(max(time_ms, 0), ?)) FROM labels "
+        "WHERE source != 'model' AND action != 'retract' AND time_ms IS NOT NULL",
+        (IDLE_CAP_MS,),
+    ).fetchone()
+    return 3_600_000 * n / total if total else None

@@ -39,7 +39,5 @@ def route_counts(db: sqlite_utils.Database) -> RouteCounts:
         "SELECT route, status, count(*) FROM items GROUP BY route, status"
     ):
         counts[(Route(route), Status(status))] = int(n)
-    flagged = int(
-        db.conn.execute("SELECT count(*) FROM items WHERE flagged = 1").fetchone()[0]
-    )
+    flagged = int(db.conn.execute("SELECT count(*) FROM items WHERE flagged = 1").fetchone()[0])
     return RouteCounts(counts, flagged)

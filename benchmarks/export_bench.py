@@ -1,0 +1,194 @@
+"""Export N labelled pairwise items to TRL preference (DPO) JSONL; compare with `datasets`.
+
+Builds a project with the store's bulk functions, then runs, each in a fresh process (so
+peak memory is the export's own):
+
+1. ``export_project`` (streaming from SQLite, provenance columns, train/test split);
+2. the baseline: the same records already in memory, written by ``datasets``
+   (``Dataset.from_list`` + ``to_json``), timed with and without building the table.
+
+Prints records/s, the ratios, and peak memory (max RSS; ``--tracemalloc`` adds the Python
+heap peak of the export, at some cost in speed).
+
+    python benchmarks/export_bench.py --items 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+
+
+def build_project(path: Path, n: int, seed: int = 0) -> float:
+    """A project with ``n`` two-response items, each with one human pairwise label."""
+    from labeler.db import open_db, transaction
+    from labeler.store import insert_items, insert_labels
+    from labeler.types import Item, Label, PairChoice, PairwiseValue, Response, Source
+
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    db = open_db(path)
+    db.conn.execute("PRAGMA synchronous=OFF")  # a throwaway file: no need to be crash-safe
+    words = [
+        "the",
+        "a",
+        "model",
+        "answer",
+        "explains",
+        "why",
+        "how",
+        "data",
+        "set",
+        "label",
+        "prompt",
+        "response",
+        "good",
+    ]
+    with transaction(db.conn):
+        for start in range(0, n, 20_000):
+            items = []
+            for i in range(start, min(n, start + 20_000)):
+                topic = " ".join(rng.choices(words, k=8))
+                items.append(
+                    Item(
+                        prompt=f"Question {i}: {topic}?",
+                        responses=(
+                            Response(f"Answer {i}: " + " ".join(rng.choices(words, k=40))),
+                            Response(f"Reply {i}: " + " ".join(rng.choices(words, k=30))),
+                        ),
+                    )
+                )
+            insert_items(db.conn, items, "bench")
+            insert_labels(
+                db.conn,
+                (
+                    Label(
+                        it.id,
+                        PairwiseValue(
+                            rng.choice((PairChoice.A, PairChoice.B)), rng.choice((1, 2))
+                        ),
+                        Source.HUMAN,
+                        rng.choice(("ann1", "ann2", "ann3")),
+                    )
+                    for it in items
+                ),
+            )
+    db.conn.close()
+    return time.perf_counter() - started
+
+
+def _max_rss_mb() -> float:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def phase_export(db_path: Path, out: Path, trace: bool) -> dict[str, float]:
+    import tracemalloc
+
+    from labeler.db import open_db
+    from labeler.exporters import ExportOptions, export_project
+
+    db = open_db(db_path)
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    report = export_project(db, out, ExportOptions(target="trl-preference"))
+    seconds = time.perf_counter() - started
+    result = {"records": report.records, "seconds": seconds, "max_rss_mb": _max_rss_mb()}
+    if trace:
+        result["heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+    return result
+
+
+def phase_baseline(jsonl: Path, work: Path) -> dict[str, float]:
+    os.environ.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1")
+    os.environ["HF_DATASETS_CACHE"] = str(work / "hf-cache")
+    import datasets
+
+    datasets.disable_progress_bars()
+    with jsonl.open(encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    started = time.perf_counter()
+    table = datasets.Dataset.from_list(records)
+    built = time.perf_counter()
+    table.to_json(work / "baseline.jsonl")
+    done = time.perf_counter()
+    return {
+        "records": len(records),
+        "seconds_total": done - started,
+        "seconds_to_json": done - built,
+        "max_rss_mb": _max_rss_mb(),
+    }
+
+
+def _child(*args: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, str(HERE), *args], check=True, capture_output=True, text=True
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path, help="keep files here (default: a temp dir)")
+    parser.add_argument("--tracemalloc", action="store_true", help="also trace the heap peak")
+    parser.add_argument("--phase", choices=["export", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase == "export":
+        print(json.dumps(phase_export(args.db, args.out, args.tracemalloc)))
+        return
+    if args.phase == "baseline":
+        print(json.dumps(phase_baseline(args.db, args.out)))
+        return
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        db_path = work / "bench.db"
+        db_path.unlink(missing_ok=True)
+        print(f"building a project with {args.items:,} labelled pairwise items ...")
+        print(f"  built in {build_project(db_path, args.items):.1f}s")
+        out = work / "export"
+        trace = ["--tracemalloc"] if args.tracemalloc else []
+        ours = _child("--phase", "export", "--db", str(db_path), "--out", str(out), *trace)
+        # The baseline writes the very records of our train split, held in memory.
+        base = _child(
+            "--phase", "baseline", "--db", str(out / "data/train.jsonl"), "--out", str(work)
+        )
+        ours_rate = ours["records"] / ours["seconds"]
+        base_rate = base["records"] / base["seconds_total"]
+        json_rate = base["records"] / base["seconds_to_json"]
+        print(
+            f"prefmark export (SQLite -> DPO JSONL): {ours['records']:,.0f} records in "
+            f"{ours['seconds']:.1f}s = {ours_rate:,.0f} records/s, "
+            f"peak RSS {ours['max_rss_mb']:.0f} MB"
+            + (f", heap peak {ours['heap_peak_mb']:.0f} MB" if "heap_peak_mb" in ours else "")
+        )
+        print(
+            f"datasets from_list + to_json (in memory): {base['records']:,.0f} records in "
+            f"{base['seconds_total']:.1f}s = {base_rate:,.0f} records/s, "
+            f"peak RSS {base['max_rss_mb']:.0f} MB"
+        )
+        print(f"datasets to_json alone: {json_rate:,.0f} records/s")
+        print(
+            f"ratio vs from_list + to_json: {ours_rate / base_rate:.2f}x; "
+            f"vs to_json alone: {ours_rate / json_rate:.2f}x "
+            f"(target: >= 100,000 records/s, >= 1.0x, < 500 MB)"
+        )
+
+
+if __name__ == "__main__":
+    main()

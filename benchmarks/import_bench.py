@@ -1,0 +1,124 @@
+"""Import speed: N synthetic pairwise items (~2 KB each) against a plain sqlite-utils insert.
+
+Writes one JSONL file, then in the same run times (1) the baseline: read + ``json.loads``
+each line + ``Table.insert_all`` of the same records into a fresh table, and (2)
+``prefmark``'s ``import_files`` into a fresh project (shape recognition, content hashing,
+deduplication, one transaction). Then times ``next_item`` on the imported project.
+
+    python benchmarks/import_bench.py                 # 1,000,000 items (~2 GB of JSONL)
+    python benchmarks/import_bench.py --items 100000
+
+Targets: >= 50,000 items/s, no worse than 1.5x the baseline, next_item < 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+from labeler.db import open_db
+from labeler.importers import import_files
+from labeler.store import next_item
+from labeler.store.items import QueueCursor
+
+MODELS = ["gpt-4", "claude-2.1", "llama-2-70b", "mixtral-8x7b", "vicuna-33b", "gpt-3.5-turbo"]
+
+
+def write_records(path: Path, n: int, seed: int = 0) -> int:
+    """N distinct pairwise records of about 2 KB; returns the file size in bytes."""
+    rng = random.Random(seed)
+    words = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9)))
+        for _ in range(5000)
+    ]
+    pool = [" ".join(rng.choices(words, k=140)) for _ in range(256)]  # ~800 chars each
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            record = {
+                "prompt": f"Question {i}: " + pool[i % 251][:400],
+                "response_a": pool[(i * 7) % 256] + f" ({i}a)",
+                "response_b": pool[(i * 13 + 5) % 256] + f" ({i}b)",
+                "model_a": MODELS[i % 6],
+                "model_b": MODELS[(i + 1) % 6],
+            }
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path.stat().st_size
+
+
+def baseline(data: Path, db_path: Path) -> float:
+    """Plain sqlite-utils bulk insert of the same records (WAL, synchronous=NORMAL)."""
+    db = sqlite_utils.Database(db_path)
+    db.conn.execute("PRAGMA journal_mode=WAL")
+    db.conn.execute("PRAGMA synchronous=NORMAL")
+    started = time.perf_counter()
+    with data.open("rb") as fh:
+        table = db.table("items")
+        assert isinstance(table, sqlite_utils.db.Table)
+        table.insert_all((json.loads(line) for line in fh), batch_size=1000)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    elapsed = time.perf_counter() - started
+    db.conn.close()
+    return elapsed
+
+
+def prefmark_import(data: Path, db_path: Path) -> tuple[float, int]:
+    db = open_db(db_path)
+    started = time.perf_counter()
+    report = import_files(db, [data])
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    elapsed = time.perf_counter() - started
+    db.conn.close()
+    return elapsed, report.items
+
+
+def queue_latency(db_path: Path, n: int = 200) -> list[float]:
+    """Milliseconds per ``next_item`` call walking the human queue from a fresh connection."""
+    db = open_db(db_path)
+    times = []
+    cursor: QueueCursor | None = None
+    for _ in range(n):
+        started = time.perf_counter()
+        found = next_item(db, after=cursor)
+        times.append((time.perf_counter() - started) * 1000)
+        assert found is not None
+        cursor = found[1]
+    db.conn.close()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=1_000_000, help="records to import")
+    parser.add_argument("--dir", type=Path, help="work directory (default: a temp dir)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        work = Path(tmp)
+        data = work / "pairs.jsonl"
+        t0 = time.perf_counter()
+        size = write_records(data, args.items)
+        print(
+            f"wrote {args.items:,} records, {size / 1e6:,.0f} MB "
+            f"({size / args.items:,.0f} B/record) in {time.perf_counter() - t0:.1f} s"
+        )
+        base = baseline(data, work / "baseline.db")
+        ours, inserted = prefmark_import(data, work / "project.db")
+        assert inserted == args.items, inserted
+        lat = queue_latency(work / "project.db")
+        print(f"sqlite-utils insert_all : {base:7.1f} s  {args.items / base:10,.0f} items/s")
+        print(f"prefmark import_files   : {ours:7.1f} s  {args.items / ours:10,.0f} items/s")
+        print(f"ratio (prefmark / sqlite-utils time): {ours / base:.2f}x  (target <= 1.5x)")
+        print(
+            f"next_item: first {lat[0]:.2f} ms, median {statistics.median(lat):.3f} ms, "
+            f"max {max(lat):.2f} ms over {len(lat)} calls (target < 5 ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""The routing experiment: every strategy at budgets 0..100% on PandaLM and HH-RLHF.
+
+PandaLM (ties in the gold removed): annotator1 is "the human", the majority of the three
+annotators is gold. Two AI settings: GPT-3.5's verdicts as the AI labels, and the local default
+model (Bradley-Terry head on MiniLM embeddings plus length features). HH-RLHF harmless-base:
+the crowdworker's choice is both the human and gold; the local model is the AI.
+
+How the local model is trained, honestly: per seed the items are split into a routed pool
+(80%) and a test split (20%, metric (b) only). The local model's label for a pool item comes
+from 5-fold cross-fitting *inside the pool on the human annotator's labels* (a head never
+sees the item it labels, never sees gold, never sees the test split). This stands for a project
+whose default model was trained on earlier human labels of the same kind. Five bootstrap heads
+per fold give the ensemble spread. Metric (b) trains the same head on the hybrid labels of the
+pool and scores it on the test split's gold.
+
+Other AI opinions used as routing signals: the other judge (PandaLM-7B's verdicts) and, in
+the GPT-3.5 setting, the local model; in the local setting, GPT-3.5 and PandaLM-7B.
+
+Usage: python benchmarks/routing_pandalm.py [--seeds 5] [--out /tmp/route-sim]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from routing_data import PairData, embeddings, load_hh, load_pandalm
+
+from labeler.routing import RoutingInput, Strategy, make_strategy
+from labeler.routing.features import (
+    item_tags,
+    response_cosine,
+    routing_features,
+    text_stats,
+)
+from labeler.routing.logistic import HeadTrainer, logistic_head
+from labeler.routing.simulate import SimTask, plot, simulate, summarise, write_csv
+
+STRATEGIES = ("random", "margin", "ensemble", "learned", "hyper")
+N_FOLDS, N_MEMBERS = 5, 5
+
+
+def head_matrix(data: PairData, emb: dict[str, np.ndarray], dims: int) -> np.ndarray:
+    """f(B) - f(A): embedding difference (PCA-reduced) plus length features."""
+    diff = emb["pair_b"] - emb["pair_a"]
+    diff = diff - diff.mean(axis=0)
+    if dims < diff.shape[1]:
+        _, _, vt = np.linalg.svd(diff, full_matrices=False)
+        diff = diff @ vt[:dims].T
+    lt = np.log1p(emb["tok_b"]) - np.log1p(emb["tok_a"])
+    lc = np.log1p([len(s) for s in data.b]) - np.log1p([len(s) for s in data.a])
+    return np.column_stack([diff * 4.0, lt, lc, np.sign(lc)])
+
+
+def cross_fit(
+    x: np.ndarray, y: np.ndarray, train_head: HeadTrainer, rng: np.random.Generator
+) -> np.ndarray:
+    """[n, members] P(B): each item scored only by heads trained on other folds' labels."""
+    n = len(y)
+    folds = rng.permutation(n) % N_FOLDS
+    out = np.full((n, N_MEMBERS), 0.5)
+    for f in range(N_FOLDS):
+        train = np.flatnonzero((folds != f) & (y >= 0))
+        test = folds == f
+        for m in range(N_MEMBERS):
+            boot = rng.choice(train, size=len(train), replace=True) if m else train
+            out[test, m] = train_head(x[boot], y[boot].astype(np.float64))(x[test])
+    return out
+
+
+def verdict_probs(labels: np.ndarray, garbage: np.ndarray | None = None) -> np.ndarray:
+    p = np.where(labels == 1, 1.0, np.where(labels == 0, 0.0, 0.5))
+    if garbage is not None:
+        p[garbage] = np.nan
+    return p
+
+
+def make_tasks(
+    data: PairData, emb: dict[str, np.ndarray], ai: str, train_head: HeadTrainer, dims: int
+) -> Callable[[int], SimTask]:
+    x_all = head_matrix(data, emb, dims)
+    stats_all = text_stats(data.prompts, data.a, data.b, list(data.turns))
+    cos_all = response_cosine(emb["resp_a"], emb["resp_b"])
+    tags_all, tag_names = item_tags(stats_all, cos_all, data.metadata)
+
+    def task(seed: int) -> SimTask:
+        rng = np.random.default_rng(seed)
+        n = len(data.gold)
+        perm = rng.permutation(n)
+        n_test = round(0.2 * n)
+        test, pool = np.sort(perm[:n_test]), np.sort(perm[n_test:])
+        x = x_all[pool]
+        members = cross_fit(x, data.human[pool], train_head, rng)
+        local_p = members.mean(axis=1)
+        local_label = (local_p > 0.5).astype(np.int8)
+        judges = {k: v[pool] for k, v in data.judges.items()}
+        if ai == "local":
+            ai_label = local_label
+            judge_cols = [verdict_probs(v) for v in judges.values()]
+        else:
+            ai_label = judges[ai]
+            judge_cols = [verdict_probs(v) for k, v in judges.items() if k != ai]
+        base = RoutingInput(
+            ai_label=ai_label,
+            margin=np.abs(local_p - 0.5),
+            member_probs=members,
+            judge_probs=np.column_stack(judge_cols) if judge_cols else None,
+            tags=tags_all[pool],
+            tag_names=tag_names,
+            head_features=x,
+        )
+        stats = text_stats(
+            [data.prompts[i] for i in pool],
+            [data.a[i] for i in pool],
+            [data.b[i] for i in pool],
+            list(data.turns[pool]),
+        )
+        feats, names = routing_features(base, stats, cos_all[pool])
+        inp = RoutingInput(
+            **{
+                **base.__dict__,
+                "features": feats,
+                "feature_names": names,
+                "human_label": None,
+                "eligible": None,
+            }
+        )
+        return SimTask(inp, data.human[pool], data.gold[pool], x_all[test], data.gold[test])
+
+    return task
+
+
+def report(title: str, rows: list, out: Path, stem: str) -> None:
+    summary = summarise(rows)
+    write_csv(rows, out / f"{stem}.csv")
+    plot(summary, out / f"{stem}.png", title)
+    by = {(s.strategy, round(s.budget, 2)): s for s in summary}
+    print(f"\n## {title}")
+    ai_acc = rows[0].ai_acc
+    print(f"AI accuracy on the pool (seed 0): {100 * ai_acc:.1f}%   (mean ± s.d. over seeds)")
+    print("| strategy | (a) 10% | (a) 25% | (a) 50% | (b) 0% | (b) 10% | (b) 25% | (b) 50% |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in STRATEGIES:
+        cells = [
+            f"{100 * by[name, b].hybrid_mean:.1f} ± {100 * by[name, b].hybrid_std:.1f}"
+            for b in (0.1, 0.25, 0.5)
+        ]
+        cells += [
+            f"{100 * by[name, b].head_mean:.1f} ± {100 * by[name, b].head_std:.1f}"
+            for b in (0.0, 0.1, 0.25, 0.5)
+        ]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    oracle = [f"{100 * by['random', b].oracle:.1f}" for b in (0.1, 0.25, 0.5)]
+    print("| oracle bound | " + " | ".join(oracle) + " | | | | |")
+    r, o = by["random", 0.25].hybrid_mean, by["random", 0.25].oracle
+    for name in STRATEGIES:
+        s = by[name, 0.25].hybrid_mean
+        print(f"gap closed at 25% by {name}: {100 * (s - r) / max(o - r, 1e-9):.0f}%")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/route-sim"))
+    parser.add_argument("--dims", type=int, default=128)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    head = logistic_head(l2=3.0)
+    strategies: dict[str, Callable[[], Strategy]] = {
+        name: (lambda name=name: make_strategy(name, head)) for name in STRATEGIES
+    }
+    seeds = list(range(args.seeds))
+    setups = [
+        ("pandalm", load_pandalm, "gpt-3.5"),
+        ("pandalm", load_pandalm, "local"),
+        ("hh-harmless", load_hh, "local"),
+    ]
+    for name, loader, ai in setups:
+        if args.only and args.only not in f"{name}-{ai}":
+            continue
+        t0 = time.perf_counter()
+        data = loader()
+        emb = embeddings(data)
+        rows = simulate(strategies, make_tasks(data, emb, ai, head, args.dims), head, seeds)
+        title = (
+            f"{name}, AI = {ai}, human = {'annotator1' if name == 'pandalm' else 'crowdworker'}"
+        )
+        report(title, rows, args.out, f"{name}-{ai}")
+        print(f"({time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Plug ``models`` into the core's protocols: the one place where the two meet.
+
+The core defines ``Scorer``/``Featurizer``/``Head`` and never imports ``models``; this module
+(part of the composition root, like ``ui``) imports ``models`` lazily and adapts it. Trained
+heads are saved in the user's data folder and registered in the project with their version,
+so every model label names the exact head and encoder that made it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from labeler.scoring import Head, HeadScorer, ItemScore, Scorer
+from labeler.store.score_queries import latest_model, register_model
+from labeler.types import Item, prompt_to_json
+
+DEFAULT_MODEL_NAME = "prefmark-default"
+N_EXTRA = 4  # length features appended after the embedding (models.features.LENGTH_FEATURES)
+
+
+def runtime_options(threads: int | None = None) -> Any:
+    from models.protocol import RuntimeOptions
+
+    options = RuntimeOptions()
+    if threads is not None:
+        options.intra_op_threads = threads
+    return options
+
+
+class DefaultFeaturizer:
+    """MiniLM pair embeddings plus length features."""
+
+    def __init__(self, options: Any = None, *, int8: bool = False) -> None:
+        from models.default_model import load_default_encoder
+
+        self.encoder = load_default_encoder(options, int8=int8)
+
+    @property
+    def version(self) -> str:
+        return str(self.encoder.version)
+
+    def features(
+        self, prompts: Sequence[str], responses: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        from models.features import pair_features
+
+        embeddings, lengths = pair_features(self.encoder, prompts, responses)
+        return embeddings, lengths
+
+
+class OnnxHead:
+    """A trained preference head run as an onnxruntime session."""
+
+    def __init__(self, head: Any, options: Any = None) -> None:
+        from models.head_onnx import head_to_onnx
+        from models.runtime import make_session
+
+        self.head = head
+        self._session = make_session(head_to_onnx(head).SerializeToString(), options)
+
+    @property
+    def version(self) -> str:
+        return str(self.head.version)
+
+    def rewards(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        reward, spread, members = self._session.run(None, {"features": features})
+        return reward, spread, members
+
+
+def default_trainer(n_heads: int = 8, seed: int = 0, options: Any = None) -> Any:
+    """A ``HeadTrainer``: winner/loser feature rows -> a bootstrap ensemble of BT heads."""
+    from models.head import fit_head
+
+    def train(winners: np.ndarray, losers: np.ndarray) -> Head:
+        dim = winners.shape[1] - N_EXTRA
+        head = fit_head(
+            winners[:, :dim], losers[:, :dim], winners[:, dim:], losers[:, dim:],
+            n_heads=n_heads, seed=seed,
+        )  # fmt: skip
+        return OnnxHead(head, options)
+
+    return train
+
+
+def heads_dir() -> Path:
+    from models.paths import data_dir
+
+    path = data_dir() / "heads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_head(db: sqlite_utils.Database, featurizer: DefaultFeaturizer, head: OnnxHead) -> str:
+    """Save a trained head and register the full model (encoder + head) in the project."""
+    path = heads_dir() / f"{head.version}.npz"
+    head.head.save(path)
+    version = f"{featurizer.version}+{head.version}"
+    register_model(
+        db, version, kind="default-head", name=DEFAULT_MODEL_NAME, path=str(path),
+        info={"encoder": featurizer.version, "head": head.version, "n_heads": head.head.n_heads},
+    )  # fmt: skip
+    return version
+
+
+def load_trained_default(
+    db: sqlite_utils.Database, options: Any = None, *, int8: bool = False
+) -> HeadScorer | None:
+    """The project's latest trained default model as a Scorer, or None if never trained."""
+    from models.head import PreferenceHead
+
+    record = latest_model(db, kind="default-head")
+    if record is None or not record["path"] or not Path(record["path"]).exists():
+        return None
+    featurizer = DefaultFeaturizer(options, int8=int8)
+    head = OnnxHead(PreferenceHead.load(Path(record["path"])), options)
+    return HeadScorer(db, featurizer, head, name=DEFAULT_MODEL_NAME)
+
+
+class OnnxFolderScorer:
+    """Any ONNX reward model folder (``model.onnx`` + ``tokenizer.json``) as a ``Scorer``."""
+
+    def __init__(self, folder: Path, options: Any = None) -> None:
+        from models.onnx_reward import OnnxRewardModel
+
+        self.model = OnnxRewardModel.from_folder(folder, options)
+        self._name = folder.name
+
+    @property
+    def version(self) -> str:
+        return str(self.model.version)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def score_items(self, items: Sequence[Item]) -> list[ItemScore]:
+        from models.protocol import ScoreRequest
+
+        requests = [
+            ScoreRequest(prompt_to_json(item.prompt), [r.text for r in item.responses])
+            for item in items
+        ]
+        return [
+            ItemScore(r.rewards, r.uncertainty, r.member_rewards)
+            for r in self.model.score_batch(requests)
+        ]
+
+
+def scorer_for(
+    db: sqlite_utils.Database, model: str, options: Any = None, *, int8: bool = False
+) -> Scorer:
+    """``default`` (the project's trained default model) or a path to an ONNX model folder."""
+    if model == "default":
+        scorer = load_trained_default(db, options, int8=int8)
+        if scorer is None:
+            raise LookupError(
+                "the default model has not been trained on this project yet: "
+                "label some items, then run `prefmark train PROJECT.db`"
+            )
+        return scorer
+    return OnnxFolderScorer(Path(model), options)

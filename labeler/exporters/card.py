@@ -1,0 +1,182 @@
+"""The dataset card (``README.md``): YAML ``configs`` that ``datasets.load_dataset`` reads,
+then what is in the folder, how it was made and how to train on it.
+
+Routing information comes from the project's meta keys (set by routing):
+``routing.strategy``, ``routing.budget`` (share of items sent to people, 0..1),
+``routing.estimated_accuracy`` (estimated accuracy of the model-labelled items, 0..1),
+``routing.estimated_accuracy_ci`` (JSON ``[low, high]``) and ``routing.audit_size`` (items
+behind the estimate); the latest ``routing_runs`` row fills in strategy and budget when
+the keys are absent. The card has no timestamps, so the same export gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from labeler.exporters.options import ExportOptions, ExportReport
+from labeler.exporters.spec import BuildSpec
+from labeler.exporters.targets import Target
+
+ROUTING_KEYS = (
+    "routing.strategy",
+    "routing.budget",
+    "routing.estimated_accuracy",
+    "routing.estimated_accuracy_ci",
+    "routing.audit_size",
+)
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    name: str
+    license: str
+    version: str
+    command: str
+    routing: dict[str, Any]
+
+
+def size_category(n: int) -> str:
+    """Hugging Face's size bucket.
+
+    >>> size_category(999), size_category(25_000)
+    ('n<1K', '10K<n<100K')
+    """
+    bounds = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+              (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")]  # fmt: skip
+    return next((label for bound, label in bounds if n < bound), "10M<n<100M")
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def front_matter(target: Target, report: ExportReport, info: CardInfo) -> str:
+    lines = [
+        "---",
+        f"license: {_q(info.license)}",
+        f"pretty_name: {_q(info.name)}",
+        "tags:",
+        *(f"- {_q(t)}" for t in ("prefmark", *target.tags)),
+        "size_categories:",
+        f"- {_q(size_category(report.records))}",
+        "configs:",
+        f"- config_name: {_q(target.name)}",
+        "  default: true",
+        "  data_files:",
+    ]
+    for f in report.files:
+        lines += [f"  - split: {f.split}", f"    path: {_q(f.path)}"]
+    return "\n".join([*lines, "---", ""])
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def _routing(info: CardInfo) -> str:
+    r = info.routing
+    if not r:
+        return "No routing was recorded for this project: every label is as its source made it."
+    parts = []
+    if "strategy" in r:
+        parts.append(f"strategy `{r['strategy']}`")
+    if "budget" in r:
+        parts.append(f"human budget {r['budget']}")
+    text = "Routing: " + (", ".join(parts) or "recorded") + "."
+    if "estimated_accuracy" in r:
+        text += f" Estimated accuracy of the model-made labels: {r['estimated_accuracy']}"
+        if "estimated_accuracy_ci" in r:
+            text += f" (interval {r['estimated_accuracy_ci']})"
+        if "audit_size" in r:
+            text += f", from {r['audit_size']} audited items"
+        text += "."
+    return text
+
+
+def render_card(
+    target: Target, spec: BuildSpec, options: ExportOptions, report: ExportReport, info: CardInfo
+) -> str:
+    fmt = "conversational" if spec.conversational else "standard"
+    sources = sorted({s for counts in report.by_source.values() for s in counts})
+    files = _table(
+        ["split", "records", "file", "bytes"],
+        [[f.split, f"{f.records:,}", f"`{f.path}`", f"{f.bytes:,}"] for f in report.files],
+    )
+    by_source = _table(
+        ["split", *sources],
+        [
+            [f.split, *(f"{report.by_source.get(f.split, {}).get(s, 0):,}" for s in sources)]
+            for f in report.files
+        ],
+    )
+    columns = _table(["column", "type"], [[f"`{n}`", t] for n, t in target.columns(spec)])
+    dropped = ", ".join(f"{n:,} {k}" for k, n in sorted(report.dropped.items())) or "none"
+    sel = options
+    filters = [
+        f"label source: {sel.source.value}",
+        f"annotators: {', '.join(sel.annotators) or 'any'}",
+        f"minimum model confidence: {sel.min_confidence if sel.min_confidence is not None else 'none'}",  # noqa: E501
+        f"routes: {', '.join(sel.routes) or 'any'}",
+        f"tags: {', '.join(sel.tags) or 'any'}",
+        f"ties and both-bad: {'kept' if sel.keep_ties else 'left out'}",
+        f"conflicting human labels: {sel.conflicts.value}",
+        f"ranking to pairs: {sel.pairs.value}",
+        f"test split: {sel.test_size} of prompts by a hash seeded with {sel.seed}"
+        " (no prompt is in both splits)",
+    ]
+    usage = target.usage(spec).replace("{config}", target.name).replace("{name}", info.name)
+    provenance = (
+        "Records are bare (no provenance columns)."
+        if spec.bare or target.always_bare
+        else "Provenance on every record: `item_id`, `label_source` (human, imported, model), "
+        "`label_action` (label, accept, override), `annotator` (person or model id), "
+        "`model_version`, `confidence`."
+    )
+    body = f"""
+# {info.name}: {target.title}
+
+Exported by prefmark {info.version} ({fmt} variant, {report.file_format}) with:
+
+```
+{info.command}
+```
+
+## Files
+
+{files}
+
+Records by label source:
+
+{by_source}
+
+Items: {report.items_scanned:,} scanned, {report.items_labelled:,} labelled, \
+{report.items_exported:,} exported; {report.conflicts:,} with conflicting human labels. \
+Left out: {dropped}.
+
+## Format
+
+{columns}
+
+{provenance}
+{"Vision items keep their images (paths or URLs as stored) in `images`." if spec.images else ""}
+
+## Usage
+
+{usage}
+## Selection
+
+{chr(10).join(f"- {f}" for f in filters)}
+
+## Routing
+
+{_routing(info)}
+
+## Licence
+
+`{info.license}`. The prompts and responses keep the terms of the data they came from.
+"""
+    return front_matter(target, report, info) + body

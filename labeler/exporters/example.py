@@ -1,0 +1,88 @@
+"""The unit every row builder consumes: one item with the label chosen for it, decoded.
+
+Prompts and responses stay in their JSON form (a string, or a list of ``{"role",
+"content"}`` dicts), which is already the shape most targets write, so building a record
+copies references instead of converting objects.
+"""
+
+from __future__ import annotations
+
+import json
+import json.scanner
+from functools import lru_cache
+from typing import Any, NamedTuple, TypeAlias
+
+from labeler.store.export_queries import ExportRow, LabelRow
+from labeler.types import LabelValue, value_from_json
+
+PromptJSON: TypeAlias = str | list[dict[str, str]]
+
+
+class Provenance(NamedTuple):
+    """Who or what produced the exported label."""
+
+    label_source: str
+    label_action: str
+    annotator: str
+    model_version: str | None
+    confidence: float | None
+
+
+class Example(NamedTuple):
+    """An item plus its resolved label, ready for the row builders.
+
+    ``support`` holds the response indices that some *other* live label of the item calls
+    good (used by the strict KTO rule); None when nobody asked for it.
+    """
+
+    item_id: str
+    prompt: PromptJSON
+    responses: list[str]
+    images: list[str]
+    value: LabelValue
+    provenance: Provenance
+    support: frozenset[int] | None = None
+
+
+# The C scanner behind json.loads, called directly: json.loads spends most of its time in
+# Python-level argument handling on short strings, and stored JSON has no outer whitespace.
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
+def load_json(text: str) -> Any:
+    """Decode JSON text written by the store (compact, no leading whitespace).
+
+    >>> load_json('[{"text":"hi","model":null}]')
+    [{'text': 'hi', 'model': None}]
+    """
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        return json.loads(text)  # raises a proper JSONDecodeError
+    return value if end == len(text) else json.loads(text)
+
+
+@lru_cache(maxsize=65536)
+def decode_value(kind: str, value: str) -> LabelValue:
+    """A label value from its stored JSON; values are immutable, so equal texts share one."""
+    return value_from_json(kind, load_json(value))
+
+
+def to_example(row: ExportRow, label: LabelRow, support: frozenset[int] | None = None) -> Example:
+    """Decode a stored item and one of its labels."""
+    # tuple.__new__ skips the Python-level NamedTuple constructors: this runs per item.
+    return _new(
+        Example,
+        (
+            row.item_id,
+            load_json(row.prompt),
+            [r["text"] for r in load_json(row.responses)],
+            load_json(row.images) if row.images else [],
+            decode_value(label.kind, label.value),
+            _new(Provenance, (label[3], label[5], label[4], label[6], label[7])),
+            support,
+        ),
+    )
+
+
+_new = tuple.__new__

@@ -1,0 +1,138 @@
+"""What an export is asked to do (``ExportOptions``) and what it did (``ExportReport``)."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+
+from labeler.exporters.pairs import PairRule
+from labeler.exporters.policies import ConflictPolicy, Selection, SourceFilter
+from labeler.exporters.writer import SplitFile
+
+
+class Variant(StrEnum):
+    """``auto``: conversational when any item was imported as chat, else standard."""
+
+    AUTO = "auto"
+    STANDARD = "standard"
+    CONVERSATIONAL = "conversational"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    target: str = "trl-preference"
+    variant: Variant = Variant.AUTO
+    source: SourceFilter = SourceFilter.ALL
+    annotators: tuple[str, ...] = ()
+    min_confidence: float | None = None
+    routes: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    keep_ties: bool = False
+    conflicts: ConflictPolicy = ConflictPolicy.MAJORITY
+    test_size: float = 0.1
+    seed: int = 0
+    bare: bool = False
+    parquet: bool = False
+    pairs: PairRule = PairRule.ALL
+    kto_require_support: bool = False
+    license: str | None = None
+    name: str | None = None
+    chunk_size: int = 5000
+    command: str | None = None
+
+    def selection(self) -> Selection:
+        return Selection(
+            self.source,
+            frozenset(self.annotators),
+            self.min_confidence,
+            frozenset(self.routes),
+            frozenset(self.tags),
+        )
+
+    def command_line(self, project: str, out_dir: str) -> str:
+        """The ``prefmark export`` command that asks for exactly these options.
+
+        >>> ExportOptions(keep_ties=True, tags=("math",)).command_line("p.db", "out")
+        'prefmark export p.db --format trl-preference --out out --tag math --keep-ties'
+        """
+        args = ["prefmark", "export", project, "--format", self.target, "--out", out_dir]
+        default = ExportOptions()
+        for f in fields(self):
+            if f.name in ("target", "chunk_size", "command"):
+                continue
+            value, flag = getattr(self, f.name), _FLAGS[f.name]
+            if value == getattr(default, f.name):
+                continue
+            if isinstance(value, bool):
+                args.append(flag)
+            elif isinstance(value, tuple):
+                for v in value:
+                    args += [flag, str(v)]
+            else:
+                args += [flag, str(value)]
+        return shlex.join(args)
+
+
+_FLAGS = {
+    "variant": "--variant",
+    "source": "--source",
+    "annotators": "--annotator",
+    "min_confidence": "--min-confidence",
+    "routes": "--route",
+    "tags": "--tag",
+    "keep_ties": "--keep-ties",
+    "conflicts": "--conflicts",
+    "test_size": "--test-size",
+    "seed": "--seed",
+    "bare": "--bare",
+    "parquet": "--parquet",
+    "pairs": "--pairs",
+    "kto_require_support": "--kto-require-support",
+    "license": "--license",
+    "name": "--name",
+}
+
+
+@dataclass
+class ExportReport:
+    """Counts of one export; ``summary()`` is what the CLI prints."""
+
+    target: str
+    variant: str
+    file_format: str
+    out_dir: str
+    files: list[SplitFile] = field(default_factory=list)
+    items_scanned: int = 0
+    items_labelled: int = 0
+    items_exported: int = 0
+    conflicts: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    def drop(self, reason: str) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + 1
+
+    def summary(self) -> str:
+        splits = ", ".join(f"{f.split} {f.records:,}" for f in self.files)
+        rate = self.records / self.seconds if self.seconds > 0 else 0.0
+        text = (
+            f"Exported {self.records:,} {self.target} records ({self.variant}, "
+            f"{self.file_format}; {splits}) from {self.items_exported:,} of "
+            f"{self.items_labelled:,} labelled items to {self.out_dir} in "
+            f"{self.seconds:.1f}s ({rate:,.0f} records/s)."
+        )
+        if self.conflicts:
+            text += f" {self.conflicts:,} items had conflicting human labels."
+        if self.dropped:
+            text += (
+                " Left out: "
+                + ", ".join(f"{n:,} {reason}" for reason, n in sorted(self.dropped.items()))
+                + "."
+            )
+        return text

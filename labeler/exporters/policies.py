@@ -1,0 +1,156 @@
+"""Which items and labels go into an export, which label wins a conflict, and the split.
+
+The order: item filters (route, tag), then the candidate labels (live labels, narrowed to
+the chosen annotators), then resolution (people's labels over the model's; among several
+people's labels of one kind, the conflict policy), then the resolved label's filters (label
+source, minimum model confidence).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+from labeler.exporters.example import decode_value, load_json
+from labeler.store.export_queries import ExportRow, LabelRow
+from labeler.types import AspectsValue, LabelValue, PairwiseValue
+
+
+class SourceFilter(StrEnum):
+    """``human``: labels by people (made, imported or reviewed); ``model``: unreviewed model
+    labels; ``reviewed``: model labels a person accepted or overrode; ``all``."""
+
+    HUMAN = "human"
+    MODEL = "model"
+    REVIEWED = "reviewed"
+    ALL = "all"
+
+
+class ConflictPolicy(StrEnum):
+    """How to pick among disagreeing human labels: the most common verdict (ties between
+    verdicts go to the latest label), the latest label, or drop the item."""
+
+    MAJORITY = "majority"
+    LATEST = "latest"
+    DROP = "drop"
+
+
+@dataclass(frozen=True)
+class Selection:
+    source: SourceFilter = SourceFilter.ALL
+    annotators: frozenset[str] = frozenset()
+    min_confidence: float | None = None
+    routes: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+
+
+def item_passes(row: ExportRow, sel: Selection) -> bool:
+    if sel.routes and row.route not in sel.routes:
+        return False
+    if sel.tags:
+        tags = load_json(row.tags) if row.tags else []
+        return any(t in sel.tags for t in tags)
+    return True
+
+
+def candidates(labels: Sequence[LabelRow], sel: Selection) -> Sequence[LabelRow]:
+    """The live labels that may count (oldest first), narrowed to the chosen annotators."""
+    if not sel.annotators:
+        return labels
+    return [lab for lab in labels if lab.annotator in sel.annotators]
+
+
+def verdict(value: LabelValue) -> Hashable:
+    """What two labels must share to agree: the direction for pairwise and aspects labels
+    (strength aside), the whole value otherwise.
+
+    >>> from labeler.types import PairChoice
+    >>> verdict(PairwiseValue(PairChoice.A, 1)) == verdict(PairwiseValue(PairChoice.A, 2))
+    True
+    """
+    if isinstance(value, AspectsValue):
+        value = value.as_pairwise()
+    if isinstance(value, PairwiseValue):
+        return value.choice
+    return value
+
+
+class Resolution(NamedTuple):
+    label: LabelRow | None
+    conflict: bool
+
+
+def resolve(labels: Sequence[LabelRow], policy: ConflictPolicy) -> Resolution:
+    """The label that counts, from live labels oldest first.
+
+    The latest people's label wins over any model label; if other people's labels of the
+    same kind disagree with it, that is a conflict and ``policy`` decides.
+    """
+    if len(labels) == 1:
+        return Resolution(labels[0], False)
+    people = [lab for lab in labels if lab.source != "model"]
+    if not people:
+        return Resolution(labels[-1] if labels else None, False)
+    latest = people[-1]
+    same_kind = [lab for lab in people if lab.kind == latest.kind]
+    if len(same_kind) == 1:
+        return Resolution(latest, False)
+    verdicts = [verdict(decode_value(lab.kind, lab.value)) for lab in same_kind]
+    if len(set(verdicts)) == 1:
+        return Resolution(latest, False)
+    if policy is ConflictPolicy.DROP:
+        return Resolution(None, True)
+    if policy is ConflictPolicy.LATEST:
+        return Resolution(latest, True)
+    counts = Counter(verdicts)
+    top = max(counts.values())
+    winner = next(
+        lab
+        for lab, v in zip(reversed(same_kind), reversed(verdicts), strict=True)
+        if counts[v] == top
+    )
+    return Resolution(winner, True)
+
+
+def label_passes(label: LabelRow, sel: Selection) -> bool:
+    src = sel.source
+    if src is SourceFilter.HUMAN and label.source == "model":
+        return False
+    if src is SourceFilter.MODEL and label.source != "model":
+        return False
+    if src is SourceFilter.REVIEWED and label.action not in ("accept", "override"):
+        return False
+    if sel.min_confidence is not None and label.source == "model":
+        return label.confidence is not None and label.confidence >= sel.min_confidence
+    return True
+
+
+def split_of(prompt_json: str, test_size: float, seed: int) -> str:
+    """``train`` or ``test`` from a seeded hash of the stored prompt.
+
+    Hashing the prompt (not the item) keeps every item with the same prompt in one split,
+    so no prompt is in both.
+
+    >>> split_of('"2+2?"', 0.0, 0), split_of('"2+2?"', 1.0, 0)
+    ('train', 'test')
+    """
+    return splitter(test_size, seed)(prompt_json)
+
+
+def splitter(test_size: float, seed: int) -> Callable[[str], str]:
+    """``split_of`` with the test size and seed bound, for the per-item loop."""
+    if test_size <= 0:
+        return lambda prompt_json: "train"
+    keyed = hashlib.blake2b(digest_size=8, key=seed.to_bytes(8, "big", signed=True))
+    threshold = test_size * 2**64
+
+    def split(prompt_json: str) -> str:
+        digest = keyed.copy()  # copying a keyed hash is cheaper than keying a new one
+        digest.update(prompt_json.encode("utf-8"))
+        return "test" if int.from_bytes(digest.digest(), "big") < threshold else "train"
+
+    return split

@@ -1,0 +1,273 @@
+"""Import files into a project: read, recognise, deduplicate and insert in batches.
+
+All files of one call go in ONE transaction: a bad record stops the import and rolls back
+everything it wrote (nothing half-imported, nothing stored before lost), unless ``skip_bad``,
+which writes bad records with their reason to a reject file and imports the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import sqlite_utils
+
+from labeler.db import transaction
+from labeler.importers.errors import ImportFailed, Location, RecordError
+from labeler.importers.mapping import FieldMapping
+from labeler.importers.readers import ByteCounter, RawRecord, Records, open_records
+from labeler.importers.shapes import Context, KtoPart, Parsed, Recogniser, kto_item
+from labeler.store.bulk import existing_item_ids, insert_item_rows
+from labeler.store.labels import insert_labels
+from labeler.types import Item, Label
+
+Progress = Callable[[int, int], None]
+"""Called with (bytes read so far, total bytes of all files) after each batch."""
+
+LabelHook = Callable[[Mapping[str, Any], Item], Iterable[Label]]
+"""Extra labels from a raw record (e.g. an AI judge's verdict), given the item as stored."""
+
+BATCH_SIZE = 5000
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did; ``summary()`` is the paragraph the CLI prints."""
+
+    files: list[Path] = field(default_factory=list)
+    records: int = 0
+    items: int = 0
+    duplicates: int = 0
+    labels: int = 0
+    rejected: int = 0
+    max_responses: int = 0
+    seconds: float = 0.0
+    reject_path: Path | None = None
+
+    @property
+    def items_per_second(self) -> float:
+        return self.items / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        names = ", ".join(p.name for p in self.files)
+        text = (
+            f"Imported {self.items:,} new items ({self.duplicates:,} already present) and "
+            f"{self.labels:,} labels from {self.records:,} records in {len(self.files)} file(s) "
+            f"({names}) in {self.seconds:.1f} s."
+        )
+        if self.rejected:
+            where = f" to {self.reject_path}" if self.reject_path else ""
+            text += f" Skipped {self.rejected:,} bad records{where}."
+        return text
+
+
+class _Rejects:
+    """The reject file, opened on the first bad record (outside the transaction's fate)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._fh: IO[str] | None = None
+
+    def write(self, loc: Location, error: RecordError, raw: RawRecord) -> None:
+        if self.path is None:
+            return
+        if self._fh is None:
+            self._fh = self.path.open("w", encoding="utf-8")
+        entry = {
+            "file": str(loc.path),
+            "line": loc.line,
+            "record": loc.record,
+            "field": error.field,
+            "reason": error.reason,
+            "data": error.raw if isinstance(raw, RecordError) else raw,
+        }
+        self._fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+class _Importer:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        mapping: FieldMapping,
+        skip_bad: bool,
+        rejects: _Rejects,
+        source_name: str | None,
+        label_hooks: Sequence[LabelHook],
+        batch_size: int,
+    ) -> None:
+        self.conn = db.conn
+        self.mapping = mapping
+        self.skip_bad = skip_bad
+        self.rejects = rejects
+        self.source_name = source_name
+        self.hooks = label_hooks
+        self.batch_size = batch_size
+        self.report = ImportReport()
+
+    def bad(self, loc: Location, error: RecordError, raw: RawRecord) -> None:
+        if not self.skip_bad:
+            raise ImportFailed(loc, error.field, error.reason)
+        self.report.rejected += 1
+        self.rejects.write(loc, error, raw)
+
+    def run_file(self, path: Path, on_batch: Callable[[int], None]) -> None:
+        """Import one file; ``on_batch`` gets the bytes of it read so far after each batch."""
+        name = self.source_name or path.name
+        recogniser = Recogniser(Context(path.parent, name, self.mapping))
+        records, counter = open_records(path)
+        with closing(records):  # close the file now if a bad record stops the import
+            self._run_records(records, counter, recogniser, name, on_batch)
+
+    def _run_records(
+        self,
+        records: Records,
+        counter: ByteCounter | None,
+        recogniser: Recogniser,
+        name: str,
+        on_batch: Callable[[int], None],
+    ) -> None:
+        batch: list[tuple[Parsed, RawRecord]] = []
+        group: list[tuple[Location, KtoPart, RawRecord]] = []
+        report = self.report
+        for loc, raw in records:
+            report.records += 1
+            if isinstance(raw, RecordError):
+                self.bad(loc, raw, raw)
+                continue
+            try:
+                parsed = recogniser.parse(raw)
+            except RecordError as exc:
+                self.bad(loc, exc, raw)
+                continue
+            if isinstance(parsed, KtoPart):
+                if group and (group[0][1].prompt, group[0][1].images) != (
+                    parsed.prompt,
+                    parsed.images,
+                ):
+                    self._close_group(group, batch, name)
+                group.append((loc, parsed, raw))
+                continue
+            if group:
+                self._close_group(group, batch, name)
+            batch.append((parsed, raw if self.hooks else None))
+            if len(batch) >= self.batch_size:
+                self.flush(batch, name)
+                on_batch(counter.position() if counter is not None else 0)
+        if group:
+            self._close_group(group, batch, name)
+        self.flush(batch, name)
+
+    def _close_group(
+        self, group: list[tuple[Location, KtoPart, RawRecord]], batch: list[Any], name: str
+    ) -> None:
+        """Adjacent KTO records sharing a prompt become one item; a lone one cannot."""
+        if len(group) == 1:
+            loc, _part, raw = group[0]
+            self.bad(
+                loc,
+                RecordError(
+                    "completion",
+                    "only one completion for this prompt: KTO records that share a prompt must "
+                    "be adjacent (sort the file by prompt) to form an item of 2+ responses",
+                ),
+                raw,
+            )
+        else:
+            parsed = kto_item([part for _, part, _ in group], name)
+            batch.append((parsed, group[0][2] if self.hooks else None))
+        group.clear()
+
+    def flush(self, batch: list[tuple[Parsed, RawRecord]], source: str) -> None:
+        if not batch:
+            return
+        with_labels = bool(self.hooks) or any(p.labels for p, _ in batch)
+        existing: set[str] = set()
+        if with_labels:
+            existing = existing_item_ids(self.conn, [p.item.id for p, _ in batch])
+        inserted = insert_item_rows(self.conn, [p.row for p, _ in batch])
+        report = self.report
+        report.items += inserted
+        report.duplicates += len(batch) - inserted
+        n_max = max(len(p.item.responses) for p, _ in batch)
+        report.max_responses = max(report.max_responses, n_max)
+        if with_labels:
+            labels = self._new_labels(batch, existing)
+            report.labels += insert_labels(self.conn, labels)
+        batch.clear()
+
+    def _new_labels(
+        self, batch: list[tuple[Parsed, RawRecord]], existing: set[str]
+    ) -> list[Label]:
+        """Labels of the items this import added (a re-imported item keeps its old labels)."""
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        labels: list[Label] = []
+        for parsed, raw in batch:
+            item = parsed.item
+            if item.id in existing:
+                continue
+            existing.add(item.id)  # a duplicate later in the same batch is skipped too
+            for p in parsed.labels:
+                labels.append(Label(item.id, p.value, p.source, p.annotator, created_at=now))
+            for hook in self.hooks:
+                labels.extend(hook(raw, item))
+        return labels
+
+
+def import_files(
+    db: sqlite_utils.Database,
+    paths: Sequence[str | Path],
+    *,
+    mapping: FieldMapping | None = None,
+    skip_bad: bool = False,
+    reject_path: str | Path | None = None,
+    progress: Progress | None = None,
+    source_name: str | None = None,
+    label_hooks: Sequence[LabelHook] = (),
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Import every record of ``paths`` into ``db`` in one transaction; see the module doc.
+
+    Raises ImportFailed (naming file, line and field) on the first bad record unless
+    ``skip_bad``; the project is then exactly as it was before the call.
+    """
+    files = [Path(p) for p in paths]
+    for path in files:
+        if not path.is_file():
+            raise ImportFailed(path, None, "no such file")
+    rejects = _Rejects(Path(reject_path) if reject_path is not None else None)
+    importer = _Importer(
+        db, mapping or FieldMapping(), skip_bad, rejects, source_name, label_hooks, batch_size
+    )
+    report = importer.report
+    report.files = files
+    report.reject_path = rejects.path
+    total = sum(p.stat().st_size for p in files)
+    started = time.perf_counter()
+    done_before = 0
+    try:
+        with transaction(db.conn):
+            for path in files:
+                before = done_before
+
+                def on_batch(position: int, before: int = before) -> None:
+                    if progress is not None:
+                        progress(before + position, total)
+
+                importer.run_file(path, on_batch)
+                done_before += path.stat().st_size
+                if progress is not None:
+                    progress(done_before, total)
+    finally:
+        rejects.close()
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,125 @@
+"""Import verdicts of an AI judge computed elsewhere as model labels.
+
+A judge file holds one record per item (JSON array or JSONL) with a key that finds the item
+and a verdict field, e.g. PandaLM's ``gpt-3.5-turbo-testset-v1.json``: ``idx`` and
+``gpt_result`` in ``"1"``/``"2"``/``"Tie"``/``"garbage"``. Each verdict becomes a model label
+whose annotator is the judge's name, so routing treats it like any other AI label and its
+provenance is kept. A judge run with the responses presented in swapped order is imported with
+``swapped=True``: its "first" means stored response B, and ``shown_order`` records (1, 0).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from labeler.types import Label, PairChoice, PairwiseValue, Source
+
+# PandaLM-style verdicts: the first / second response, a tie, or an unparseable answer.
+DEFAULT_MAP: dict[str, str] = {
+    "1": "first",
+    "2": "second",
+    "tie": "tie",
+    "0": "tie",
+    "garbage": "skip",
+}
+OUTCOMES = ("first", "second", "tie", "both_bad", "skip")
+
+
+class JudgeFileError(ValueError):
+    """The judge file or its mapping cannot be read; the message names file and record."""
+
+
+def parse_map(spec: str | None) -> dict[str, str]:
+    """``'1=first,2=second,Tie=tie,garbage=skip'`` -> mapping (keys case-insensitive)."""
+    if not spec:
+        return dict(DEFAULT_MAP)
+    out: dict[str, str] = {}
+    for part in spec.split(","):
+        key, sep, outcome = part.partition("=")
+        outcome = {"a": "first", "b": "second"}.get(outcome.strip(), outcome.strip())
+        if not sep or outcome not in OUTCOMES:
+            raise JudgeFileError(f"bad --map entry {part!r}: want VERDICT=first|second|tie|skip")
+        out[key.strip().lower()] = outcome
+    return out
+
+
+def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(record number, record) from a JSON array or a JSONL file."""
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("["):
+        data = json.loads(text)
+        yield from enumerate(data, 1)
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise JudgeFileError(f"{path}:{number}: not JSON: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class JudgeImport:
+    labels: list[Label]
+    skipped: int
+    unmatched: int
+
+
+def judge_labels(
+    path: Path,
+    item_ids: Mapping[str, str],
+    *,
+    judge: str,
+    key: str,
+    verdict_field: str,
+    mapping: Mapping[str, str],
+    swapped: bool = False,
+    version: str | None = None,
+) -> JudgeImport:
+    """Model labels for the records whose ``key`` value is in ``item_ids`` (value -> item id)."""
+    labels: list[Label] = []
+    skipped = unmatched = 0
+    order = (1, 0) if swapped else (0, 1)
+    first, second = (PairChoice.B, PairChoice.A) if swapped else (PairChoice.A, PairChoice.B)
+    choices = {
+        "first": first,
+        "second": second,
+        "tie": PairChoice.TIE,
+        "both_bad": PairChoice.BOTH_BAD,
+    }
+    for number, record in read_records(path):
+        if key not in record or verdict_field not in record:
+            raise JudgeFileError(
+                f"{path}: record {number}: needs fields {key!r} and {verdict_field!r}"
+            )
+        item_id = item_ids.get(str(record[key]))
+        if item_id is None:
+            unmatched += 1
+            continue
+        verdict = str(record[verdict_field]).strip().lower()
+        if verdict not in mapping:
+            raise JudgeFileError(
+                f"{path}: record {number}: verdict {record[verdict_field]!r} is not in the map "
+                f"({', '.join(mapping)})"
+            )
+        outcome = mapping[verdict]
+        if outcome == "skip":
+            skipped += 1
+            continue
+        reason = record.get("gpt_reason") or record.get("reason")
+        labels.append(
+            Label(
+                item_id=item_id,
+                value=PairwiseValue(choices[outcome]),
+                source=Source.MODEL,
+                annotator=judge,
+                model_version=version or judge,
+                shown_order=order,
+                rationale=str(reason) if reason else None,
+            )
+        )
+    return JudgeImport(labels, skipped, unmatched)

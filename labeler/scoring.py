@@ -1,0 +1,226 @@
+"""Score a project with a reward model and turn rewards into model labels.
+
+The core defines the small protocols a model must meet (``Scorer``, ``Featurizer``, ``Head``);
+``models`` implements them and the composition roots (CLI, GUI) plug the two together. Every
+job is a generator that yields ``(done, total)`` after each committed batch, so the CLI drives
+it with a progress bar, the GUI from a worker thread, and an interrupted run resumes where it
+stopped: only unscored items are ever scored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import sqlite_utils
+
+from labeler.store.score_queries import (
+    ResponseScore,
+    cached_features,
+    count_unembedded,
+    count_unscored,
+    register_model,
+    unembedded_items,
+    unscored_items,
+    write_embeddings,
+    write_scores_and_labels,
+)
+from labeler.types import Item, Label, PairChoice, PairwiseValue, RankingValue, Source
+
+Progress = Generator[tuple[int, int], None, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemScore:
+    """Rewards for one item's responses (stored order); ``members`` is [n_members, n_responses]."""
+
+    rewards: np.ndarray
+    uncertainty: np.ndarray | None = None
+    members: np.ndarray | None = None
+
+
+class Scorer(Protocol):
+    """Anything that scores whole items: a generic ONNX reward model, or head + features."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    def score_items(self, items: Sequence[Item]) -> list[ItemScore]: ...
+
+
+class Featurizer(Protocol):
+    """Embeds (prompt, response) pairs; ``extra`` holds cheap side features (lengths)."""
+
+    @property
+    def version(self) -> str: ...
+
+    def features(
+        self, prompts: Sequence[str], responses: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class Head(Protocol):
+    """A preference head over features: ensemble mean, spread and member rewards per row."""
+
+    @property
+    def version(self) -> str: ...
+
+    def rewards(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+def model_label(item: Item, score: ItemScore, annotator: str, version: str) -> Label:
+    """The model's label for an item from its rewards.
+
+    Two responses: P(A better) = sigmoid(r_a - r_b); the label is the likelier side and the
+    confidence that probability. More responses: a full order by reward, with the weakest
+    adjacent preference probability as the confidence (the order is only as sure as its least
+    sure step).
+
+    >>> from labeler.types import Response
+    >>> item = Item("p", (Response("x"), Response("y")))
+    >>> label = model_label(item, ItemScore(np.array([1.0, 0.0])), "rm", "rm-1")
+    >>> label.value.choice.value, round(label.confidence, 3)
+    ('a', 0.731)
+    """
+    r = np.asarray(score.rewards, dtype=np.float64)
+    if len(r) == 2:
+        p_a = sigmoid(float(r[0] - r[1]))
+        value: PairwiseValue | RankingValue = PairwiseValue(
+            PairChoice.A if p_a >= 0.5 else PairChoice.B
+        )
+        confidence = max(p_a, 1.0 - p_a)
+    else:
+        order = np.argsort(-r, kind="stable")
+        ranks = np.empty(len(r), dtype=int)
+        ranks[order] = np.arange(1, len(r) + 1)
+        value = RankingValue(tuple(int(x) for x in ranks))
+        steps = [sigmoid(float(r[order[i]] - r[order[i + 1]])) for i in range(len(r) - 1)]
+        confidence = min(steps)
+    return Label(
+        item_id=item.id,
+        value=value,
+        source=Source.MODEL,
+        annotator=annotator,
+        model_version=version,
+        confidence=round(confidence, 6),
+    )
+
+
+def score_project(
+    db: sqlite_utils.Database, scorer: Scorer, *, batch_size: int = 64
+) -> Progress:
+    """Score every item ``scorer.version`` has not scored; write rewards and model labels.
+
+    Yields ``(done, total)`` after each committed batch; returns the number of items scored.
+    Stopping the generator (cancel, Ctrl+C, a crash) loses at most the batch in flight.
+    """
+    register_model(db, scorer.version, kind="reward", name=scorer.name)
+    total = count_unscored(db, scorer.version)
+    done = 0
+    yield done, total
+    for chunk in unscored_items(db, scorer.version, batch_size):
+        results = scorer.score_items(chunk)
+        rows: list[ResponseScore] = []
+        labels: list[Label] = []
+        for item, result in zip(chunk, results, strict=True):
+            for idx, reward in enumerate(result.rewards):
+                rows.append(
+                    ResponseScore(
+                        item.id,
+                        idx,
+                        float(reward),
+                        None if result.uncertainty is None else float(result.uncertainty[idx]),
+                        None if result.members is None else result.members[:, idx],
+                    )
+                )
+            labels.append(model_label(item, result, scorer.name, scorer.version))
+        write_scores_and_labels(db, scorer.version, rows, labels)
+        done += len(chunk)
+        yield done, total
+    return done
+
+
+def _pair_texts(items: Sequence[Item]) -> tuple[list[tuple[str, int]], list[str], list[str]]:
+    keys: list[tuple[str, int]] = []
+    prompts: list[str] = []
+    responses: list[str] = []
+    for item in items:
+        for idx, response in enumerate(item.responses):
+            keys.append((item.id, idx))
+            prompts.append(item.prompt_text)
+            responses.append(response.text)
+    return keys, prompts, responses
+
+
+def embed_project(
+    db: sqlite_utils.Database, featurizer: Featurizer, *, batch_size: int = 64
+) -> Progress:
+    """Cache features of every response not yet embedded by ``featurizer`` (resumable)."""
+    total = count_unembedded(db, featurizer.version)
+    done = 0
+    yield done, total
+    for chunk in unembedded_items(db, featurizer.version, batch_size):
+        keys, prompts, responses = _pair_texts(chunk)
+        vectors, extra = featurizer.features(prompts, responses)
+        write_embeddings(db, featurizer.version, keys, vectors, extra)
+        done += len(chunk)
+        yield done, total
+    return done
+
+
+def item_features(
+    db: sqlite_utils.Database, featurizer: Featurizer, items: Sequence[Item]
+) -> tuple[list[tuple[str, int]], np.ndarray]:
+    """Features of every response of ``items`` (rows in key order), from the cache when there.
+
+    What is missing is computed and cached, so each response is embedded once per encoder.
+    """
+    keys, prompts, responses = _pair_texts(items)
+    feats = cached_features(db, featurizer.version, keys)
+    if feats is None:
+        vectors, extra = featurizer.features(prompts, responses)
+        write_embeddings(db, featurizer.version, keys, vectors, extra)
+        feats = np.hstack([vectors, extra]).astype(np.float32)
+    return keys, feats
+
+
+class HeadScorer:
+    """A ``Scorer`` from a featurizer and a trained head, reading features from the cache.
+
+    Features missing from the cache are computed and cached on the way, so scoring after a
+    retrain costs only the head (milliseconds), not the encoder.
+    """
+
+    def __init__(
+        self, db: sqlite_utils.Database, featurizer: Featurizer, head: Head, name: str
+    ) -> None:
+        self.db, self.featurizer, self.head, self._name = db, featurizer, head, name
+
+    @property
+    def version(self) -> str:
+        return f"{self.featurizer.version}+{self.head.version}"
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def score_items(self, items: Sequence[Item]) -> list[ItemScore]:
+        _, feats = item_features(self.db, self.featurizer, items)
+        mean, spread, members = self.head.rewards(feats)
+        out: list[ItemScore] = []
+        start = 0
+        for item in items:
+            end = start + len(item.responses)
+            out.append(ItemScore(mean[start:end], spread[start:end], members[start:end].T))
+            start = end
+        return out

@@ -1,0 +1,298 @@
+"""SQL for routing: gather AI opinions, human labels, scores and embeddings; write routes.
+
+Label values are read as pairwise choices: ``0`` = A, ``1`` = B, ``-1`` = tie, both bad or
+not pairwise. Ranking labels of two-response items count as pairwise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from labeler.db import transaction
+from labeler.store.labels import _LIVE
+
+ROUTE_CODES = ("human", "model", "review")
+
+
+def choice_code(kind: str | None, value: str | None) -> int:
+    """A stored label value as 0 (A), 1 (B) or -1 (anything else)."""
+    if value is None:
+        return -1
+    data = json.loads(value)
+    if kind == "pairwise":
+        return {"a": 0, "b": 1}.get(data.get("choice"), -1)
+    if kind == "ranking":
+        ranks = data.get("ranks", [])
+        if len(ranks) == 2 and None not in ranks and ranks[0] != ranks[1]:
+            return 0 if ranks[0] < ranks[1] else 1
+    if kind == "aspects":
+        overall = data.get("aspects", {}).get("overall", 0)
+        return -1 if overall == 0 else (0 if overall < 0 else 1)
+    return -1
+
+
+@dataclass
+class RoutingArrays:
+    """Per item (two-response items, import order): ids, human labels, AI opinions.
+
+    ``human`` is the latest human label of any annotator; ``human_by`` has each annotator's
+    (-2 = none from that annotator).
+
+    ``opinions`` maps an AI source (annotator, plus ``@swapped`` when shown B first) to its
+    choice codes (-2 = no label from that source) and confidences (NaN if none).
+    """
+
+    ids: list[str]
+    human: np.ndarray
+    has_human: np.ndarray
+    human_by: dict[str, np.ndarray] = field(default_factory=dict)
+    opinions: dict[str, np.ndarray] = field(default_factory=dict)
+    confidence: dict[str, np.ndarray] = field(default_factory=dict)
+    prompts: list[str] = field(default_factory=list)
+    responses_a: list[str] = field(default_factory=list)
+    responses_b: list[str] = field(default_factory=list)
+    metadata: list[dict[str, Any]] = field(default_factory=list)
+    turns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+def _prompt_text(raw: str) -> tuple[str, int]:
+    value = json.loads(raw)
+    if isinstance(value, str):
+        return value, 1
+    turns = sum(1 for m in value if m.get("role") == "user")
+    return "\n\n".join(f"{m['role']}: {m['content']}" for m in value), turns
+
+
+def routing_arrays(db: sqlite_utils.Database, with_text: bool = True) -> RoutingArrays:
+    """Everything routing needs from the labels table, in one pass per query.
+
+    Human label = latest live non-model label (also per annotator); AI opinions = latest live
+    model label per (annotator, presentation order).
+    """
+    conn = db.conn
+    rows = conn.execute(
+        "SELECT id, prompt, responses, metadata FROM items WHERE n_responses = 2 ORDER BY seq"
+        if with_text
+        else "SELECT id, NULL, NULL, NULL FROM items WHERE n_responses = 2 ORDER BY seq"
+    ).fetchall()
+    ids = [r[0] for r in rows]
+    index = {item_id: i for i, item_id in enumerate(ids)}
+    n = len(ids)
+    arrays = RoutingArrays(
+        ids=ids, human=np.full(n, -1, dtype=np.int8), has_human=np.zeros(n, dtype=bool)
+    )
+    if with_text:
+        texts = [_prompt_text(r[1]) for r in rows]
+        arrays.prompts = [t for t, _ in texts]
+        arrays.turns = np.array([k for _, k in texts], dtype=np.int64)
+        responses = [json.loads(r[2]) for r in rows]
+        arrays.responses_a = [r[0]["text"] for r in responses]
+        arrays.responses_b = [r[1]["text"] for r in responses]
+        arrays.metadata = [json.loads(r[3]) if r[3] else {} for r in rows]
+    human_sql = f"""
+        SELECT item_id, annotator, kind, value, id FROM (
+            SELECT l.item_id, l.annotator, l.kind, l.value, l.id, ROW_NUMBER() OVER (
+                PARTITION BY l.item_id, l.annotator ORDER BY l.id DESC) AS rn
+            FROM labels l WHERE l.source != 'model' AND {_LIVE}
+        ) WHERE rn = 1 ORDER BY id"""
+    for item_id, annotator, kind, value, _id in conn.execute(human_sql):
+        if item_id in index:
+            i = index[item_id]
+            code = choice_code(kind, value)
+            arrays.human[i] = code  # rows come oldest first: the latest label wins
+            arrays.has_human[i] = True
+            if annotator not in arrays.human_by:
+                arrays.human_by[annotator] = np.full(n, -2, dtype=np.int8)
+            arrays.human_by[annotator][i] = code
+    model_sql = f"""
+        SELECT item_id, annotator, shown_order, kind, value, confidence FROM (
+            SELECT l.*, ROW_NUMBER() OVER (
+                PARTITION BY l.item_id, l.annotator, coalesce(l.shown_order, '')
+                ORDER BY l.id DESC) AS rn
+            FROM labels l WHERE l.source = 'model' AND {_LIVE}
+        ) WHERE rn = 1"""
+    for item_id, annotator, shown, kind, value, conf in conn.execute(model_sql):
+        if item_id not in index:
+            continue
+        key = annotator + ("@swapped" if shown and json.loads(shown)[0] == 1 else "")
+        if key not in arrays.opinions:
+            arrays.opinions[key] = np.full(n, -2, dtype=np.int8)
+            arrays.confidence[key] = np.full(n, np.nan)
+        arrays.opinions[key][index[item_id]] = choice_code(kind, value)
+        if conf is not None:
+            arrays.confidence[key][index[item_id]] = conf
+    return arrays
+
+
+def reward_margins(
+    db: sqlite_utils.Database, ids: Sequence[str], model_version: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per item: reward difference r_B - r_A and its spread (NaN where unscored)."""
+    index = {item_id: i for i, item_id in enumerate(ids)}
+    rewards = np.full((len(ids), 2), np.nan)
+    spread = np.full((len(ids), 2), np.nan)
+    for item_id, idx, reward, unc in db.conn.execute(
+        "SELECT item_id, response_idx, reward, uncertainty FROM scores "
+        "WHERE model_version = ? AND response_idx < 2",
+        (model_version,),
+    ):
+        if item_id in index:
+            rewards[index[item_id], idx] = reward
+            spread[index[item_id], idx] = np.nan if unc is None else unc
+    return rewards[:, 1] - rewards[:, 0], np.sqrt(np.sum(spread**2, axis=1))
+
+
+def latest_model_version(db: sqlite_utils.Database) -> str | None:
+    row = db.conn.execute(
+        "SELECT model_version FROM scores GROUP BY model_version ORDER BY max(rowid) DESC LIMIT 1"
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def response_embeddings(
+    db: sqlite_utils.Database, ids: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Float32 embeddings of responses A and B from the most common encoder, if complete."""
+    row = db.conn.execute(
+        "SELECT encoder FROM embeddings GROUP BY encoder ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    index = {item_id: i for i, item_id in enumerate(ids)}
+    vecs: dict[tuple[int, int], np.ndarray] = {}
+    for item_id, idx, blob in db.conn.execute(
+        "SELECT item_id, response_idx, vector FROM embeddings WHERE encoder = ? "
+        "AND response_idx < 2",
+        (row[0],),
+    ):
+        if item_id in index:
+            vecs[index[item_id], idx] = np.frombuffer(blob, dtype=np.float32)
+    if len(vecs) != 2 * len(ids) or not vecs:
+        return None
+    a = np.stack([vecs[i, 0] for i in range(len(ids))])
+    b = np.stack([vecs[i, 1] for i in range(len(ids))])
+    return a, b
+
+
+def write_routes(
+    db: sqlite_utils.Database,
+    ids: Sequence[str],
+    route: np.ndarray,
+    priority: np.ndarray,
+    eligible: np.ndarray,
+    *,
+    strategy: str,
+    budget: float,
+    seed: int | None,
+    params: dict[str, Any],
+    summary: dict[str, Any],
+    has_ai: np.ndarray | None = None,
+) -> int:
+    """Store a decision for the eligible items and log the run; returns the run id.
+
+    Human and review items become ``todo`` (their queues are ``status='todo' AND route=...``
+    ordered by priority); model items that have an AI label become ``done``, since the
+    accepted AI label is their label. Items with a human label are never touched.
+    """
+    rows = [
+        (
+            ROUTE_CODES[int(route[i])],
+            float(priority[i]),
+            strategy,
+            "done" if int(route[i]) == 1 and (has_ai is None or has_ai[i]) else "todo",
+            ids[int(i)],
+        )
+        for i in np.flatnonzero(eligible)
+    ]
+    now = datetime.now(UTC).isoformat(timespec="milliseconds")
+    with transaction(db.conn):
+        db.conn.executemany(
+            "UPDATE items SET route = ?, priority = ?, routed_by = ?, status = ? WHERE id = ?",
+            rows,
+        )
+        cur = db.conn.execute(
+            "INSERT INTO routing_runs (strategy, budget, seed, params, summary, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (strategy, budget, seed, json.dumps(params), json.dumps(summary), now),
+        )
+    return int(cur.lastrowid or 0)
+
+
+def route_counts(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """Item counts by route and status."""
+    out: dict[str, dict[str, int]] = {}
+    for route, status, count in db.conn.execute(
+        "SELECT route, status, count(*) FROM items GROUP BY route, status"
+    ):
+        out.setdefault(route, {})[status] = int(count)
+    return out
+
+
+def audit_outcomes(db: sqlite_utils.Database) -> tuple[int, int]:
+    """(audited, confirmed) over review-routed items that a human has since labelled.
+
+    Confirmed: the human label (an accept, or a label with the same choice) agrees with the
+    model label it checks.
+    """
+    sql = f"""
+        SELECT i.id,
+          (SELECT l.action || '|' || coalesce(l.kind, '') || '|' || coalesce(l.value, '')
+           FROM labels l WHERE l.item_id = i.id AND l.source != 'model' AND {_LIVE}
+           ORDER BY l.id DESC LIMIT 1),
+          (SELECT coalesce(l.kind, '') || '|' || coalesce(l.value, '')
+           FROM labels l WHERE l.item_id = i.id AND l.source = 'model' AND {_LIVE}
+           ORDER BY l.id DESC LIMIT 1)
+        FROM items i WHERE i.route = 'review'"""
+    audited = confirmed = 0
+    for _id, human, model in db.conn.execute(sql):
+        if human is None:
+            continue
+        action, hkind, hvalue = human.split("|", 2)
+        audited += 1
+        if action == "accept":
+            confirmed += 1
+        elif model is not None:
+            mkind, mvalue = model.split("|", 1)
+            h, m = choice_code(hkind, hvalue or None), choice_code(mkind, mvalue or None)
+            confirmed += int(h >= 0 and h == m)
+    return audited, confirmed
+
+
+def last_routing_run(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    row = db.conn.execute(
+        "SELECT id, strategy, budget, seed, params, summary, created_at FROM routing_runs "
+        "ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    return {
+        "id": row[0],
+        "strategy": row[1],
+        "budget": row[2],
+        "seed": row[3],
+        "params": json.loads(row[4] or "{}"),
+        "summary": json.loads(row[5] or "{}"),
+        "created_at": row[6],
+    }
+
+
+def item_ids_by_key(db: sqlite_utils.Database, key: str) -> dict[str, str]:
+    """Map a metadata field's value (as text) to item ids; ``key='id'`` maps ids to themselves.
+
+    Used to attach judge verdicts computed elsewhere to the items they judge.
+    """
+    if key == "id":
+        return {r[0]: r[0] for r in db.conn.execute("SELECT id FROM items")}
+    rows = db.conn.execute(
+        "SELECT CAST(json_extract(metadata, ?) AS TEXT), id FROM items "
+        "WHERE json_extract(metadata, ?) IS NOT NULL",
+        (f'$."{key}"', f'$."{key}"'),
+    )
+    return {str(value): item_id for value, item_id in rows}

@@ -1,0 +1,129 @@
+"""Training pairs for the project's own reward-model head, from its human labels.
+
+Pairwise labels give one (chosen, rejected) pair; rankings give every pair of responses in
+different rank groups; thumbs give every (up, down) pair; a multi-aspect label counts by its
+overall preference. Ties and "both bad" say nothing about which response is better and are left
+out. Model labels are never trained on: the head must learn from people, not from itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import sqlite_utils
+
+from labeler.scoring import Featurizer, Head, item_features
+from labeler.store.labels import resolved_labels
+from labeler.types import (
+    AspectsValue,
+    BinaryValue,
+    Item,
+    Label,
+    PairChoice,
+    PairwiseValue,
+    RankingValue,
+    Source,
+)
+
+Key = tuple[str, int]
+HeadTrainer = Callable[[np.ndarray, np.ndarray], Head]
+
+
+def preference_pairs(item: Item, label: Label) -> Iterator[tuple[int, int]]:
+    """(winner index, loser index) pairs that a label states about an item's responses.
+
+    >>> from labeler.types import Response, Source
+    >>> item = Item("p", (Response("x"), Response("y"), Response("z")))
+    >>> lab = Label(item.id, RankingValue((2, 1, 3)), Source.HUMAN, "ann")
+    >>> sorted(preference_pairs(item, lab))
+    [(0, 2), (1, 0), (1, 2)]
+    """
+    value = label.value
+    if isinstance(value, AspectsValue):
+        value = value.as_pairwise()
+    if isinstance(value, PairwiseValue):
+        if value.choice is PairChoice.A:
+            yield 0, 1
+        elif value.choice is PairChoice.B:
+            yield 1, 0
+    elif isinstance(value, RankingValue):
+        groups = value.order()
+        for hi, better in enumerate(groups):
+            for worse in groups[hi + 1 :]:
+                for w in better:
+                    for lo in worse:
+                        yield w, lo
+    elif isinstance(value, BinaryValue):
+        ups = [i for i, t in enumerate(value.thumbs) if t is True]
+        downs = [i for i, t in enumerate(value.thumbs) if t is False]
+        for w in ups:
+            for lo in downs:
+                yield w, lo
+
+
+@dataclass
+class TrainingPairs:
+    """Winner and loser response keys, one pair per row, with the items they come from."""
+
+    winners: list[Key] = field(default_factory=list)
+    losers: list[Key] = field(default_factory=list)
+    items: dict[str, Item] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.winners)
+
+
+def training_pairs(db: sqlite_utils.Database) -> TrainingPairs:
+    """Pairs from every item whose resolved label comes from a person (or an imported file)."""
+    pairs = TrainingPairs()
+    for resolved in resolved_labels(db):
+        if resolved.label.source is Source.MODEL:
+            continue
+        for w, lo in preference_pairs(resolved.item, resolved.label):
+            pairs.winners.append((resolved.item.id, w))
+            pairs.losers.append((resolved.item.id, lo))
+            pairs.items[resolved.item.id] = resolved.item
+    return pairs
+
+
+class NotEnoughLabelsError(ValueError):
+    """Too few human preferences to train a head that is better than guessing."""
+
+
+def train_head(
+    db: sqlite_utils.Database,
+    featurizer: Featurizer,
+    trainer: HeadTrainer,
+    *,
+    min_pairs: int = 20,
+    batch_size: int = 64,
+) -> Generator[tuple[int, int], None, Head]:
+    """Fit a head on the project's human preferences; yields progress while embedding.
+
+    Embeddings come from the project's cache, so a retrain after more labels embeds only the
+    newly labelled responses.
+    """
+    pairs = training_pairs(db)
+    if len(pairs) < min_pairs:
+        raise NotEnoughLabelsError(
+            f"{len(pairs)} human preference pairs; label at least {min_pairs} to train a model"
+        )
+    items = list(pairs.items.values())
+    index: dict[Key, int] = {}
+    blocks: list[np.ndarray] = []
+    offset = 0
+    yield 0, len(items)
+    for start in range(0, len(items), batch_size):
+        chunk = items[start : start + batch_size]
+        keys, feats = item_features(db, featurizer, chunk)
+        index.update({key: offset + i for i, key in enumerate(keys)})
+        blocks.append(feats)
+        offset += len(keys)
+        yield min(start + batch_size, len(items)), len(items)
+    features = np.vstack(blocks)
+    winners = features[[index[k] for k in pairs.winners]]
+    losers = features[[index[k] for k in pairs.losers]]
+    return trainer(winners, losers)
+

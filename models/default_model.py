@@ -1,0 +1,115 @@
+"""The built-in reward model: MiniLM pair embeddings + a preference head trained on the project.
+
+The head is always trained from the project's own labels (``train_default_model``); no head
+trained on another data set ships with the product, because such heads transfer badly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from models.encoder import MiniLMEncoder
+from models.encoder_build import ensure_encoder
+from models.features import LENGTH_FEATURES, pair_features
+from models.head import PreferenceHead, fit_head
+from models.head_onnx import head_to_onnx
+from models.pair_encoding import PairEncoder, load_tokenizer
+from models.protocol import RuntimeOptions, ScoreRequest, ScoreResult
+from models.runtime import make_session
+from models.text import render_plain
+
+DEFAULT_MAX_LENGTH = 256
+
+
+def load_default_encoder(
+    options: RuntimeOptions | None = None,
+    *,
+    int8: bool = False,
+    max_length: int = DEFAULT_MAX_LENGTH,
+    weights_dir: Path | None = None,
+) -> MiniLMEncoder:
+    """The MiniLM encoder session; the first call builds and caches its ONNX graph (seconds).
+
+    ``max_length`` 256 is what the encoder was trained with; longer inputs gain little and cost
+    quadratic attention time.
+    """
+    files = ensure_encoder(weights_dir, variant="int8" if int8 else "fp32", options=options)
+    pair_encoder = PairEncoder(load_tokenizer(files.tokenizer_path), max_length)
+    return MiniLMEncoder(
+        make_session(files.onnx_path, options), pair_encoder, version=files.version
+    )
+
+
+class DefaultRewardModel:
+    """Implements ``RewardModel``: reward = ensemble mean, uncertainty = ensemble std."""
+
+    def __init__(
+        self,
+        encoder: MiniLMEncoder,
+        head: PreferenceHead,
+        options: RuntimeOptions | None = None,
+    ) -> None:
+        expected = encoder.dim + len(LENGTH_FEATURES)
+        if head.n_features != expected:
+            raise ValueError(f"head expects {head.n_features} features, encoder gives {expected}")
+        self.encoder = encoder
+        self.head = head
+        self._head_session = make_session(head_to_onnx(head).SerializeToString(), options)
+
+    @property
+    def version(self) -> str:
+        """``<encoder version>+<head version>``: names both parts of every model label."""
+        return f"{self.encoder.version}+{self.head.version}"
+
+    def score_batch(self, requests: Sequence[ScoreRequest]) -> list[ScoreResult]:
+        """Score all responses of all requests in one length-bucketed encoder pass."""
+        prompts: list[str] = []
+        responses: list[str] = []
+        for request in requests:
+            text = render_plain(request.prompt)
+            prompts.extend([text] * len(request.responses))
+            responses.extend(request.responses)
+        if not responses:
+            return [
+                ScoreResult(np.zeros(0, np.float32), np.zeros(0, np.float32)) for _ in requests
+            ]
+        embeddings, lengths = pair_features(self.encoder, prompts, responses)
+        features = np.hstack([embeddings, lengths]).astype(np.float32)
+        reward, spread, members = self._head_session.run(None, {"features": features})
+        results = []
+        start = 0
+        for request in requests:
+            end = start + len(request.responses)
+            results.append(
+                ScoreResult(
+                    rewards=reward[start:end].astype(np.float32),
+                    uncertainty=spread[start:end].astype(np.float32),
+                    member_rewards=members[start:end].T.astype(np.float32),
+                )
+            )
+            start = end
+        return results
+
+
+def train_default_model(
+    encoder: MiniLMEncoder,
+    prompts: Sequence[str],
+    chosen: Sequence[str],
+    rejected: Sequence[str],
+    *,
+    targets: np.ndarray | None = None,
+    n_heads: int = 8,
+    l2: float = 0.05,
+    seed: int = 0,
+    options: RuntimeOptions | None = None,
+) -> DefaultRewardModel:
+    """Embed the labelled pairs and fit the head: the whole retraining step from texts."""
+    emb_c, feat_c = pair_features(encoder, prompts, chosen)
+    emb_r, feat_r = pair_features(encoder, prompts, rejected)
+    head = fit_head(
+        emb_c, emb_r, feat_c, feat_r, n_heads=n_heads, l2=l2, seed=seed, targets=targets
+    )
+    return DefaultRewardModel(encoder, head, options)

@@ -1,0 +1,84 @@
+"""The built-in MiniLM encoder: graph vs numpy reference, vs sentence-transformers, caching."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.batching import pad_batch
+from models.bert_weights import default_weights_dir, load_bert_weights
+from models.default_model import load_default_encoder
+from models.encoder_build import ensure_encoder
+from models.encoder_reference import encode_reference
+from models.paths import DATA_DIR_ENV
+from models.protocol import RuntimeOptions
+
+OPTIONS = RuntimeOptions(intra_op_threads=1, providers=["CPUExecutionProvider"])
+PAIRS = [
+    ("How do I boil an egg?", "Put the egg in boiling water for about nine minutes, then cool it."),
+    ("Translate 'good morning' into French.", "Bonjour."),
+    ("Tell me a joke.", "Why did the scarecrow win an award? He was outstanding in his field."),
+    ("Explain recursion. " * 30, "Recursion is when a function calls itself. " * 30),
+]
+
+
+@pytest.fixture
+def built(default_encoder_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(DATA_DIR_ENV, str(default_encoder_dir))
+    return default_encoder_dir
+
+
+def test_encoder_graph_matches_numpy_reference_on_real_sentences(built: Path) -> None:
+    # The float64 reference is slow on 256-token rows, so the long pair is cut to 64 tokens.
+    encoder = load_default_encoder(OPTIONS, max_length=64)
+    prompts, responses = zip(*PAIRS, strict=True)
+    got = encoder.embed_pairs(prompts, responses)
+    encoded = encoder.pair_encoder.encode(prompts, responses)
+    assert max(len(e.ids) for e in encoded) == 64 and encoded[-1].truncated
+    batch = pad_batch(np.arange(len(encoded)), [e.ids for e in encoded], [e.type_ids for e in encoded])
+    weights = load_bert_weights(default_weights_dir() / "model.safetensors")
+    want = encode_reference(weights, batch.input_ids, batch.type_ids, batch.attention_mask)
+    assert got.shape == (4, 384) and got.dtype == np.float32
+    assert np.abs(got - want).max() < 1e-4
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+def test_embeddings_agree_with_sentence_transformers(built: Path) -> None:
+    """Reference vectors were computed once with PyTorch from the original fp32 weights."""
+    reference = json.loads((Path(__file__).parent / "data" / "st_reference.json").read_text())
+    encoder = load_default_encoder(OPTIONS)
+    got = encoder.embed_texts(reference["sentences"])
+    want = np.array(reference["embeddings"], dtype=np.float32)
+    want /= np.linalg.norm(want, axis=1, keepdims=True)
+    cosine = (got * want).sum(axis=1)
+    assert cosine.min() > 0.99
+
+
+def test_batching_does_not_change_an_embedding(built: Path) -> None:
+    encoder = load_default_encoder(OPTIONS)
+    prompts, responses = zip(*PAIRS, strict=True)
+    together = encoder.embed_pairs(prompts, responses)
+    alone = np.vstack([encoder.embed_pairs([p], [r]) for p, r in PAIRS])
+    assert np.abs(together - alone).max() < 1e-5
+
+
+def test_built_graph_is_cached_under_a_versioned_name(built: Path) -> None:
+    first = ensure_encoder(options=OPTIONS)
+    mtime = first.onnx_path.stat().st_mtime_ns
+    again = ensure_encoder(options=OPTIONS)
+    assert again == first and again.onnx_path.stat().st_mtime_ns == mtime
+    assert first.onnx_path.parent == built / "models"
+    assert first.version.startswith("minilm-l6-fp32-") and first.onnx_path.stem == first.version
+    assert load_default_encoder(OPTIONS).version == first.version
+
+
+def test_int8_encoder_stays_close_to_fp32(built: Path) -> None:
+    fp32 = load_default_encoder(OPTIONS)
+    int8 = load_default_encoder(OPTIONS, int8=True)
+    assert int8.version.startswith("minilm-l6-int8-") and int8.version != fp32.version
+    prompts, responses = zip(*PAIRS, strict=True)
+    cosine = (fp32.embed_pairs(prompts, responses) * int8.embed_pairs(prompts, responses)).sum(1)
+    assert cosine.min() > 0.95

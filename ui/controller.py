@@ -1,0 +1,300 @@
+"""The one place where the labelling views meet ``labeler.session``, the store and the workers.
+
+Views emit intents in shown terms; the controller hands them to the session (which maps them to
+stored order and writes the label) and shows the next item. Queue counts are a big query at a
+million items, so they run on a worker with its own read connection, debounced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from labeler.db import open_db
+from labeler.session import LabelingSession, NothingToUndoError, ShownItem
+from labeler.store.queue_queries import QueueCounts, queue_counts
+from labeler.types import PairChoice, Route
+from ui.views.item_page import ItemPage
+from ui.workers import Job, JobRunner, one_shot
+
+ZOOM_STEPS = (8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 16.0, 18.0, 20.0, 24.0)
+PAIR_KEYS = {
+    "left": ("a", 1),
+    "right": ("b", 1),
+    "left_much": ("a", 2),
+    "right_much": ("b", 2),
+    "tie": ("tie", None),
+    "both_bad": ("both_bad", None),
+    "rank_1": ("a", 1),
+    "rank_2": ("b", 1),
+}
+
+
+@dataclass
+class ViewOptions:
+    suggestions: bool = False
+    diff: bool = False
+    zoom: float = 11.0
+
+
+def _counts_job(path: Path) -> Job:
+    def run() -> QueueCounts:
+        db = open_db(path, create=False, readonly=True)
+        try:
+            return queue_counts(db)
+        finally:
+            db.conn.close()
+
+    return one_shot(run)
+
+
+class Controller(QObject):
+    counts_changed = Signal(object)
+    message = Signal(str)
+    rationale_requested = Signal(str)
+    item_shown = Signal(object)
+
+    def __init__(self, page: ItemPage, jobs: JobRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.page = page
+        self.jobs = jobs
+        self.db: sqlite_utils.Database | None = None
+        self.path: Path | None = None
+        self.session: LabelingSession | None = None
+        self.annotator = ""
+        self.queue = Route.HUMAN
+        self.seed = 0
+        self.options = ViewOptions()
+        self.rationale = ""
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(250)
+        self._counts_timer.timeout.connect(self._start_counts)
+        self._counts_pending = False
+        page.pair.choice_made.connect(self._on_choice_made)
+        page.pair.aspects_made.connect(self._on_aspects_made)
+        page.rank.ranking_made.connect(self._on_ranking_made)
+        page.banner.accepted.connect(self._on_accepted)
+
+    # ---- project and session -------------------------------------------------------------
+    def open_project(self, path: Path, create: bool = False) -> None:
+        db = open_db(path, create=create)
+        self.close_project()
+        self.db, self.path = db, path
+        self._new_session()
+        self.refresh_counts()
+
+    def close_project(self) -> None:
+        if self.db is not None:
+            self.db.conn.close()
+        self.db = self.path = self.session = None
+        self.page.show_empty("Open or create a project to start (Ctrl+O / Ctrl+N).")
+
+    def set_annotator(self, name: str) -> None:
+        self.annotator = name.strip()
+        self._new_session()
+
+    def set_queue(self, queue: Route) -> None:
+        self.queue = queue
+        self._new_session()
+
+    def _new_session(self) -> None:
+        self.session = None
+        self.rationale = ""
+        if self.db is None:
+            return
+        if not self.annotator:
+            self.page.show_empty("Enter your name in the sidebar to start labelling.")
+            return
+        self.session = LabelingSession(self.db, self.annotator, self.queue, self.seed)
+        self.show_current()
+
+    def queue_changed_elsewhere(self) -> None:
+        """After an import or a routing run: pick up new items and recount."""
+        if self.session is not None:
+            self.session.refresh()
+            self.show_current()
+        self.refresh_counts()
+
+    # ---- showing -------------------------------------------------------------------------
+    def show_current(self) -> None:
+        shown = self.session.current if self.session is not None else None
+        if shown is None:
+            if self.session is not None:
+                name = "to review" if self.queue is Route.REVIEW else "to label"
+                self.page.show_empty(f"Nothing left {name}. Well done!")
+            self.item_shown.emit(None)
+            return
+        self.page.show_item(
+            shown,
+            self.session.schema,  # type: ignore[union-attr]
+            self._status_text(shown),
+            reviewing=self.queue is Route.REVIEW,
+            suggestions=self.options.suggestions,
+        )
+        self.item_shown.emit(shown)
+
+    def _status_text(self, shown: ShownItem) -> str:
+        assert self.session is not None
+        parts = []
+        if shown.history_index is not None:
+            parts.append(f"history {shown.history_index + 1}/{len(self.session.history)}")
+            parts.append(f"status: {shown.status.value}")
+            if shown.my_labels:
+                parts.append("relabelling (your label is highlighted)")
+        else:
+            parts.append(f"decided this session: {len(self.session.history)}")
+        if shown.flagged:
+            parts.append("⚑ flagged")
+        if self.rationale:
+            parts.append("rationale written")
+        return "   ·   ".join(parts)
+
+    # ---- counts (worker) -----------------------------------------------------------------
+    def refresh_counts(self) -> None:
+        self._counts_timer.start()
+
+    def _start_counts(self) -> None:
+        if self.path is None:
+            return
+        if any(n == "counts" for n in self.jobs.running_names()):
+            self._counts_pending = True
+            return
+        self.jobs.start(
+            "counts", _counts_job(self.path), self._on_counts, self._on_error, quiet=True
+        )
+
+    def _on_counts(self, counts: QueueCounts) -> None:
+        self.counts_changed.emit(counts)
+        if self._counts_pending:
+            self._counts_pending = False
+            self.refresh_counts()
+
+    def _on_error(self, exc: Exception) -> None:
+        self.message.emit(f"Error: {exc}")
+
+    # ---- intents from views --------------------------------------------------------------
+    def _current_id(self) -> str | None:
+        shown = self.session.current if self.session is not None else None
+        return None if shown is None else shown.item.id
+
+    def _decided(self) -> None:
+        self.rationale = ""
+        self.show_current()
+        self.refresh_counts()
+
+    def _on_choice_made(self, item_id: str, choice: str, strength: int | None) -> None:
+        if self.session is None or item_id != self._current_id():
+            return  # stale intent for an item no longer shown
+        self.session.submit_pairwise(PairChoice(choice), strength, self.rationale or None)
+        self._decided()
+
+    def _on_aspects_made(self, item_id: str, aspects: dict) -> None:
+        if self.session is None or item_id != self._current_id():
+            return
+        self.session.submit_aspects(aspects, self.rationale or None)
+        self._decided()
+
+    def _on_ranking_made(self, item_id: str, ranks: list, thumbs: list, ratings: list) -> None:
+        if self.session is None or item_id != self._current_id():
+            return
+        self.session.submit_ranking(ranks, thumbs, ratings, self.rationale or None)
+        self._decided()
+
+    def _on_accepted(self, item_id: str) -> None:
+        if self.session is None or item_id != self._current_id():
+            return
+        self.session.accept(self.rationale or None)
+        self.message.emit("Accepted the model's label")
+        self._decided()
+
+    def set_rationale(self, text: str) -> None:
+        self.rationale = text.strip()
+        shown = self.session.current if self.session is not None else None
+        if shown is not None:
+            self.page.set_status(self._status_text(shown))
+
+    # ---- keyboard actions ----------------------------------------------------------------
+    def handle(self, action_id: str) -> bool:
+        """Run a labelling action; returns False when it does not apply here."""
+        active = self.page.active
+        if action_id in PAIR_KEYS and active == "pair":
+            self.page.pair.choose(*PAIR_KEYS[action_id])
+        elif action_id.startswith("rank_") and active == "rank":
+            self.page.rank.set_rank(int(action_id.removeprefix("rank_")))
+        elif action_id.startswith("rate_") and active == "rank":
+            self.page.rank.set_rating(int(action_id.removeprefix("rate_")))
+        elif action_id in ("select_prev", "select_next") and active == "rank":
+            self.page.rank.select(-1 if action_id == "select_prev" else 1)
+        elif action_id in ("thumb_up", "thumb_down") and active == "rank":
+            self.page.rank.toggle_thumb(action_id == "thumb_up")
+        elif action_id == "clear_ranks" and active == "rank":
+            self.page.rank.clear()
+        elif action_id == "accept":
+            self._enter()
+        elif action_id in ("skip", "flag", "undo", "back", "forward"):
+            self._item_action(action_id)
+        elif action_id == "rationale" and active != "empty":
+            self.rationale_requested.emit(self.rationale)
+        elif action_id == "diff":
+            self.options.diff = not self.options.diff
+            self.page.pair.set_diff(self.options.diff)
+        elif action_id == "suggestions":
+            self.options.suggestions = not self.options.suggestions
+            shown = self.session.current if self.session is not None else None
+            if shown is not None:
+                self.page.show_banner(shown, self.queue is Route.REVIEW, self.options.suggestions)
+        elif action_id == "sync_scroll":
+            sync = self.page.pair.scroll_sync
+            sync.enabled = not sync.enabled
+        elif action_id in ("zoom_in", "zoom_out", "zoom_reset"):
+            self._zoom(action_id)
+        else:
+            return False
+        return True
+
+    def _enter(self) -> None:
+        active = self.page.active
+        if active == "pair" and self.page.pair.submit():
+            return
+        if active == "rank" and self.page.rank.submit():
+            return
+        self.page.banner.accept()
+
+    def _item_action(self, action_id: str) -> None:
+        if self.session is None:
+            return
+        if action_id == "skip":
+            self.session.skip()
+        elif action_id == "flag":
+            flagged = self.session.toggle_flag()
+            self.message.emit("Flagged" if flagged else "Flag removed")
+        elif action_id == "undo":
+            try:
+                self.session.undo()
+            except NothingToUndoError:
+                self.message.emit("Nothing to undo")
+                return
+            self.message.emit("Undone")
+        elif action_id == "back":
+            self.session.back()
+        else:
+            self.session.forward()
+        self.show_current()
+        if action_id in ("skip", "flag", "undo"):
+            self.refresh_counts()
+
+    def _zoom(self, action_id: str) -> None:
+        steps = list(ZOOM_STEPS)
+        i = min(range(len(steps)), key=lambda k: abs(steps[k] - self.options.zoom))
+        if action_id == "zoom_in":
+            i = min(i + 1, len(steps) - 1)
+        elif action_id == "zoom_out":
+            i = max(i - 1, 0)
+        else:
+            i = steps.index(11.0)
+        self.options.zoom = steps[i]
+        self.page.set_zoom(self.options.zoom)

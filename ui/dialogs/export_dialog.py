@@ -1,0 +1,163 @@
+"""Export the labels: format, variant and filters (the exporters' own options), output folder.
+
+``export_requested(out_dir, options)`` goes to the controller, which runs
+``ui.jobs.export_job`` in a worker and reports back with ``set_progress``, ``show_result`` and
+``show_error``; Cancel while running emits ``cancel_requested``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.dialogs.import_dialog import error_html
+from ui.dialogs.options_form import OptionsForm
+from ui.jobs import JobError
+
+
+def default_export_options() -> Any | None:
+    """The exporters' default options, or None when this build has no exporters."""
+    try:
+        module = importlib.import_module("labeler.exporters")
+        return module.ExportOptions()
+    except (ImportError, AttributeError, TypeError):
+        return None
+
+
+class ExportDialog(QDialog):
+    export_requested = Signal(object, object)  # Path, options
+    cancel_requested = Signal()
+
+    def __init__(
+        self,
+        options: Any | None = None,
+        default_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export data set")
+        self._running = False
+        options = options if options is not None else default_export_options()
+        self.form = OptionsForm(options) if options is not None else None
+
+        self.folder_edit = QLineEdit(str(default_dir) if default_dir else "")
+        self.folder_edit.setPlaceholderText("an empty or new folder")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(QLabel("Output folder"))
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(browse)
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.export_button = QPushButton("&Export")
+        self.export_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel")
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+
+        layout = QVBoxLayout(self)
+        if self.form is not None:
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setWidget(self.form)
+            layout.addWidget(QLabel("<b>Format and filters</b>"))
+            layout.addWidget(scroll, 1)
+        else:
+            self.export_button.setEnabled(False)
+            self.error_label.setText("Exporting is not available in this version of prefmark.")
+        layout.addLayout(folder_row)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status_label)
+        layout.addWidget(buttons)
+        self.resize(640, 620)
+
+    # ---- controller feedback -------------------------------------------------------------
+
+    def set_running(self, running: bool) -> None:
+        self._running = running
+        self.export_button.setEnabled(not running and self.form is not None)
+        self.progress.setVisible(running)
+        if running:
+            self.progress.setRange(0, 0)
+            self.error_label.clear()
+            self.status_label.setText("Exporting…")
+
+    def set_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(round(1000 * min(done, total) / total))
+
+    def show_result(self, report: Any) -> None:
+        self.set_running(False)
+        summary = getattr(report, "summary", None)
+        text = summary() if callable(summary) else f"Exported to {self.folder_edit.text()}."
+        self.status_label.setText(text)
+        self.cancel_button.setText("Close")
+
+    def show_error(self, error: BaseException) -> None:
+        self.set_running(False)
+        self.status_label.clear()
+        self.error_label.setText(error_html(error))
+
+    def show_cancelled(self) -> None:
+        self.set_running(False)
+        self.status_label.setText("Export cancelled.")
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Export into folder", self.folder_edit.text()
+        )
+        if folder:
+            self.folder_edit.setText(folder)
+
+    def _on_export_clicked(self) -> None:
+        if self.form is None:
+            return
+        text = self.folder_edit.text().strip()
+        if not text:
+            self.error_label.setText(error_html(JobError("Choose an output folder first.")))
+            return
+        try:
+            options = self.form.value()
+        except (TypeError, ValueError) as exc:
+            self.error_label.setText(error_html(JobError(f"These options do not work: {exc}")))
+            return
+        self.error_label.clear()
+        self.export_requested.emit(Path(text).expanduser(), options)
+
+    def _on_cancel_clicked(self) -> None:
+        if self._running:
+            self.cancel_requested.emit()
+            self.status_label.setText("Cancelling…")
+        else:
+            self.reject()

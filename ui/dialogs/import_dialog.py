@@ -1,0 +1,251 @@
+"""Import data files: preview the first records, map fields, choose how to treat bad records.
+
+The dialog only gathers the user's intent. ``import_requested(paths, mapping, skip_bad)`` goes
+to the controller, which runs ``ui.jobs.import_job`` in a worker and reports back through
+``set_progress``, ``show_result`` and ``show_error``; Cancel while running emits
+``cancel_requested``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.jobs import JobError, Preview, preview_records
+from ui.panels.table_model import RowsModel
+
+AUTO = "(automatic)"
+# The mapping targets worth offering; the importer recognises common shapes on its own.
+TARGETS = ("prompt", "messages", "response_a", "response_b", "responses", "chosen", "rejected",
+           "completion", "label", "images")  # fmt: skip
+CELL_CHARS = 80
+PREVIEW_COLUMNS = 12
+
+
+def _cell(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    text = text.replace("\n", " ⏎ ")
+    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
+
+
+def error_html(error: BaseException) -> str:
+    """An error as the dialog shows it: the message, and the failing line if known."""
+    import html
+
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    text = f"<b>{html.escape(message)}</b>"
+    detail = getattr(error, "detail", None)
+    if detail:
+        text += f"<br>The line that failed:<pre>{html.escape(detail)}</pre>"
+    return text
+
+
+class ImportDialog(QDialog):
+    import_requested = Signal(list, object, bool)  # paths, FieldMapping | None, skip_bad
+    cancel_requested = Signal()
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        parent: QWidget | None = None,
+        *,
+        preview: Callable[[Path], Preview] = preview_records,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import data")
+        self.paths = [Path(p) for p in paths]
+        self._preview_fn = preview
+        self._running = False
+        self.preview: Preview | None = None
+
+        self.file_combo = QComboBox()
+        self.file_combo.addItems([p.name for p in self.paths])
+        self.file_combo.currentIndexChanged.connect(self._load_preview)
+        self.preview_model = RowsModel([])
+        self.preview_view = QTableView()
+        self.preview_view.setModel(self.preview_model)
+        self.preview_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.preview_view.setWordWrap(False)
+        self.preview_label = QLabel()
+
+        self.map_combos: dict[str, QComboBox] = {}
+        mapping_box = QGroupBox("Field mapping (leave automatic for common formats)")
+        form = QFormLayout(mapping_box)
+        for target in TARGETS:
+            combo = QComboBox()
+            combo.setEditable(True)  # "responses" may gather several fields: a, b, c
+            combo.setToolTip("A field of the file, or several separated by commas")
+            self.map_combos[target] = combo
+            form.addRow(target, combo)
+        self.annotator_edit = QLineEdit()
+        self.annotator_edit.setPlaceholderText(
+            "fields holding per-annotator verdicts, e.g. a1, a2"
+        )
+        form.addRow("annotator verdicts", self.annotator_edit)
+        self.scores_check = QCheckBox("Per-response scores are the labels (a ranking)")
+        form.addRow("", self.scores_check)
+
+        self.skip_check = QCheckBox(
+            "Skip bad records (saved beside the project as a .rejects.jsonl file) "
+            "instead of stopping"
+        )
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setStyleSheet("color: #c62828")
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+
+        self.import_button = QPushButton("&Import")
+        self.import_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.buttons = QDialogButtonBox()
+        self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.import_button.clicked.connect(self._on_import_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Preview of"))
+        top.addWidget(self.file_combo, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.preview_view, 2)
+        layout.addWidget(self.preview_label)
+        layout.addWidget(mapping_box)
+        layout.addWidget(self.skip_check)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.buttons)
+        self.resize(900, 720)
+        self._load_preview()
+
+    # ---- intent --------------------------------------------------------------------------
+
+    def mapping(self) -> Any:
+        """The FieldMapping the user chose (None when everything is automatic).
+
+        Raises ValueError, in words, when a choice cannot work (unknown field, bad list).
+        """
+        from labeler.importers import parse_map_options
+
+        options = []
+        for target, combo in self.map_combos.items():
+            text = combo.currentText().strip()
+            if text and text != AUTO:
+                options.append(f"{target}={text}")
+        annotators = [a.strip() for a in self.annotator_edit.text().split(",") if a.strip()]
+        known = set(self.preview.fields) if self.preview and self.preview.records else None
+        if known is not None:
+            for option in options:
+                for name in option.split("=", 1)[1].split(","):
+                    if name.strip() not in known:
+                        raise ValueError(f"The file has no field “{name.strip()}”.")
+            for name in annotators:
+                if name not in known:
+                    raise ValueError(f"The file has no field “{name}”.")
+        if not options and not annotators and not self.scores_check.isChecked():
+            return None
+        return parse_map_options(options, annotators, self.scores_check.isChecked())
+
+    # ---- controller feedback -------------------------------------------------------------
+
+    def set_running(self, running: bool) -> None:
+        self._running = running
+        self.import_button.setEnabled(not running)
+        self.progress.setVisible(running)
+        if running:
+            self.progress.setRange(0, 0)
+            self.error_label.clear()
+            self.status_label.setText("Importing…")
+
+    def set_progress(self, done: int, total: int) -> None:
+        if total > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(round(1000 * min(done, total) / total))
+
+    def show_result(self, report: Any) -> None:
+        self.set_running(False)
+        summary = getattr(report, "summary", None)
+        self.status_label.setText(summary() if callable(summary) else "Import finished.")
+        self.import_button.setEnabled(False)
+        self.cancel_button.setText("Close")
+
+    def show_error(self, error: BaseException) -> None:
+        self.set_running(False)
+        self.status_label.setText("Nothing was imported: the project is as it was before.")
+        self.error_label.setText(error_html(error))
+
+    def show_cancelled(self) -> None:
+        self.set_running(False)
+        self.status_label.setText("Import cancelled: nothing was imported.")
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _on_import_clicked(self) -> None:
+        try:
+            mapping = self.mapping()
+        except ValueError as exc:
+            self.error_label.setText(error_html(JobError(str(exc))))
+            return
+        self.error_label.clear()
+        self.import_requested.emit(list(self.paths), mapping, self.skip_check.isChecked())
+
+    def _on_cancel_clicked(self) -> None:
+        if self._running:
+            self.cancel_requested.emit()
+            self.status_label.setText("Cancelling…")
+        else:
+            self.reject()
+
+    def _load_preview(self) -> None:
+        if not self.paths:
+            return
+        preview = self._preview_fn(self.paths[max(0, self.file_combo.currentIndex())])
+        self.preview = preview
+        columns = preview.fields[:PREVIEW_COLUMNS]
+        self.preview_model = RowsModel(columns)
+        self.preview_model.set_rows(
+            [[_cell(r.get(c, "")) for c in columns] for r in preview.records]
+        )
+        self.preview_view.setModel(self.preview_model)
+        hidden = len(preview.fields) - len(columns)
+        note = f"First {len(preview.records)} records"
+        if hidden > 0:
+            note += f"; {hidden} more fields not shown"
+        self.preview_label.setText(note + ".")
+        for combo in self.map_combos.values():
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems([AUTO, *preview.fields])
+            combo.setCurrentText(current or AUTO)
+        if not self.annotator_edit.text():
+            guesses = [f for f in preview.fields if f.lower().startswith("annotator")]
+            self.annotator_edit.setText(", ".join(guesses))
+        self.error_label.setText(error_html(preview.error) if preview.error else "")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.preview_view.setFont(mono)

@@ -1,0 +1,1 @@
+"""Side panels composed into the main window: routing, bias and agreement, guidelines."""

@@ -1,0 +1,182 @@
+"""The routing curve: accuracy against human budget, one line per strategy.
+
+Draws the simulation's CSV with QPainter (crisp at any size, follows the palette), or shows the
+simulation's PNG when only the picture exists. ``read_curve_csv`` is a plain function so the
+controller can read the file in a worker and hand the series in.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+Series = Mapping[str, Sequence[tuple[float, float]]]
+
+# Column names the simulation may use for the budget and for metric (a), most specific first.
+BUDGET_COLUMNS = ("budget", "human_budget", "budget_fraction")
+VALUE_COLUMNS = ("hybrid_accuracy_mean", "hybrid_accuracy", "accuracy_mean", "accuracy", "mean")
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#7f7f7f")
+
+
+class CurveFormatError(ValueError):
+    """The CSV lacks a strategy, budget or accuracy column."""
+
+
+def _pick(header: Sequence[str], names: Sequence[str], what: str) -> str:
+    lowered = {h.lower().strip(): h for h in header}
+    for name in names:
+        if name in lowered:
+            return lowered[name]
+    raise CurveFormatError(f"no {what} column (looked for {', '.join(names)})")
+
+
+def read_curve_csv(
+    path: Path, value_column: str | None = None
+) -> dict[str, list[tuple[float, float]]]:
+    """Series per strategy from a simulation CSV; budgets given in % become fractions."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        strategy = _pick(header, ("strategy",), "strategy")
+        budget = _pick(header, BUDGET_COLUMNS, "budget")
+        value = value_column or _pick(header, VALUE_COLUMNS, "accuracy")
+        series: dict[str, list[tuple[float, float]]] = {}
+        for row in reader:
+            try:
+                x, y = float(row[budget]), float(row[value])
+            except (TypeError, ValueError):
+                continue
+            series.setdefault(row[strategy], []).append((x, y))
+    if any(x > 1.0 for points in series.values() for x, _ in points):
+        series = {k: [(x / 100, y) for x, y in v] for k, v in series.items()}
+    return {k: sorted(v) for k, v in series.items()}
+
+
+class CurveView(QWidget):
+    """In: ``set_series(series)`` or ``set_image(path)``; ``set_marker(budget)`` marks a budget."""
+
+    MARGIN = (44, 12, 12, 30)  # left, top, right, bottom
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(260, 180)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._series: dict[str, list[tuple[float, float]]] = {}
+        self._pixmap: QPixmap | None = None
+        self._marker: float | None = None
+        self.message = "Run a simulation to see how accuracy grows with the human budget."
+
+    @property
+    def series(self) -> dict[str, list[tuple[float, float]]]:
+        return self._series
+
+    def set_series(self, series: Series) -> None:
+        self._series = {k: sorted(v) for k, v in series.items() if v}
+        self._pixmap = None
+        self.update()
+
+    def set_image(self, path: Path) -> bool:
+        """Show a picture of the curve; False (and nothing changes) if it cannot be read."""
+        pixmap = QPixmap(str(path))
+        if pixmap.isNull():
+            return False
+        self._pixmap, self._series = pixmap, {}
+        self.update()
+        return True
+
+    def has_curve(self) -> bool:
+        return bool(self._series) or self._pixmap is not None
+
+    def set_marker(self, budget: float | None) -> None:
+        self._marker = budget
+        self.update()
+
+    def clear(self) -> None:
+        self._series, self._pixmap = {}, None
+        self.update()
+
+    # ---- painting ------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        try:
+            if self._pixmap is not None:
+                scaled = self._pixmap.scaled(
+                    self.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+                painter.drawPixmap((self.width() - scaled.width()) // 2, 0, scaled)
+            elif self._series:
+                self._paint_series(painter)
+            else:
+                painter.drawText(
+                    self.rect(),
+                    Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                    self.message,
+                )
+        finally:
+            painter.end()
+
+    def _plot_rect(self) -> QRectF:
+        left, top, right, bottom = self.MARGIN
+        return QRectF(left, top, self.width() - left - right, self.height() - top - bottom)
+
+    def _paint_series(self, painter: QPainter) -> None:
+        rect = self._plot_rect()
+        ys = [y for points in self._series.values() for _, y in points]
+        y_lo, y_hi = min(ys), max(ys)
+        pad = max(0.02, (y_hi - y_lo) * 0.08)
+        y_lo, y_hi = max(0.0, y_lo - pad), min(1.0, y_hi + pad)
+        if y_hi <= y_lo:
+            y_lo, y_hi = y_lo - 0.05, y_hi + 0.05
+
+        def to_px(x: float, y: float) -> QPointF:
+            return QPointF(
+                rect.left() + x * rect.width(),
+                rect.bottom() - (y - y_lo) / (y_hi - y_lo) * rect.height(),
+            )
+
+        text_colour = self.palette().windowText().color()
+        grid = QColor(text_colour)
+        grid.setAlpha(50)
+        painter.setPen(QPen(grid, 1))
+        for i in range(5):
+            x = rect.left() + rect.width() * i / 4
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            y = rect.bottom() - rect.height() * i / 4
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+        painter.setPen(text_colour)
+        for i in range(5):
+            x = rect.left() + rect.width() * i / 4
+            centre = Qt.AlignmentFlag.AlignHCenter
+            painter.drawText(QRectF(x - 20, rect.bottom() + 2, 40, 14), centre, f"{25 * i}%")
+            value = y_lo + (y_hi - y_lo) * i / 4
+            y = rect.bottom() - rect.height() * i / 4
+            painter.drawText(QRectF(0, y - 7, rect.left() - 4, 14), Qt.AlignmentFlag.AlignRight,
+                             f"{100 * value:.0f}%")  # fmt: skip
+        painter.drawText(QRectF(rect.left(), rect.bottom() + 14, rect.width(), 14),
+                         Qt.AlignmentFlag.AlignHCenter, "human budget")  # fmt: skip
+
+        for i, (name, points) in enumerate(sorted(self._series.items())):
+            colour = QColor(PALETTE[i % len(PALETTE)])
+            pen = QPen(colour, 2)
+            if name.lower() == "oracle":
+                pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            path = QPainterPath(to_px(*points[0]))
+            for x, y in points[1:]:
+                path.lineTo(to_px(x, y))
+            painter.drawPath(path)
+            painter.drawText(QPointF(rect.left() + 6, rect.top() + 14 + 14 * i), name)
+
+        if self._marker is not None:
+            painter.setPen(QPen(text_colour, 1, Qt.PenStyle.DotLine))
+            x = rect.left() + self._marker * rect.width()
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))

@@ -1,0 +1,227 @@
+"""Steer the routing: strategy and human budget, where the items are, what the data is worth.
+
+A view: ``show_snapshot`` puts numbers on screen, the buttons emit intents. Routing, scoring,
+retraining and simulating run elsewhere (``ui.jobs`` in a worker); ``set_busy`` greys the
+buttons while one of them runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeler.agreement import time_left_hours
+from labeler.store.progress_queries import RouteCounts
+from labeler.types import Route, Status
+from ui.panels.curve_view import CurveView, Series
+from ui.panels.formatting import DASH, count, duration, pct, pct_interval, rate
+
+STRATEGIES = ("learned", "ensemble", "margin", "hyper", "random")
+BUDGET_STEP = 5  # percent per slider step
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingSnapshot:
+    """Everything the panel shows, gathered off the GUI thread (``ui.jobs.routing_snapshot``).
+
+    ``accuracy`` is the estimated label accuracy of the finished data set, with its 95%
+    interval and the number of audited items it rests on; ``strategy``/``budget`` describe the
+    last routing run (budget as a fraction of items).
+    """
+
+    counts: RouteCounts | None = None
+    strategy: str | None = None
+    budget: float | None = None
+    accuracy: float | None = None
+    accuracy_interval: tuple[float, float] | None = None
+    audited: int | None = None
+    labels_per_hour: float | None = None
+
+
+class RoutingPanel(QWidget):
+    """Intents: ``route_requested(strategy, budget_fraction)``, ``score_requested``,
+    ``retrain_requested``, ``simulation_requested``."""
+
+    route_requested = Signal(str, float)
+    score_requested = Signal()
+    retrain_requested = Signal()
+    simulation_requested = Signal()
+
+    def __init__(
+        self, strategies: Sequence[str] = STRATEGIES, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._snapshot = RoutingSnapshot()
+
+        self.strategy_combo = QComboBox()
+        self.strategy_combo.addItems(list(strategies))
+        self.budget_slider = QSlider(Qt.Orientation.Horizontal)
+        self.budget_slider.setRange(0, 100 // BUDGET_STEP)
+        self.budget_slider.setPageStep(2)
+        self.budget_slider.setValue(25 // BUDGET_STEP)
+        self.budget_slider.setAccessibleName("Human budget")
+        self.budget_label = QLabel()
+        self.route_button = QPushButton("&Route items")
+        self.route_button.clicked.connect(self._on_route_clicked)
+        self.budget_slider.valueChanged.connect(self._update_budget_label)
+
+        settings = QFormLayout()
+        settings.addRow("Strategy", self.strategy_combo)
+        budget_row = QHBoxLayout()
+        budget_row.addWidget(self.budget_slider, 1)
+        budget_row.addWidget(self.budget_label)
+        settings.addRow("Human budget", budget_row)
+        settings.addRow("", self.route_button)
+        self.last_run_label = QLabel(DASH)
+        settings.addRow("Last run", self.last_run_label)
+
+        self.count_labels: dict[str, QLabel] = {}
+        counts_box = QGroupBox("Items per route")
+        grid = QGridLayout(counts_box)
+        for col, heading in enumerate(("", "waiting", "done")):
+            grid.addWidget(QLabel(f"<i>{heading}</i>"), 0, col)
+        for row, (route, name) in enumerate(
+            ((Route.HUMAN, "Human"), (Route.REVIEW, "Review"), (Route.MODEL, "Model")), start=1
+        ):
+            grid.addWidget(QLabel(name), row, 0)
+            for col, status in enumerate((Status.TODO, Status.DONE), start=1):
+                label = QLabel(DASH)
+                label.setAlignment(Qt.AlignmentFlag.AlignRight)
+                self.count_labels[f"{route.value}/{status.value}"] = label
+                grid.addWidget(label, row, col)
+        self.flagged_label = QLabel(DASH)
+        grid.addWidget(QLabel("Flagged"), 4, 0)
+        grid.addWidget(self.flagged_label, 4, 1, alignment=Qt.AlignmentFlag.AlignRight)
+
+        quality = QFormLayout()
+        self.accuracy_label = QLabel(DASH)
+        self.accuracy_label.setWordWrap(True)
+        self.rate_label = QLabel(DASH)
+        self.time_left_label = QLabel(DASH)
+        quality.addRow("Estimated accuracy", self.accuracy_label)
+        quality.addRow("Labelling rate", self.rate_label)
+        quality.addRow("Time left", self.time_left_label)
+
+        self.curve = CurveView()
+        self.simulate_button = QPushButton("Si&mulate strategies")
+        self.score_button = QPushButton("&Score with model")
+        self.retrain_button = QPushButton("Re&train default model")
+        self.simulate_button.clicked.connect(self.simulation_requested)
+        self.score_button.clicked.connect(self.score_requested)
+        self.retrain_button.clicked.connect(self.retrain_requested)
+        jobs = QHBoxLayout()
+        for button in (self.score_button, self.retrain_button, self.simulate_button):
+            jobs.addWidget(button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(QLabel("<b>Routing</b>"))
+        layout.addLayout(settings)
+        layout.addWidget(counts_box)
+        layout.addLayout(quality)
+        layout.addWidget(self.curve, 1)
+        layout.addLayout(jobs)
+        self._update_budget_label()
+
+    # ---- in ------------------------------------------------------------------------------
+
+    def show_snapshot(self, snapshot: RoutingSnapshot) -> None:
+        # Follow the last run's settings only when a new run happened, so a periodic refresh
+        # never undoes what the user is choosing on the slider.
+        new_run = (snapshot.strategy, snapshot.budget) != (
+            self._snapshot.strategy,
+            self._snapshot.budget,
+        )
+        self._snapshot = snapshot
+        counts = snapshot.counts
+        for key, label in self.count_labels.items():
+            route, status = key.split("/")
+            label.setText(count(counts.get(Route(route), Status(status))) if counts else DASH)
+        self.flagged_label.setText(count(counts.flagged) if counts else DASH)
+        if snapshot.strategy is not None:
+            self.last_run_label.setText(f"{snapshot.strategy} at {pct(snapshot.budget, 0)}")
+            index = self.strategy_combo.findText(snapshot.strategy)
+            if new_run and index >= 0:
+                self.strategy_combo.setCurrentIndex(index)
+            if new_run and snapshot.budget is not None:
+                self.budget_slider.setValue(round(100 * snapshot.budget / BUDGET_STEP))
+        else:
+            self.last_run_label.setText("not routed yet: every item goes to people")
+        self.accuracy_label.setText(self._accuracy_text(snapshot))
+        self.rate_label.setText(rate(snapshot.labels_per_hour))
+        remaining = counts.human_remaining if counts else None
+        if remaining is None:
+            self.time_left_label.setText(DASH)
+        elif remaining == 0:
+            self.time_left_label.setText("nothing left for people")
+        else:
+            hours = time_left_hours(remaining, snapshot.labels_per_hour)
+            self.time_left_label.setText(f"{duration(hours)} for {remaining:,} items")
+        self._update_budget_label()
+
+    def show_curve(self, series: Series) -> None:
+        self.curve.set_series(series)
+
+    def show_curve_image(self, path: Path) -> bool:
+        return self.curve.set_image(path)
+
+    def set_busy(self, busy: bool) -> None:
+        """Grey out the job buttons while a routing, scoring or training job runs."""
+        for button in (
+            self.route_button,
+            self.score_button,
+            self.retrain_button,
+            self.simulate_button,
+        ):
+            button.setEnabled(not busy)
+
+    # ---- state ---------------------------------------------------------------------------
+
+    @property
+    def budget(self) -> float:
+        """The human budget chosen on the slider, as a fraction of the items."""
+        return self.budget_slider.value() * BUDGET_STEP / 100
+
+    @property
+    def strategy(self) -> str:
+        return self.strategy_combo.currentText()
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _on_route_clicked(self) -> None:
+        self.route_requested.emit(self.strategy, self.budget)
+
+    def _update_budget_label(self) -> None:
+        text = pct(self.budget, 0)
+        counts = self._snapshot.counts
+        if counts is not None and counts.total:
+            text += f" · about {round(self.budget * counts.total):,} items to people"
+        self.budget_label.setText(text)
+        self.curve.set_marker(self.budget)
+
+    @staticmethod
+    def _accuracy_text(snapshot: RoutingSnapshot) -> str:
+        if snapshot.accuracy is None:
+            return "no estimate yet: review a few audit items to get one"
+        text = pct(snapshot.accuracy)
+        if snapshot.accuracy_interval is not None:
+            low, high = snapshot.accuracy_interval
+            text += f" (95% interval {pct_interval(low, high)})"
+        if snapshot.audited:
+            text += f", from {snapshot.audited:,} audited items"
+        return text

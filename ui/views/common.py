@@ -1,0 +1,173 @@
+"""Small widgets the views share: a browser that never fetches, item images, scroll sync."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QImage, QMouseEvent, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QScrollBar,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeler.types import Prompt
+from ui.render import clip, markdown_to_html, needs_plain_text
+
+LOCAL_SCHEMES = {"", "data", "qrc"}
+
+
+def is_dark(widget: QWidget) -> bool:
+    return widget.palette().window().color().lightness() < 128
+
+
+class SafeBrowser(QTextBrowser):
+    """A read-only rich-text view for untrusted text: links do nothing, remote URLs load nothing.
+
+    ``refused`` records every non-local resource the document asked for, so tests (and a
+    curious user) can see that nothing was fetched.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.refused: list[str] = []
+        self.plain = False
+
+    def loadResource(self, type_: int, name: QUrl | str) -> object:
+        name = QUrl(name)
+        if name.scheme().lower() not in LOCAL_SCHEMES:
+            self.refused.append(name.toString())
+        return None  # rendered responses reference nothing, local or remote
+
+    def show_markdown(self, text: str) -> None:
+        """Markdown for normal texts; plain text (clipped) for huge ones, to stay responsive."""
+        self.plain = needs_plain_text(text)
+        if self.plain:
+            self.setPlainText(clip(text))
+        else:
+            self.setHtml(markdown_to_html(text, is_dark(self)))
+
+
+def load_image(ref: str, base_dir: Path | None = None) -> QImage | None:
+    """An item image from a local path or a data: URI, decoded with Pillow; never a remote URL."""
+    try:
+        if ref.startswith("data:"):
+            raw = base64.b64decode(ref.split(",", 1)[1])
+            pil: Image.Image = Image.open(io.BytesIO(raw))
+        elif "://" in ref:
+            return None
+        else:
+            path = Path(ref)
+            if not path.is_absolute() and base_dir is not None:
+                path = base_dir / path
+            pil = Image.open(path)
+        pil = pil.convert("RGBA")
+    except (OSError, ValueError):
+        return None
+    data = pil.tobytes("raw", "RGBA")
+    return QImage(data, pil.width, pil.height, 4 * pil.width, QImage.Format.Format_RGBA8888).copy()
+
+
+class _Thumb(QLabel):
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
+class ImageStrip(QWidget):
+    """Thumbnails of an item's images; a click opens the image full size."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.base_dir: Path | None = None
+        self.setVisible(False)
+
+    def show_images(self, refs: tuple[str, ...]) -> None:
+        while self._layout.count():
+            item = self._layout.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.deleteLater()
+        for ref in refs:
+            image = load_image(ref, self.base_dir)
+            thumb = _Thumb()
+            if image is None:
+                thumb.setText(f"[image not shown: {html.escape(ref[:60])}]")
+            else:
+                pix = QPixmap.fromImage(image)
+                thumb.setPixmap(pix.scaled(QSize(120, 90), Qt.AspectRatioMode.KeepAspectRatio))
+                thumb.setCursor(Qt.CursorShape.PointingHandCursor)
+                thumb.setToolTip("Click to enlarge")
+                thumb.clicked.connect(lambda p=pix: self._enlarge(p))
+            self._layout.addWidget(thumb)
+        self._layout.addStretch(1)
+        self.setVisible(bool(refs))
+
+    def _enlarge(self, pix: QPixmap) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Image")
+        area = QScrollArea(dialog)
+        label = QLabel()
+        label.setPixmap(pix)
+        area.setWidget(label)
+        QVBoxLayout(dialog).addWidget(area)
+        dialog.resize(min(pix.width() + 40, 1200), min(pix.height() + 40, 900))
+        dialog.open()
+
+
+def prompt_html(prompt: Prompt, dark: bool) -> str:
+    """A prompt as HTML: chat prompts as one block per turn, with the role above it."""
+    if isinstance(prompt, str):
+        return markdown_to_html(clip(prompt), dark)
+    shades = {"user": "#2a3a4a", "assistant": "#2e2e2e", "system": "#3a3320"} if dark else {
+        "user": "#eaf2fb", "assistant": "#f4f4f4", "system": "#fbf5e0"}  # fmt: skip
+    parts = []
+    for msg in prompt:
+        shade = shades.get(msg.role, shades["assistant"])
+        body = markdown_to_html(clip(msg.content), dark)
+        parts.append(
+            f"<table width='100%' cellpadding='6' style='background-color:{shade}; "
+            f"margin-bottom:4px'><tr><td><b>{html.escape(msg.role)}</b>{body}</td></tr></table>"
+        )
+    return "".join(parts)
+
+
+class ScrollSync(QObject):
+    """Keeps several vertical scroll bars at the same relative position."""
+
+    def __init__(self, bars: list[QScrollBar], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._bars = bars
+        self._busy = False
+        self.enabled = True
+        for bar in bars:
+            bar.valueChanged.connect(lambda _v, b=bar: self._follow(b))
+
+    def _follow(self, source: QScrollBar) -> None:
+        if self._busy or not self.enabled:
+            return
+        self._busy = True
+        try:
+            span = max(1, source.maximum() - source.minimum())
+            fraction = (source.value() - source.minimum()) / span
+            for bar in self._bars:
+                if bar is not source:
+                    bar.setValue(round(bar.minimum() + fraction * (bar.maximum() - bar.minimum())))
+        finally:
+            self._busy = False

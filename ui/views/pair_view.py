@@ -1,0 +1,190 @@
+"""One item with two responses: the prompt above, the responses side by side (or stacked).
+
+The view receives a ``ShownItem`` (responses already in shown order) and emits intents in
+shown terms: ``choice_made(item_id, "a" | "b" | "tie" | "both_bad", strength)`` where ``a`` is
+the left response. It never touches the store.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeler.session import ShownItem
+from labeler.types import AspectsValue, PairwiseValue
+from ui.render import text_stats, word_diff_html
+from ui.views.aspects_form import AspectsForm
+from ui.views.common import ImageStrip, SafeBrowser, ScrollSync, is_dark, prompt_html
+
+NARROW = 900  # px: below this width the responses stack vertically
+
+CHOICE_TEXT = {"a": "Left better", "b": "Right better", "tie": "Tie", "both_bad": "Both bad"}
+
+
+class ResponsePane(QFrame):
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = title
+        self.header = QLabel(title)
+        self.header.setTextFormat(Qt.TextFormat.PlainText)
+        self.browser = SafeBrowser()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.header)
+        layout.addWidget(self.browser, 1)
+
+    def show_text(self, text: str) -> None:
+        self.header.setText(f"{self.title}   ·   {text_stats(text)}")
+        self.browser.show_markdown(text)
+
+
+class PairView(QWidget):
+    choice_made = Signal(str, str, object)
+    aspects_made = Signal(str, dict)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.item_id = ""
+        self._texts = ("", "")
+        self._diff = False
+        self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.prompt = SafeBrowser()
+        self.images = ImageStrip()
+        prompt_box = QWidget()
+        prompt_layout = QVBoxLayout(prompt_box)
+        prompt_layout.setContentsMargins(0, 0, 0, 0)
+        prompt_layout.addWidget(QLabel("<b>Prompt</b>"))
+        prompt_layout.addWidget(self.prompt, 1)
+        prompt_layout.addWidget(self.images)
+
+        self.left = ResponsePane("Left (A)")
+        self.right = ResponsePane("Right (B)")
+        self._responses = QWidget()
+        self._box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self._responses)
+        self._box.setContentsMargins(0, 0, 0, 0)
+        self._box.addWidget(self.left)
+        self._box.addWidget(self.right)
+        self.scroll_sync = ScrollSync(
+            [self.left.browser.verticalScrollBar(), self.right.browser.verticalScrollBar()], self
+        )
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(prompt_box)
+        splitter.addWidget(self._responses)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+
+        self.aspects = AspectsForm()
+        self.aspects.aspects_made.connect(self.aspects_made)
+        self.aspects.setVisible(False)
+
+        buttons = QHBoxLayout()
+        self.buttons: dict[tuple[str, int | None], QPushButton] = {}
+        for choice, strength, text in (
+            ("a", 2, "Left ≫  (Shift+A)"),
+            ("a", 1, "Left  (A)"),
+            ("tie", None, "Tie  (T)"),
+            ("both_bad", None, "Both bad  (X)"),
+            ("b", 1, "Right  (B)"),
+            ("b", 2, "Right ≫  (Shift+B)"),
+        ):
+            button = QPushButton(text)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _c=False, ch=choice, s=strength: self.choose(ch, s))
+            buttons.addWidget(button)
+            self.buttons[(choice, strength)] = button
+        self.button_a = self.buttons[("a", 1)]
+        self.button_b = self.buttons[("b", 1)]
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.aspects)
+        layout.addLayout(buttons)
+
+    # ---- data in -------------------------------------------------------------------------
+    def set_aspects(self, aspects: tuple[str, ...] | None) -> None:
+        """Show the multi-aspect form (A/B/T then set ``overall``; Enter submits)."""
+        self.aspects.setVisible(aspects is not None)
+        if aspects is not None:
+            self.aspects.set_aspects(aspects)
+
+    @property
+    def uses_aspects(self) -> bool:
+        return not self.aspects.isHidden()
+
+    def show_item(self, shown: ShownItem, status: str = "") -> None:
+        self.item_id = shown.item.id
+        left, right = shown.responses[0], shown.responses[1]
+        self._texts = (left.text, right.text)
+        self.status.setText(status)
+        self.prompt.setHtml(prompt_html(shown.item.prompt, is_dark(self)))
+        self.images.show_images(shown.item.images)
+        self._render_responses()
+        mine = {lab.kind: shown.shown_value(lab) for lab in shown.my_labels}
+        previous = next((v for v in mine.values() if isinstance(v, AspectsValue)), None)
+        self.aspects.show_item(shown.item.id, dict(previous.aspects) if previous else None)
+        pair = next((v for v in mine.values() if isinstance(v, PairwiseValue)), None)
+        for (choice, strength), button in self.buttons.items():
+            picked = pair is not None and pair.choice.value == choice
+            picked = picked and pair is not None and (pair.strength or 1) == (strength or 1)
+            button.setDefault(picked)
+            font = button.font()
+            font.setBold(picked)
+            button.setFont(font)
+
+    def _render_responses(self) -> None:
+        diff = word_diff_html(*self._texts, dark=is_dark(self)) if self._diff else None
+        if diff is None:
+            self.left.show_text(self._texts[0])
+            self.right.show_text(self._texts[1])
+            return
+        for pane, text, body in ((self.left, self._texts[0], diff[0]),
+                                 (self.right, self._texts[1], diff[1])):  # fmt: skip
+            pane.header.setText(f"{pane.title}   ·   {text_stats(text)}   ·   diff")
+            pane.browser.setHtml(body)
+
+    def set_diff(self, on: bool) -> None:
+        self._diff = on
+        if self.item_id:
+            self._render_responses()
+
+    def set_zoom(self, points: float) -> None:
+        for browser in (self.prompt, self.left.browser, self.right.browser):
+            font = browser.font()
+            font.setPointSizeF(points)
+            browser.setFont(font)
+            browser.document().setDefaultFont(font)
+
+    # ---- intents out ---------------------------------------------------------------------
+    def choose(self, choice: str, strength: int | None = None) -> None:
+        """A pick in shown terms; in the multi-aspect form it sets ``overall`` instead."""
+        if not self.item_id:
+            return
+        if self.uses_aspects:
+            sign = {"a": -1, "b": 1}.get(choice, 0)
+            self.aspects.set_value("overall", sign * (strength or 1))
+            return
+        self.choice_made.emit(self.item_id, choice, strength)
+
+    def submit(self) -> bool:
+        return self.uses_aspects and self.aspects.submit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        narrow = event.size().width() < NARROW
+        self._box.setDirection(
+            QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        )
+        super().resizeEvent(event)
