@@ -6,6 +6,11 @@ cached under ``$PREFMARK_BENCH_CACHE`` (default /tmp/prefmark-route-cache) so re
 
 from __future__ import annotations
 
+import os
+
+# Small dense solves: one BLAS thread is fastest and keeps timings stable on a busy machine.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import gzip
 import hashlib
 import json

@@ -199,8 +199,10 @@ class LabelingSession:
     def _restart_timer(self) -> None:
         self._shown_at = self._clock()
 
-    def _load(self, item_id: str, history_index: int | None = None) -> ShownItem:
-        item = get_item(self.db, item_id)
+    def _load(
+        self, item_id: str, history_index: int | None = None, item: Item | None = None
+    ) -> ShownItem:
+        item = item if item is not None else get_item(self.db, item_id)
         status, flagged, route = item_state(self.db, item_id)
         return ShownItem(
             item=item,
@@ -222,7 +224,7 @@ class LabelingSession:
             self._frontier = None
         else:
             item, self._cursor = found
-            self._frontier = self._load(item.id)
+            self._frontier = self._load(item.id, item=item)
         self._restart_timer()
 
     def _after_decision(self, item_id: str) -> None:

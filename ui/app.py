@@ -22,9 +22,12 @@ def _demo_path() -> Path:
     base.mkdir(parents=True, exist_ok=True)
     path = base / "demo.db"
     if not path.exists():
-        from labeler.demo import demo_project  # type: ignore[attr-defined]
+        import labeler.demo as demo
 
-        demo_project(path)
+        make = getattr(demo, "demo_project", None) or demo.create_demo_project
+        made = make(path)
+        if hasattr(made, "conn"):
+            made.conn.close()
     return path
 
 

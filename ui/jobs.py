@@ -18,7 +18,7 @@ import importlib
 import itertools
 import queue
 import threading
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -95,7 +95,11 @@ def run_with_progress(fn: Callable[[ProgressFn], T], name: str = "job") -> JobGe
         finished = False
         while not finished:
             latest = updates.get()
-            while latest is not None and not updates.empty():  # skip stale progress
+            # Skip progress that is already stale, but only what is queued now: a fast
+            # producer must not keep this loop from ever yielding.
+            for _ in range(updates.qsize()):
+                if latest is None:
+                    break
                 nxt = updates.get()
                 if nxt is None:
                     finished = True
@@ -130,11 +134,11 @@ def read_line(path: Path, line_no: int, limit: int = LINE_PREVIEW_CHARS) -> str 
 
 def explain_import_error(exc: Exception) -> JobError:
     """An importer failure in words, with the failing line when the file has lines."""
-    from labeler.importers import ImportFailed
+    from labeler.importers import ImportFailed, Location
 
     if isinstance(exc, ImportFailed):
         loc = exc.location
-        path = getattr(loc, "path", loc)
+        path = loc.path if isinstance(loc, Location) else Path(loc)
         line = getattr(loc, "line", None)
         record = getattr(loc, "record", None)
         where = f"line {line}" if line else f"record {record}" if record else "the file"
@@ -238,7 +242,7 @@ def export_job(db_path: str | Path, out_dir: str | Path, options: Any) -> JobGen
         return (yield from run_with_progress(work, "export"))
     except (JobError, JobCancelled):
         raise
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # ExportError, OSError, ...: all reach the user in words
         raise JobError(f"Export failed: {exc}") from exc
 
 
@@ -268,35 +272,26 @@ def agreement_job(db_path: str | Path, chunk_size: int = 5000) -> JobGen[Any]:
 
 
 def routing_snapshot(db: sqlite_utils.Database) -> RoutingSnapshot:
-    """Counts, labelling rate, last routing run and accuracy estimate, from one connection."""
-    counts = route_counts(db)
-    strategy = budget = accuracy = None
-    interval: tuple[float, float] | None = None
-    audited: int | None = None
-    summary_fn = _optional("labeler.routing", "routing_summary")
-    summary: Mapping[str, Any] | Any = summary_fn(db) if summary_fn is not None else None
-    if summary is not None:
-        get = summary.get if isinstance(summary, Mapping) else lambda k: getattr(summary, k, None)
-        strategy, budget = get("strategy"), get("budget")
-        quality = get("quality") or get("estimate")
-        if quality is not None:
-            accuracy = getattr(quality, "hybrid_accuracy", None)
-            interval = getattr(quality, "hybrid_interval", None)
-            audited = getattr(quality, "audited", None)
-    if strategy is None:
-        latest = _optional("labeler.store.export_queries", "latest_routing_run")
-        run = latest(db) if latest is not None else None
-        if run:
-            strategy, budget = run.get("strategy"), run.get("budget")
-    if accuracy is not None and accuracy != accuracy:  # NaN: nothing audited yet
-        accuracy, interval = None, None
+    """Counts, labelling rate, last routing run and the audit estimate, on one connection."""
+    from labeler.routing import routing_summary
+
+    summary = routing_summary(db)
+    run = summary.get("last_run") or {}
+    quality = summary.get("quality") or {}
+    budget = run.get("budget")
+    accuracy = quality.get("hybrid_accuracy")
+    if accuracy is not None and accuracy != accuracy:  # NaN: nothing to estimate from
+        accuracy = None
+    interval = quality.get("hybrid_interval")
     return RoutingSnapshot(
-        counts=counts,
-        strategy=strategy,
+        counts=route_counts(db),
+        strategy=run.get("strategy"),
+        # a budget above 1 was a count of items; the panel shows fractions
         budget=float(budget) if budget is not None and budget <= 1 else None,
         accuracy=accuracy,
-        accuracy_interval=tuple(interval) if interval is not None else None,  # type: ignore[arg-type]
-        audited=audited,
+        accuracy_interval=(float(interval[0]), float(interval[1])) if interval else None,
+        audited=summary.get("audited") or None,
+        more_audits=quality.get("more_audits"),
         labels_per_hour=labelling_rate(db),
     )
 
@@ -310,8 +305,134 @@ def routing_snapshot_job(db_path: str | Path) -> JobGen[RoutingSnapshot]:
         db.close()
 
 
-def _optional(module: str, name: str) -> Any:
+# ---- model and routing jobs ---------------------------------------------------------------
+
+
+def score_job(
+    db_path: str | Path,
+    model: str = "default",
+    batch_size: int = 64,
+    *,
+    int8: bool = False,
+    threads: int | None = None,
+) -> JobGen[int]:
+    """Score every unscored item (writes rewards and model labels per batch); returns a count.
+
+    ``model`` is ``default`` (the project's trained default model) or an ONNX model folder.
+    Cancelling keeps the batches already committed; a later run resumes.
+    """
+    adapters = _core("labeler.cli.model_adapters", "scorer_for", "Scoring")
+    score_project = _core("labeler.scoring", "score_project", "Scoring")
+    options = _core("labeler.cli.model_adapters", "runtime_options", "Scoring")(threads)
+    db = _open(db_path)
     try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
+        yield 0, 0  # loading the model takes seconds: show a busy bar meanwhile
+        try:
+            scorer = adapters(db, model, options, int8=int8)
+        except (LookupError, ValueError) as exc:
+            raise JobError(str(exc)) from exc
+        return (yield from score_project(db, scorer, batch_size=batch_size))
+    finally:
+        db.close()
+
+
+def retrain_job(
+    db_path: str | Path,
+    heads: int = 8,
+    seed: int = 0,
+    *,
+    int8: bool = False,
+    threads: int | None = None,
+) -> JobGen[str]:
+    """Train the default model's head on the project's human labels; returns its version."""
+    train_head = _core("labeler.training", "train_head", "Training")
+    not_enough = _core("labeler.training", "NotEnoughLabelsError", "Training")
+    adapters = importlib.import_module("labeler.cli.model_adapters")
+    options = adapters.runtime_options(threads)
+    db = _open(db_path)
+    try:
+        yield 0, 0
+        featurizer = adapters.DefaultFeaturizer(options, int8=int8)
+        trainer = adapters.default_trainer(heads, seed, options)
+        try:
+            head = yield from train_head(db, featurizer, trainer)
+        except not_enough as exc:
+            raise JobError(str(exc)) from exc
+        return str(adapters.save_head(db, featurizer, head))
+    finally:
+        db.close()
+
+
+def route_job(
+    db_path: str | Path,
+    strategy: str,
+    budget: float,
+    *,
+    seed: int = 0,
+    audit: float = 0.0,
+    ai_source: str | None = None,
+) -> JobGen[dict[str, Any]]:
+    """Route every unlabelled item under the budget (fraction, or a count above 1)."""
+    import numpy as np
+
+    from labeler.routing import make_strategy
+    from labeler.routing.project import RoutingSetupError, apply_decision, project_input
+
+    head = _core("labeler.cli.route_cmd", "default_head_trainer", "Routing")()
+    db = _open(db_path)
+    try:
+        yield 0, 2
+        try:
+            inp = project_input(db, ai_source)
+        except RoutingSetupError as exc:
+            raise JobError(str(exc)) from exc
+        yield 1, 2
+        rng = np.random.default_rng(seed)
+        amount: float | int = int(budget) if budget > 1 else budget
+        decision = make_strategy(strategy, head).decide(inp.inp, amount, rng)
+        summary: dict[str, Any] = apply_decision(
+            db, inp, decision, budget=budget, seed=seed, audit=audit, rng=rng
+        )
+        return summary
+    finally:
+        db.close()
+
+
+def simulation_job(
+    db_path: str | Path,
+    out_dir: str | Path,
+    *,
+    seeds: int = 3,
+    ai_source: str | None = None,
+    human: str | None = None,
+) -> JobGen[tuple[Path, Path]]:
+    """Replay every strategy on the human-labelled items; returns the CSV and PNG paths.
+
+    The simulation reports no progress of its own, so the bar stays busy until it ends.
+    """
+    from functools import partial
+
+    from labeler.routing import STRATEGY_NAMES, make_strategy
+    from labeler.routing.simulate import plot, simulate, summarise, write_csv
+
+    route_cmd = importlib.import_module("labeler.cli.route_cmd")
+    head = route_cmd.default_head_trainer()
+    task_for = _core("labeler.cli.route_cmd", "_simulation_task", "Simulation")
+    out = Path(out_dir)
+    db = _open(db_path)
+    try:
+        yield 0, 0
+        try:
+            task = task_for(db, ai_source, human)
+        except Exception as exc:  # click.ClickException / RoutingSetupError: a sentence
+            raise JobError(getattr(exc, "message", None) or str(exc)) from exc
+        factories = {name: partial(make_strategy, name, head) for name in STRATEGY_NAMES}
+        rows = simulate(factories, task, head, list(range(seeds)))
+        out.mkdir(parents=True, exist_ok=True)
+        csv_path, png_path = out / "routing_simulation.csv", out / "routing_simulation.png"
+        write_csv(rows, csv_path)
+        plot(summarise(rows), png_path, f"{Path(db_path).name}: routing simulation")
+        yield 1, 1
+        return csv_path, png_path
+    finally:
+        db.close()

@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         layout.addStretch(1)
-        side.setMaximumWidth(240)
+        side.setFixedWidth(220)
         dock = QDockWidget("Project", self)
         dock.setObjectName("sidebar")
         dock.setWidget(side)

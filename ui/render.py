@@ -11,10 +11,12 @@ from __future__ import annotations
 import difflib
 import html
 import re
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -23,13 +25,22 @@ DISPLAY_LIMIT = 100_000  # characters shown at most (~0.1 s of layout); the rest
 DIFF_WORD_LIMIT = 8_000  # words per side; beyond this a word diff costs too much
 
 
-def _highlight(code: str, lang: str, _attrs: str, dark: bool = False) -> str:
+@lru_cache(maxsize=64)
+def _lexer(lang: str) -> Lexer:
     try:
-        lexer = get_lexer_by_name(lang) if lang else TextLexer()
+        return get_lexer_by_name(lang) if lang else TextLexer()
     except ClassNotFound:
-        lexer = TextLexer()
-    style = "monokai" if dark else "default"
-    body = highlight(code, lexer, HtmlFormatter(nowrap=True, noclasses=True, style=style))
+        return TextLexer()
+
+
+@lru_cache(maxsize=2)
+def _formatter(dark: bool) -> HtmlFormatter:
+    # building a formatter resolves the whole style; once per theme is enough
+    return HtmlFormatter(nowrap=True, noclasses=True, style="monokai" if dark else "default")
+
+
+def _highlight(code: str, lang: str, _attrs: str, dark: bool = False) -> str:
+    body = highlight(code, _lexer(lang.strip().lower()), _formatter(dark))
     return f"<pre style='font-family: monospace'>{body}</pre>"
 
 

@@ -14,11 +14,25 @@ from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses for str
 from typing import Any
 
+import orjson
+
 from labeler.types import JSONValue, Prompt, Response, prompt_to_json
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _encode_text(text: str) -> str:
+    """``text`` as a JSON string literal, byte-identical to ``json.dumps(ensure_ascii=False)``.
+
+    orjson is several times faster on long texts; it refuses lone surrogates, which the
+    standard library encodes, so those fall back to it.
+    """
+    try:
+        return orjson.dumps(text).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return encode_basestring(text)
 
 
 def encode_item(
@@ -31,7 +45,7 @@ def encode_item(
     source: str | None,
 ) -> tuple[Any, ...]:
     """The store row of an item (its id first), with the id computed from the content."""
-    enc = encode_basestring
+    enc = _encode_text
     p = enc(prompt) if isinstance(prompt, str) else _dumps(prompt_to_json(prompt))
     texts = [enc(r.text) for r in responses]
     hashed = _dumps(list(hashed_images)) if hashed_images else "[]"

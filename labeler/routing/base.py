@@ -96,9 +96,11 @@ class RoutingInput:
 class RoutingDecision:
     """Per item: a route code (``HUMAN``/``MODEL``/``REVIEW``) and a queue priority.
 
-    ``priority`` sorts the human queue ascending (most valuable first), the order the store's
-    ``items_queue`` index serves. ``score`` is the strategy's own value of a human label on
-    the item (higher = more valuable), kept for inspection. Ineligible items keep route
+    ``priority`` sorts the human queue ascending (most valuable first: 0, 1, ...), the order
+    the store's ``items_queue`` index serves; items not routed to a human share the priority
+    ``k`` (the human count), so routing n items never needs a full O(n log n) sort.
+    ``score`` is the strategy's own value of a human label on the item (higher = more
+    valuable), kept for inspection. Ineligible items keep route
     ``MODEL`` only nominally: writers skip them (``eligible`` is False).
     """
 
@@ -172,20 +174,38 @@ def decide_by_score(
     """
     n = inp.n
     eligible = inp.eligible_mask
-    k = resolve_budget(budget, int(eligible.sum()))
-    tiebreak = rng.permutation(n)
-    score = np.asarray(score, dtype=np.float64)
-    # Sort key: eligible first, then unlabelled items, then score desc, then random tiebreak.
+    pool = np.flatnonzero(eligible)
+    k = resolve_budget(budget, len(pool))
+    key = np.nan_to_num(np.asarray(score, dtype=np.float64)[pool], nan=-np.inf, posinf=np.inf)
     no_ai = inp.ai_label < 0
-    first = no_ai if unlabelled_first else np.zeros(n, dtype=bool)
-    order = np.lexsort((tiebreak, -np.nan_to_num(score, nan=-np.inf), ~first, ~eligible))
+    if unlabelled_first:
+        key[no_ai[pool]] = np.inf
+    chosen = _top_k(pool, key, k, rng)
+    # Order the chosen items by key, ties in random order: O(k log k), not O(n log n).
+    ck = key[chosen]
+    tiebreak = rng.random(len(chosen))
+    order = chosen[np.lexsort((tiebreak, -ck))]
     route = np.full(n, MODEL, dtype=np.int8)
-    route[order[:k]] = HUMAN
-    priority = np.empty(n, dtype=np.float64)
-    priority[order] = np.arange(n, dtype=np.float64)
+    priority = np.full(n, float(k), dtype=np.float64)
+    route[pool[order]] = HUMAN
+    priority[pool[order]] = np.arange(k, dtype=np.float64)
     details: dict[str, float | str] = dict(info or {})
     details["unlabelled_to_model"] = float(np.sum(no_ai & eligible & (route == MODEL)))
-    return RoutingDecision(route, priority, score, eligible, strategy, details)
+    return RoutingDecision(route, priority, np.asarray(score), eligible, strategy, details)
+
+
+def _top_k(pool: np.ndarray, key: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Positions (into ``key``) of the k largest keys; ties at the cut are drawn at random."""
+    m = len(key)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    if k >= m:
+        return np.arange(m)
+    cut = np.partition(key, m - k)[m - k]  # the k-th largest value
+    above = np.flatnonzero(key > cut)
+    at = np.flatnonzero(key == cut)
+    need = k - len(above)
+    return np.concatenate([above, rng.choice(at, size=need, replace=False)])
 
 
 def with_audit(

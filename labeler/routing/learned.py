@@ -34,7 +34,7 @@ class LearnedStrategy:
         assert inp.features is not None
         return np.column_stack([inp.features, ensemble_score(inp)])
 
-    def fit(self, inp: RoutingInput) -> LogisticModel | None:
+    def fit(self, inp: RoutingInput, design: np.ndarray | None = None) -> LogisticModel | None:
         """The classifier for the human labels known in ``inp``, or None if too few."""
         if inp.features is None:
             return None
@@ -45,16 +45,17 @@ class LearnedStrategy:
         wrong = (inp.ai_label[both] != inp.human_label[both]).astype(np.float64)
         if min(wrong.sum(), len(wrong) - wrong.sum()) < self.min_class:
             return None
-        return fit_logistic(self.design(inp)[both], wrong, l2=self.l2)
+        x = self.design(inp) if design is None else design
+        return fit_logistic(x[both], wrong, l2=self.l2)
 
     def decide(
         self, inp: RoutingInput, budget: Budget, rng: np.random.Generator
     ) -> RoutingDecision:
-        model = self.fit(inp)
-        if model is None:
+        design = None if inp.features is None else self.design(inp)
+        model = self.fit(inp, design)
+        if model is None or design is None:
             return decide_by_score(
                 inp, ensemble_score(inp), budget, rng, self.name, {"fallback": "ensemble"}
             )
-        score = model.predict(self.design(inp))
-
+        score = model.predict(design)
         return decide_by_score(inp, score, budget, rng, self.name, {"fallback": ""})

@@ -47,7 +47,11 @@ class MarginStrategy:
     def decide(
         self, inp: RoutingInput, budget: Budget, rng: np.random.Generator
     ) -> RoutingDecision:
-        return decide_by_score(inp, uncertainty_from_margin(inp), budget, rng, self.name)
+        # Rank on the margin itself (not 0.5 - margin), so float rounding never merges two
+        # different margins into a tie.
+        margin = np.asarray(inp.margin if inp.margin is not None else np.zeros(inp.n), float)
+        score = -np.clip(np.nan_to_num(margin, nan=0.0), 0.0, 0.5)
+        return decide_by_score(inp, score, budget, rng, self.name)
 
 
 def disagreement(inp: RoutingInput) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Label events (append-only) and the resolved label of each item.
 
-A label is *live* when no later event supersedes it and it is not itself a retraction. The
+A label is *live* when it is not a retraction and no live event (or retraction) supersedes it. The
 resolved label of an item is its latest live non-model label, else its latest live model label:
 so a human label wins over a model label, and a review (accept/override) wins over what it
 reviewed. That rule is one SQL query (``_RESOLVED_SQL``), never a Python loop over rows.
@@ -32,9 +32,14 @@ _INSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
-_LIVE = (
-    "l.action != 'retract' AND NOT EXISTS "
-    "(SELECT 1 FROM labels s WHERE s.supersedes = l.id)"
+# A label is live unless it is a retraction, or something live (or a retraction) supersedes it.
+# A superseding label that was itself retracted no longer counts, so undoing a relabel or a
+# review brings back the label it had replaced. Undo never retracts a retraction, so one level
+# of look-ahead is exact.
+LIVE_LABEL = (
+    "l.action != 'retract' AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id "
+    "AND (s.action = 'retract' OR NOT EXISTS (SELECT 1 FROM labels r "
+    "WHERE r.supersedes = s.id AND r.action = 'retract')))"
 )
 
 
@@ -96,7 +101,7 @@ def insert_labels(conn: sqlite3.Connection, labels: Iterable[Label]) -> int:
 def _refresh_status(conn: sqlite3.Connection, item_id: str) -> None:
     """Recompute an item's queue status from its live labels (after a label or an undo)."""
     has_human = conn.execute(
-        f"SELECT 1 FROM labels l WHERE l.item_id = ? AND l.source != 'model' AND {_LIVE}",
+        f"SELECT 1 FROM labels l WHERE l.item_id = ? AND l.source != 'model' AND {LIVE_LABEL}",
         (item_id,),
     ).fetchone()
     if has_human:
@@ -136,7 +141,7 @@ def live_labels(db: sqlite_utils.Database, item_id: str) -> list[Label]:
     """The labels of an item that still count, oldest first."""
     cols = ", ".join(f"l.{c.strip()}" for c in LABEL_COLUMNS.split(","))
     rows = db.conn.execute(
-        f"SELECT {cols} FROM labels l WHERE l.item_id = ? AND {_LIVE} ORDER BY l.id",
+        f"SELECT {cols} FROM labels l WHERE l.item_id = ? AND {LIVE_LABEL} ORDER BY l.id",
         (item_id,),
     ).fetchall()
     return [row_to_label(r) for r in rows]
@@ -161,7 +166,7 @@ WITH chunk AS (
     SELECT seq, id FROM items WHERE seq > :after {{item_filter}} ORDER BY seq LIMIT :limit
 ),
 live AS (
-    SELECT l.* FROM labels l JOIN chunk c ON c.id = l.item_id WHERE {_LIVE}
+    SELECT l.* FROM labels l JOIN chunk c ON c.id = l.item_id WHERE {LIVE_LABEL}
 ),
 ranked AS (
     SELECT live.*, ROW_NUMBER() OVER (
@@ -215,7 +220,7 @@ def resolved_label(db: sqlite_utils.Database, item_id: str) -> Label | None:
     """The label that counts for one item, or None."""
     row = db.conn.execute(
         f"""SELECT {", ".join(f"l.{c.strip()}" for c in LABEL_COLUMNS.split(","))}
-        FROM labels l WHERE l.item_id = ? AND {_LIVE}
+        FROM labels l WHERE l.item_id = ? AND {LIVE_LABEL}
         ORDER BY (l.source != 'model') DESC, l.id DESC LIMIT 1""",
         (item_id,),
     ).fetchone()
@@ -228,7 +233,7 @@ def latest_human_label(
     """The latest live human label on an item (by one annotator if given), for relabelling."""
     sql = (
         f"SELECT {', '.join(f'l.{c.strip()}' for c in LABEL_COLUMNS.split(','))} "
-        f"FROM labels l WHERE l.item_id = ? AND l.source = 'human' AND {_LIVE}"
+        f"FROM labels l WHERE l.item_id = ? AND l.source = 'human' AND {LIVE_LABEL}"
     )
     params: list[Any] = [item_id]
     if annotator is not None:

@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from labeler.store.labels import LABEL_COLUMNS, row_to_label
+from labeler.store.labels import LABEL_COLUMNS, LIVE_LABEL, row_to_label
 from labeler.types import Label
 
 _L_COLS = ", ".join(f"l.{c.strip()}" for c in LABEL_COLUMNS.split(","))
-_LIVE = "l.action != 'retract' AND NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +67,7 @@ def live_labels_by(db: sqlite_utils.Database, item_id: str, annotator: str) -> l
     """One annotator's live human labels on an item, oldest first (what a relabel replaces)."""
     rows = db.conn.execute(
         f"SELECT {_L_COLS} FROM labels l WHERE l.item_id = ? AND l.source = 'human' "
-        f"AND l.annotator = ? AND {_LIVE} ORDER BY l.id",
+        f"AND l.annotator = ? AND {LIVE_LABEL} ORDER BY l.id",
         (item_id, annotator),
     ).fetchall()
     return [row_to_label(r) for r in rows]

@@ -16,7 +16,7 @@ import numpy as np
 import sqlite_utils
 
 from labeler.db import transaction
-from labeler.store.labels import _LIVE
+from labeler.store.labels import LIVE_LABEL
 
 ROUTE_CODES = ("human", "model", "review")
 
@@ -100,7 +100,7 @@ def routing_arrays(db: sqlite_utils.Database, with_text: bool = True) -> Routing
         SELECT item_id, annotator, kind, value, id FROM (
             SELECT l.item_id, l.annotator, l.kind, l.value, l.id, ROW_NUMBER() OVER (
                 PARTITION BY l.item_id, l.annotator ORDER BY l.id DESC) AS rn
-            FROM labels l WHERE l.source != 'model' AND {_LIVE}
+            FROM labels l WHERE l.source != 'model' AND {LIVE_LABEL}
         ) WHERE rn = 1 ORDER BY id"""
     for item_id, annotator, kind, value, _id in conn.execute(human_sql):
         if item_id in index:
@@ -116,7 +116,7 @@ def routing_arrays(db: sqlite_utils.Database, with_text: bool = True) -> Routing
             SELECT l.*, ROW_NUMBER() OVER (
                 PARTITION BY l.item_id, l.annotator, coalesce(l.shown_order, '')
                 ORDER BY l.id DESC) AS rn
-            FROM labels l WHERE l.source = 'model' AND {_LIVE}
+            FROM labels l WHERE l.source = 'model' AND {LIVE_LABEL}
         ) WHERE rn = 1"""
     for item_id, annotator, shown, kind, value, conf in conn.execute(model_sql):
         if item_id not in index:
@@ -150,9 +150,12 @@ def reward_margins(
 
 
 def latest_model_version(db: sqlite_utils.Database) -> str | None:
+    """The newest registered model that has scores (any scored model if none is registered)."""
     row = db.conn.execute(
-        "SELECT model_version FROM scores GROUP BY model_version ORDER BY max(rowid) DESC LIMIT 1"
-    ).fetchone()
+        "SELECT m.version FROM models m WHERE EXISTS "
+        "(SELECT 1 FROM scores s WHERE s.model_version = m.version) "
+        "ORDER BY m.created_at DESC LIMIT 1"
+    ).fetchone() or db.conn.execute("SELECT model_version FROM scores LIMIT 1").fetchone()
     return None if row is None else str(row[0])
 
 
@@ -244,10 +247,10 @@ def audit_outcomes(db: sqlite_utils.Database) -> tuple[int, int]:
     sql = f"""
         SELECT i.id,
           (SELECT l.action || '|' || coalesce(l.kind, '') || '|' || coalesce(l.value, '')
-           FROM labels l WHERE l.item_id = i.id AND l.source != 'model' AND {_LIVE}
+           FROM labels l WHERE l.item_id = i.id AND l.source != 'model' AND {LIVE_LABEL}
            ORDER BY l.id DESC LIMIT 1),
           (SELECT coalesce(l.kind, '') || '|' || coalesce(l.value, '')
-           FROM labels l WHERE l.item_id = i.id AND l.source = 'model' AND {_LIVE}
+           FROM labels l WHERE l.item_id = i.id AND l.source = 'model' AND {LIVE_LABEL}
            ORDER BY l.id DESC LIMIT 1)
         FROM items i WHERE i.route = 'review'"""
     audited = confirmed = 0

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from labeler.db import transaction
 from labeler.store.items import ITEM_COLUMNS, row_to_item
-from labeler.store.labels import _LIVE, insert_labels
+from labeler.store.labels import LIVE_LABEL, insert_labels
 from labeler.types import Item, Label
 
 
@@ -169,7 +169,7 @@ def _superseding(conn: sqlite3.Connection, label: Label) -> Label:
 
     row = conn.execute(
         f"SELECT l.id FROM labels l WHERE l.item_id = ? AND l.source = 'model' "
-        f"AND l.annotator = ? AND {_LIVE} ORDER BY l.id DESC LIMIT 1",
+        f"AND l.annotator = ? AND {LIVE_LABEL} ORDER BY l.id DESC LIMIT 1",
         (label.item_id, label.annotator),
     ).fetchone()
     return label if row is None else replace(label, supersedes=int(row[0]))

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlite_utils
 
-from labeler.store.labels import _LIVE
+from labeler.store.labels import LIVE_LABEL
 
 
 def _grouped(db: sqlite_utils.Database, sql: str) -> dict[str, int]:
@@ -33,11 +33,11 @@ def project_stats(db: sqlite_utils.Database) -> dict[str, Any]:
             f"""SELECT source, count(*) FROM (
                 SELECT l.source, ROW_NUMBER() OVER (
                     PARTITION BY l.item_id ORDER BY (l.source != 'model') DESC, l.id DESC) AS rn
-                FROM labels l WHERE {_LIVE}) WHERE rn = 1 GROUP BY source ORDER BY 1""",
+                FROM labels l WHERE {LIVE_LABEL}) WHERE rn = 1 GROUP BY source ORDER BY 1""",
         ),
         "labels_by_annotator": _grouped(
             db,
-            f"SELECT l.annotator, count(*) FROM labels l WHERE {_LIVE} "
+            f"SELECT l.annotator, count(*) FROM labels l WHERE {LIVE_LABEL} "
             "GROUP BY l.annotator ORDER BY 1",
         ),
         "label_events": int(db.conn.execute("SELECT count(*) FROM labels").fetchone()[0]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -82,8 +83,8 @@ def test_agreement_only_on_items_with_both_and_decisive() -> None:
 
 def test_review_decisions_count_apart_from_agreement() -> None:
     m1, m2 = model(1, "i1", A), model(3, "i2", A)
-    m1 = LabelFact(**{**_asdict(m1), "superseded_by": (Action.ACCEPT,)})
-    m2 = LabelFact(**{**_asdict(m2), "superseded_by": (Action.OVERRIDE,)})
+    m1 = replace(m1, superseded_by=(Action.ACCEPT,))
+    m2 = replace(m2, superseded_by=(Action.OVERRIDE,))
     accept = LabelFact(2, "i1", Source.HUMAN, "ann", Action.ACCEPT, A, 0, 900)
     override = LabelFact(4, "i2", Source.HUMAN, "ann", Action.OVERRIDE, B, 1, 2100)
     report = compute_report([[m1, accept], [m2, override]])
@@ -136,10 +137,6 @@ def test_left_and_right_picks_add_up_to_decisive_picks(
         return
     (bias,), (flip,) = report.position_bias, other.position_bias
     assert bias.left + flip.left == bias.decisive == flip.decisive
-
-
-def _asdict(fact: LabelFact) -> dict[str, object]:
-    return {name: getattr(fact, name) for name in LabelFact.__slots__}
 
 
 # ---- the store query, on a real project file ---------------------------------------------

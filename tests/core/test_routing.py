@@ -88,7 +88,7 @@ def test_fractional_budget_rounds_the_eligible_count() -> None:
         resolve_budget(1.5, 10)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     margins=st.lists(st.floats(0, 0.5, allow_nan=False), min_size=2, max_size=60),
     frac=st.floats(0, 1),

@@ -92,7 +92,8 @@ def test_left_pick_maps_back_to_the_stored_response(db) -> None:
     [label] = session.submit_pairwise(PairChoice.A, strength=2)
     assert label.value == PairwiseValue(PairChoice.B, 2)
     assert label.shown_order == (1, 0)
-    assert label.source is Source.HUMAN and label.annotator == "ana"
+    assert label.source is Source.HUMAN
+    assert label.annotator == "ana"
     assert session.current is None
 
 
@@ -183,7 +184,8 @@ def test_listwise_submission_maps_every_value_to_stored_order(db) -> None:
     for shown_pos, stored_idx in enumerate(order):
         assert ranking.ranks[stored_idx] == [1, 2, 2, 3][shown_pos]
         assert ratings.ratings[stored_idx] == [5, 3, 3, 1][shown_pos]
-    assert thumbs.thumbs[order[0]] is True and thumbs.thumbs[order[3]] is False
+    assert thumbs.thumbs[order[0]] is True
+    assert thumbs.thumbs[order[3]] is False
     session.undo()
     assert live_labels(db, items[0].id) == []
 
@@ -218,7 +220,8 @@ def test_review_accept_and_override(db) -> None:
     assert session.current.model_label.id == models[0].id
     assert session.current.model_label.confidence == 0.8
     [accepted] = session.accept()
-    assert accepted.action is Action.ACCEPT and accepted.supersedes == models[0].id
+    assert accepted.action is Action.ACCEPT
+    assert accepted.supersedes == models[0].id
     assert accepted.value == models[0].value
     assert resolved_label(db, items[0].id).id == accepted.id
     shown = session.current

@@ -191,3 +191,25 @@ def test_not_a_project_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(dbmod.ProjectFileError, match="not a prefmark project"):
         open_db(bogus)
     assert bogus.read_text() == "hello"
+
+
+def test_undoing_a_relabel_or_a_review_restores_what_it_replaced(project_path: Path) -> None:
+    db = open_db(project_path)
+    first, second = make_items(2)
+    add_items(db, [first, second])
+    original = record_label(db, human(first, PairChoice.A))
+    relabel = record_label(db, human(first, PairChoice.B, supersedes=original.id))
+    assert resolved_label(db, first.id) == relabel
+    record_label(db, Label(first.id, None, Source.HUMAN, "ann", action=Action.RETRACT,
+                           supersedes=relabel.id))
+    assert resolved_label(db, first.id) == original
+    assert item_state(db, first.id)[0] is Status.DONE
+
+    suggestion = record_label(db, model(second, PairChoice.A))
+    accept = record_label(db, Label(second.id, suggestion.value, Source.HUMAN, "rev",
+                                    action=Action.ACCEPT, supersedes=suggestion.id))
+    assert live_labels(db, second.id) == [accept]
+    record_label(db, Label(second.id, None, Source.HUMAN, "rev", action=Action.RETRACT,
+                           supersedes=accept.id))
+    assert live_labels(db, second.id) == [suggestion]
+    assert item_state(db, second.id)[0] is Status.TODO

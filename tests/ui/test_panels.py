@@ -18,9 +18,12 @@ from ui.jobs import (
     JobError,
     agreement_job,
     import_job,
+    retrain_job,
+    route_job,
     routing_snapshot,
     routing_snapshot_job,
     run_with_progress,
+    score_job,
 )
 from ui.panels.agreement_panel import AgreementPanel
 from ui.panels.curve_view import read_curve_csv
@@ -183,14 +186,29 @@ def test_routing_panel_emits_intents(qtbot) -> None:
 
 
 def test_routing_curve_is_drawn_from_the_simulation_csv(qtbot, tmp_path) -> None:
-    csv_path = tmp_path / "sim.csv"
-    csv_path.write_text(
-        "strategy,budget,hybrid_accuracy_mean,hybrid_accuracy_std\n"
-        "random,0,0.70,0.01\nrandom,50,0.85,0.01\nrandom,100,1.0,0\n"
-        "learned,0,0.70,0.01\nlearned,50,0.95,0.01\nlearned,100,1.0,0\n"
-    )
+    from labeler.routing.simulate import SimRow, write_csv
+
+    rows = [
+        SimRow(
+            name,
+            budget,
+            seed,
+            round(100 * budget),
+            round(100 * budget),
+            acc + 0.01 * seed,
+            float("nan"),
+            min(1.0, 0.7 + budget),
+            0.7,
+        )
+        for seed in (0, 1)
+        for name, curve in (("random", (0.70, 0.85, 1.0)), ("learned", (0.70, 0.95, 1.0)))
+        for budget, acc in zip((0.0, 0.5, 1.0), curve, strict=True)
+    ]
+    csv_path = tmp_path / "routing_simulation.csv"
+    write_csv(rows, csv_path)
     series = read_curve_csv(csv_path)
-    assert series["learned"][1] == (0.5, 0.95)
+    assert series["learned"][1] == pytest.approx((0.5, 0.955))  # mean over the two seeds
+    assert series["oracle"][1] == pytest.approx((0.5, 1.0))
     panel = RoutingPanel()
     qtbot.addWidget(panel)
     panel.show_curve(series)
@@ -265,3 +283,45 @@ def test_routing_snapshot_counts_match_the_store(project) -> None:
     assert snapshot.counts is not None
     assert snapshot.counts.total == 6
     assert snapshot.strategy is None
+
+
+# ---- model and routing jobs (real default model, tiny project) -----------------------------
+
+
+@pytest.fixture
+def model_project(tmp_path: Path) -> Path:
+    path = tmp_path / "model.db"
+    db = open_db(path)
+    items = [
+        Item(f"Explain topic {i} briefly.",
+             (Response(f"Topic {i} is about the details of case {i}, explained."), Response("no")))
+        for i in range(40)
+    ]  # fmt: skip
+    add_items(db, items)
+    for item in items[:30]:
+        record_label(db, Label(item.id, PairwiseValue(PairChoice.A), Source.HUMAN, "ann",
+                               shown_order=(0, 1), time_ms=3000))  # fmt: skip
+    db.close()
+    return path
+
+
+def test_retrain_needs_enough_labels(tmp_path, project) -> None:
+    with pytest.raises(JobError, match="label at least"):
+        drain(retrain_job(project, heads=2))
+
+
+def test_retrain_score_and_route_jobs_feed_the_routing_panel(qtbot, model_project) -> None:
+    steps, version = drain(retrain_job(model_project, heads=2))
+    assert "+" in version  # encoder version + head version
+    assert steps[-1][0] == steps[-1][1] > 0
+    steps, scored = drain(score_job(model_project, batch_size=16))
+    assert scored == 40
+    assert steps[-1] == (40, 40)
+    summary = drain(route_job(model_project, "margin", 0.5))[1]
+    assert summary["human"] + summary["model"] + summary["review"] == 10
+    snapshot = drain(routing_snapshot_job(model_project))[1]
+    panel = RoutingPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshot)
+    assert panel.last_run_label.text() == "margin at 50%"
+    assert panel.budget == 0.5

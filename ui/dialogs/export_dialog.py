@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,45 @@ from ui.dialogs.import_dialog import error_html
 from ui.dialogs.options_form import OptionsForm
 from ui.jobs import JobError
 
+HIDDEN = ("chunk_size", "command")  # tuning and provenance, not choices for a person
+LABELS = {
+    "target": "Format",
+    "variant": "Variant",
+    "source": "Label source",
+    "annotators": "Only annotators",
+    "routes": "Only routes",
+    "tags": "Only tags",
+    "min_confidence": "Min. model confidence",
+    "conflicts": "Conflicting human labels",
+    "pairs": "Ranking to pairs",
+    "test_size": "Test split",
+    "bare": "Bare columns (no provenance)",
+    "parquet": "Parquet instead of JSONL",
+    "kto_require_support": "KTO: winners need support",
+}
+
+
+def _exporters() -> Any | None:
+    try:
+        return importlib.import_module("labeler.exporters")
+    except ImportError:
+        return None
+
 
 def default_export_options() -> Any | None:
     """The exporters' default options, or None when this build has no exporters."""
+    module = _exporters()
     try:
-        module = importlib.import_module("labeler.exporters")
-        return module.ExportOptions()
-    except (ImportError, AttributeError, TypeError):
+        return module.ExportOptions() if module is not None else None
+    except (AttributeError, TypeError):
         return None
+
+
+def format_choices() -> list[tuple[str, str]]:
+    """(name, description) of every export format the exporters know."""
+    module = _exporters()
+    targets = getattr(module, "TARGETS", {}) if module is not None else {}
+    return [(name, f"{name}: {getattr(t, 'title', '') or name}") for name, t in targets.items()]
 
 
 class ExportDialog(QDialog):
@@ -49,12 +81,25 @@ class ExportDialog(QDialog):
         options: Any | None = None,
         default_dir: Path | None = None,
         parent: QWidget | None = None,
+        *,
+        project_path: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export data set")
         self._running = False
+        self.project_path = project_path
         options = options if options is not None else default_export_options()
-        self.form = OptionsForm(options) if options is not None else None
+        formats = format_choices()
+        self.form = (
+            OptionsForm(
+                options,
+                choices={"target": formats} if formats else None,
+                hidden=HIDDEN,
+                labels=LABELS,
+            )
+            if options is not None
+            else None
+        )
 
         self.folder_edit = QLineEdit(str(default_dir) if default_dir else "")
         self.folder_edit.setPlaceholderText("an empty or new folder")
@@ -149,6 +194,11 @@ class ExportDialog(QDialog):
             return
         try:
             options = self.form.value()
+            command_line = getattr(options, "command_line", None)
+            if self.project_path is not None and callable(command_line):
+                # The dataset card records the command that reproduces this export.
+                command = command_line(str(self.project_path), text)
+                options = dataclasses.replace(options, command=command)
         except (TypeError, ValueError) as exc:
             self.error_label.setText(error_html(JobError(f"These options do not work: {exc}")))
             return

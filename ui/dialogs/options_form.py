@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import types
 import typing
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -44,8 +45,20 @@ def humanise(name: str) -> str:
 class OptionsForm(QWidget):
     """Edits one instance of an options dataclass; ``value()`` returns a new instance."""
 
-    def __init__(self, default: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        default: Any,
+        parent: QWidget | None = None,
+        *,
+        choices: Mapping[str, Sequence[tuple[Any, str]]] | None = None,
+        hidden: Collection[str] = (),
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        """``choices`` turns a field into a combo of (value, label); ``hidden`` fields keep
+        their default; ``labels`` renames fields on screen."""
         super().__init__(parent)
+        choices = choices or {}
+        labels = labels or {}
         if not dataclasses.is_dataclass(default) or isinstance(default, type):
             raise TypeError("OptionsForm needs a dataclass instance")
         self._default = default
@@ -53,19 +66,36 @@ class OptionsForm(QWidget):
         hints = typing.get_type_hints(type(default))
         layout = QFormLayout(self)
         for f in dataclasses.fields(default):
-            if not f.init or f.name.startswith("_"):
+            if not f.init or f.name.startswith("_") or f.name in hidden:
                 continue
             tp, optional = _unwrap_optional(hints.get(f.name, Any))
-            widget = self._make_widget(tp, optional, getattr(default, f.name))
+            current = getattr(default, f.name)
+            if f.name in choices:
+                widget: QWidget | None = self._choice_combo(choices[f.name], optional, current)
+                tp = typing.Literal  # read back through currentData()
+            else:
+                widget = self._make_widget(tp, optional, current)
             if widget is None:
                 continue
             help_text = f.metadata.get("help") if f.metadata else None
             if help_text:
                 widget.setToolTip(str(help_text))
             self.widgets[f.name] = (widget, tp, optional)
-            layout.addRow(humanise(f.name), widget)
+            layout.addRow(labels.get(f.name, humanise(f.name)), widget)
 
     # ---- building ------------------------------------------------------------------------
+
+    @staticmethod
+    def _choice_combo(
+        options: Sequence[tuple[Any, str]], optional: bool, current: Any
+    ) -> QComboBox:
+        combo = QComboBox()
+        if optional:
+            combo.addItem(NONE_TEXT, None)
+        for value, label in options:
+            combo.addItem(label, value)
+        combo.setCurrentIndex(max(0, combo.findData(current)))
+        return combo
 
     @staticmethod
     def _make_widget(tp: Any, optional: bool, current: Any) -> QWidget | None:
@@ -127,15 +157,21 @@ class OptionsForm(QWidget):
             widget.setCurrentIndex(widget.findData(value))
         elif isinstance(widget, QCheckBox):
             widget.setChecked(bool(value))
-        elif isinstance(widget, QSpinBox | QDoubleSpinBox):
-            widget.setValue(widget.minimum() if value is None else value)
+        elif isinstance(widget, QSpinBox):
+            widget.setValue(widget.minimum() if value is None else int(value))
+        elif isinstance(widget, QDoubleSpinBox):
+            widget.setValue(widget.minimum() if value is None else float(value))
         elif isinstance(widget, QLineEdit):
             widget.setText(value if isinstance(value, str) else ", ".join(map(str, value or ())))
 
     def field_value(self, name: str) -> Any:
         widget, tp, optional = self.widgets[name]
         if isinstance(widget, QComboBox):
-            return widget.currentData()
+            data = widget.currentData()
+            # Qt hands a StrEnum member back as a plain str: restore the member.
+            if data is not None and isinstance(tp, type) and issubclass(tp, enum.Enum):
+                return tp(data)
+            return data
         if isinstance(widget, QCheckBox):
             return widget.isChecked()
         if isinstance(widget, QSpinBox | QDoubleSpinBox):

@@ -19,7 +19,8 @@ Series = Mapping[str, Sequence[tuple[float, float]]]
 
 # Column names the simulation may use for the budget and for metric (a), most specific first.
 BUDGET_COLUMNS = ("budget", "human_budget", "budget_fraction")
-VALUE_COLUMNS = ("hybrid_accuracy_mean", "hybrid_accuracy", "accuracy_mean", "accuracy", "mean")
+VALUE_COLUMNS = ("hybrid_acc", "hybrid_mean", "hybrid_accuracy", "accuracy", "mean")
+ORACLE_COLUMN = "oracle_acc"
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#7f7f7f")
 
 
@@ -38,29 +39,39 @@ def _pick(header: Sequence[str], names: Sequence[str], what: str) -> str:
 def read_curve_csv(
     path: Path, value_column: str | None = None
 ) -> dict[str, list[tuple[float, float]]]:
-    """Series per strategy from a simulation CSV; budgets given in % become fractions."""
+    """Mean accuracy per strategy and budget (over seeds) from a simulation CSV.
+
+    Budgets given in percent become fractions; an ``oracle_acc`` column becomes an
+    ``oracle`` series (the upper bound).
+    """
+    sums: dict[tuple[str, float], list[float]] = {}
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         header = reader.fieldnames or []
         strategy = _pick(header, ("strategy",), "strategy")
         budget = _pick(header, BUDGET_COLUMNS, "budget")
         value = value_column or _pick(header, VALUE_COLUMNS, "accuracy")
-        series: dict[str, list[tuple[float, float]]] = {}
+        oracle = ORACLE_COLUMN if ORACLE_COLUMN in header else None
         for row in reader:
             try:
                 x, y = float(row[budget]), float(row[value])
             except (TypeError, ValueError):
                 continue
-            series.setdefault(row[strategy], []).append((x, y))
-    if any(x > 1.0 for points in series.values() for x, _ in points):
-        series = {k: [(x / 100, y) for x, y in v] for k, v in series.items()}
-    return {k: sorted(v) for k, v in series.items()}
+            if y == y:  # NaN: a metric that could not be computed for this seed
+                sums.setdefault((row[strategy], x), []).append(y)
+            if oracle and row.get(oracle):
+                sums.setdefault(("oracle", x), []).append(float(row[oracle]))
+    scale = 100.0 if any(x > 1.0 for _, x in sums) else 1.0
+    series: dict[str, list[tuple[float, float]]] = {}
+    for (name, x), ys in sorted(sums.items()):
+        series.setdefault(name, []).append((x / scale, sum(ys) / len(ys)))
+    return series
 
 
 class CurveView(QWidget):
     """In: ``set_series(series)`` or ``set_image(path)``; ``set_marker(budget)`` marks a budget."""
 
-    MARGIN = (44, 12, 12, 30)  # left, top, right, bottom
+    MARGIN = (44, 12, 22, 30)  # left, top, right, bottom
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -37,8 +37,8 @@ class OfflineTextBrowser(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.refused: list[str] = []  # what a document asked for; kept for tests and debugging
 
-    def loadResource(self, type: int, name: QUrl) -> object:
-        self.refused.append(name.toString())
+    def loadResource(self, type: int, name: QUrl | str) -> object:
+        self.refused.append(name.toString() if isinstance(name, QUrl) else str(name))
         return None
 
 

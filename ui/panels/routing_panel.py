@@ -50,6 +50,7 @@ class RoutingSnapshot:
     accuracy: float | None = None
     accuracy_interval: tuple[float, float] | None = None
     audited: int | None = None
+    more_audits: int | None = None
     labels_per_hour: float | None = None
 
 
@@ -224,4 +225,6 @@ class RoutingPanel(QWidget):
             text += f" (95% interval {pct_interval(low, high)})"
         if snapshot.audited:
             text += f", from {snapshot.audited:,} audited items"
+        if snapshot.more_audits:
+            text += f"; about {snapshot.more_audits:,} more reviews for ±2%"
         return text

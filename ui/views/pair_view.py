@@ -26,7 +26,7 @@ from ui.render import text_stats, word_diff_html
 from ui.views.aspects_form import AspectsForm
 from ui.views.common import ImageStrip, SafeBrowser, ScrollSync, is_dark, prompt_html
 
-NARROW = 900  # px: below this width the responses stack vertically
+NARROW = 560  # px: below this width the responses stack vertically
 
 CHOICE_TEXT = {"a": "Left better", "b": "Right better", "tie": "Tie", "both_bad": "Both bad"}
 

@@ -49,6 +49,8 @@ class RankView(QWidget):
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.list.setWordWrap(True)
+        self.list.setSpacing(3)
+        self.list.setAlternatingRowColors(True)
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.list.currentRowChanged.connect(self._show_selected)
         self.list.model().rowsMoved.connect(self._ranks_from_order)
@@ -116,7 +118,7 @@ class RankView(QWidget):
 
     def _row_text(self, pos: int) -> str:
         rank = self.ranks[pos]
-        thumb = {True: "  👍", False: "  👎", None: ""}[self.thumbs[pos]]
+        thumb = {True: "  ▲ good", False: "  ▼ bad", None: ""}[self.thumbs[pos]]
         stars = f"  ★{self.ratings[pos]}" if self.ratings[pos] else ""
         preview = " ".join(self._texts[pos].split())[:140]
         head = f"#{rank}" if rank is not None else "#–"

@@ -38,7 +38,7 @@ def describe(value: LabelValue | None) -> str:
     if isinstance(value, RatingValue):
         return "Ratings: " + ", ".join(str(r or "–") for r in value.ratings)
     if isinstance(value, BinaryValue):
-        return "Thumbs: " + " ".join({True: "👍", False: "👎", None: "–"}[t] for t in value.thumbs)
+        return "Thumbs: " + " ".join({True: "▲", False: "▼", None: "–"}[t] for t in value.thumbs)
     return "no label"
 
 
@@ -54,6 +54,7 @@ class ReviewView(QFrame):
         self.item_id = ""
         self.text = QLabel()
         self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setWordWrap(True)
         self.accept_button = QPushButton("Accept  (Enter)")
         self.accept_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.accept_button.clicked.connect(self.accept)

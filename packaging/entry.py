@@ -1,0 +1,67 @@
+"""The frozen app's one entry point: the desktop app with no arguments, else the CLI.
+
+    prefmark                       open the desktop app (start screen or the last project)
+    prefmark PROJECT.db            open PROJECT in the desktop app (file managers pass %f)
+    prefmark score PROJECT.db ...  any ``prefmark`` command, headless, as from the wheel
+
+One binary serves both, so a bundle needs no Python to run the pipeline from a script either.
+``PREFMARK_SMOKE_QUIT_MS=N`` makes a GUI launch quit N ms after its event loop starts, printing
+the window it shows and exiting non-zero if none is visible: the offscreen smoke check.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+SMOKE_ENV = "PREFMARK_SMOKE_QUIT_MS"
+APP_ID = "io.github.prefmark.Prefmark"  # the .desktop file's name: Wayland matches windows by it
+
+
+def cli_args(argv: list[str]) -> list[str]:
+    """The ``prefmark`` arguments that do what ``argv`` asks (``argv`` without the program)."""
+    from labeler.cli import COMMANDS
+
+    if not argv:
+        return ["gui"]
+    first = argv[0]
+    if first not in COMMANDS and not first.startswith("-") and first.endswith(".db"):
+        return ["gui", *argv]
+    return argv
+
+
+def arm_smoke_timer(delay_ms: int) -> None:
+    """Create the QApplication now and quit it ``delay_ms`` after the window is up."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+
+    def check_and_quit() -> None:
+        windows = [
+            w for w in app.topLevelWidgets() if isinstance(w, QMainWindow) and w.isVisible()
+        ]
+        for window in windows:
+            print(f"smoke: window {window.windowTitle()!r} {window.width()}x{window.height()}")
+        app.exit(0 if windows else 3)
+
+    QTimer.singleShot(delay_ms, check_and_quit)
+
+
+def main() -> None:
+    """Dispatch to the GUI or to ``labeler.cli.main``."""
+    from labeler.cli import main as cli_main
+
+    args = cli_args(sys.argv[1:])
+    if args[0] == "gui":
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.setDesktopFileName(APP_ID)
+        smoke = os.environ.get(SMOKE_ENV)
+        if smoke:
+            arm_smoke_timer(int(smoke))
+    cli_main(args, prog_name="prefmark")
+
+
+if __name__ == "__main__":
+    main()
