@@ -149,7 +149,7 @@ def report(title: str, rows: list, out: Path, stem: str) -> None:
     by = {(s.strategy, round(s.budget, 2)): s for s in summary}
     print(f"\n## {title}")
     ai_acc = rows[0].ai_acc
-    print(f"AI accuracy on the pool (seed 0): {100 * ai_acc:.1f}%   (mean ± s.d. over seeds)")
+    print(f"AI accuracy on the pool (seed 0): {100 * ai_acc:.1f}%; cells: mean ± s.d. over seeds")
     print("| strategy | (a) 10% | (a) 25% | (a) 50% | (b) 0% | (b) 10% | (b) 25% | (b) 50% |")
     print("|---|---|---|---|---|---|---|---|")
     for name in STRATEGIES:

@@ -49,7 +49,9 @@ def pandalm(raw: Path) -> None:
                     {"text": _as_text(rec["response1"]), "model": model_a},
                     {"text": _as_text(rec["response2"]), "model": model_b},
                 ],
-                "metadata": {"app": rec["motivation_app"], "source": "PandaLM", "idx": rec["idx"]},
+                "app": rec["motivation_app"],
+                "source": "PandaLM",
+                "idx": rec["idx"],
             }
         )
         votes.append(
@@ -92,11 +94,9 @@ def arena(raw: Path) -> None:
             {
                 "prompt": q["turns"][0],
                 "responses": [{"text": got[m], "model": m} for m in ARENA_MODELS],
-                "metadata": {
-                    "source": "Arena-Hard-Auto",
-                    "question_id": q["question_id"],
-                    "judge_scores": [scores[q["question_id"]].get(m) for m in ARENA_MODELS],
-                },
+                "source": "Arena-Hard-Auto",
+                "question_id": q["question_id"],
+                "judge_scores": [scores[q["question_id"]].get(m) for m in ARENA_MODELS],
             }
         )
     _write(OUT / "arena_listwise.jsonl", items)

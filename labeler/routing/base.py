@@ -35,7 +35,7 @@ class RoutingInput:
     missing): other judges, a judge's swapped presentation order, the local model.
     ``features``: [n, d] per-item numbers for ``learned`` (see ``routing.features``).
     ``tags``: [n, t] binary tags for ``hyper``; ``head_features``: [n, e] the reward-model
-    head's input (embedding difference and length features), for ``hyper`` and metric (b).
+    head's input as f(B) - f(A) (embedding and length features), for ``hyper`` and metric (b).
     ``human_label``: the human labels known so far (``-1`` where unknown).
     ``eligible``: items that may be routed (no human label yet, not excluded).
     """

@@ -151,11 +151,14 @@ def reward_margins(
 
 def latest_model_version(db: sqlite_utils.Database) -> str | None:
     """The newest registered model that has scores (any scored model if none is registered)."""
-    row = db.conn.execute(
-        "SELECT m.version FROM models m WHERE EXISTS "
-        "(SELECT 1 FROM scores s WHERE s.model_version = m.version) "
-        "ORDER BY m.created_at DESC LIMIT 1"
-    ).fetchone() or db.conn.execute("SELECT model_version FROM scores LIMIT 1").fetchone()
+    row = (
+        db.conn.execute(
+            "SELECT m.version FROM models m WHERE EXISTS "
+            "(SELECT 1 FROM scores s WHERE s.model_version = m.version) "
+            "ORDER BY m.created_at DESC LIMIT 1"
+        ).fetchone()
+        or db.conn.execute("SELECT model_version FROM scores LIMIT 1").fetchone()
+    )
     return None if row is None else str(row[0])
 
 

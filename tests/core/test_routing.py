@@ -19,20 +19,24 @@ from labeler.routing import (
     with_audit,
 )
 from labeler.routing.features import item_tags, routing_features, text_stats
+from labeler.routing.hyper import fit_ppm
 from labeler.routing.simulate import HiddenLabelError, Oracle, SimTask, human_trajectory, simulate
 
 
 def synthetic(n: int = 300, seed: int = 0) -> tuple[RoutingInput, np.ndarray]:
-    """Items whose AI label is wrong more often where the judges disagree; returns (input, truth)."""
+    """Items whose AI label is wrong more often where judges disagree: (input, truth)."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, 2, n).astype(np.int8)
     hard = rng.random(n) < 0.4
     ai = np.where(hard & (rng.random(n) < 0.6), 1 - truth, truth).astype(np.int8)
     judge = np.where(rng.random(n) < np.where(hard, 0.5, 0.1), 1 - truth, truth).astype(float)
     members = np.clip(
-        np.where(truth == 1, 0.6, 0.4)[:, None] + rng.normal(0, np.where(hard, 0.2, 0.05))[:, None]
-        + rng.normal(0, 0.05, (n, 5)), 0, 1,
-    )  # fmt: skip
+        np.where(truth == 1, 0.6, 0.4)[:, None]
+        + rng.normal(0, np.where(hard, 0.2, 0.05))[:, None]
+        + rng.normal(0, 0.05, (n, 5)),
+        0,
+        1,
+    )
     words = [" ".join(["word"] * int(k)) for k in rng.integers(1, 60, n)]
     stats = text_stats(["prompt"] * n, words, words[::-1])
     base = RoutingInput(
@@ -44,9 +48,17 @@ def synthetic(n: int = 300, seed: int = 0) -> tuple[RoutingInput, np.ndarray]:
     )
     features, names = routing_features(base, stats)
     tags, tag_names = item_tags(stats)
-    inp = RoutingInput(**{**base.__dict__, "features": features, "feature_names": names,
-                          "tags": tags, "tag_names": tag_names, "human_label": None,
-                          "eligible": None})  # fmt: skip
+    inp = RoutingInput(
+        **{
+            **base.__dict__,
+            "features": features,
+            "feature_names": names,
+            "tags": tags,
+            "tag_names": tag_names,
+            "human_label": None,
+            "eligible": None,
+        }
+    )
     return inp, truth
 
 
@@ -108,8 +120,10 @@ def test_margin_routing_is_monotone_in_the_margin(
 
 
 def test_items_without_an_ai_label_go_to_humans_first() -> None:
-    inp = RoutingInput(ai_label=np.array([0, -1, 1, -1, 0], dtype=np.int8),
-                       margin=np.array([0.0, 0.5, 0.1, 0.5, 0.2]))  # fmt: skip
+    inp = RoutingInput(
+        ai_label=np.array([0, -1, 1, -1, 0], dtype=np.int8),
+        margin=np.array([0.0, 0.5, 0.1, 0.5, 0.2]),
+    )
     for name in ("margin", "ensemble", "learned"):
         d = make_strategy(name).decide(inp, 2, np.random.default_rng(0))
         assert set(np.flatnonzero(d.route == HUMAN)) == {1, 3}
@@ -182,8 +196,9 @@ def test_no_strategy_can_see_a_hidden_human_label(name: str) -> None:
 def test_trajectory_reveals_only_routed_items_and_exactly_the_budget() -> None:
     inp, truth = synthetic(n=200)
     oracle = Oracle(truth)
-    order = human_trajectory(make_strategy("learned"), inp, oracle, 90, 10,
-                             np.random.default_rng(0))  # fmt: skip
+    order = human_trajectory(
+        make_strategy("learned"), inp, oracle, 90, 10, np.random.default_rng(0)
+    )
     assert len(order) == len(set(order.tolist())) == 90
     assert oracle.reveals == 90
 
@@ -198,8 +213,13 @@ def test_simulation_metrics_and_oracle_bound() -> None:
         return SimTask(inp, truth, truth, test_x, test_gold)
 
     head = logistic_head()
-    rows = simulate({n: (lambda n=n: make_strategy(n, head)) for n in ("random", "ensemble")},
-                    task, head, seeds=[0, 1], budgets=(0.0, 0.5, 1.0))  # fmt: skip
+    rows = simulate(
+        {n: (lambda n=n: make_strategy(n, head)) for n in ("random", "ensemble")},
+        task,
+        head,
+        seeds=[0, 1],
+        budgets=(0.0, 0.5, 1.0),
+    )
     assert len(rows) == 2 * 2 * 3
     for r in rows:
         assert r.reveals <= r.n_human == round(r.budget * 400)
@@ -209,3 +229,23 @@ def test_simulation_metrics_and_oracle_bound() -> None:
     ens = np.mean([r.hybrid_acc for r in rows if r.strategy == "ensemble" and r.budget == 0.5])
     rnd = np.mean([r.hybrid_acc for r in rows if r.strategy == "random" and r.budget == 0.5])
     assert ens > rnd
+
+
+def test_ppm_recovers_a_quadratic_response() -> None:
+    rng = np.random.default_rng(0)
+    shares = rng.random((200, 4)) * 0.5
+    acc = 0.6 + 0.3 * shares[:, 0] - 0.4 * shares[:, 1] ** 2 + rng.normal(0, 0.002, 200)
+    ppm = fit_ppm(shares, acc, alpha=1e-3)
+    assert ppm.r2 > 0.95
+    probe = np.array([[0.5, 0.0, 0.2, 0.2], [0.0, 0.5, 0.2, 0.2]])
+    high, low = ppm.predict(probe)
+    assert high > low + 0.2
+
+
+def test_hyper_explores_at_random_until_it_has_human_labels() -> None:
+    inp, truth = synthetic(n=400)
+    cold = make_strategy("hyper").decide(inp, 0.2, np.random.default_rng(0))
+    assert cold.info["fallback"] == "random"
+    warm = make_strategy("hyper").decide(labelled(inp, truth, 150), 0.2, np.random.default_rng(0))
+    assert warm.info["fallback"] == ""
+    assert 0.0 <= float(warm.info["predicted_accuracy"]) <= 1.0 + 1e-9

@@ -22,7 +22,9 @@ def test_wilson_interval_known_values() -> None:
 
 @pytest.mark.parametrize("true_acc", [0.7, 0.9, 0.97])
 @pytest.mark.parametrize("audit_size", [40, 150])
-def test_interval_covers_true_accuracy_at_the_stated_rate(true_acc: float, audit_size: int) -> None:
+def test_interval_covers_true_accuracy_at_the_stated_rate(
+    true_acc: float, audit_size: int
+) -> None:
     """Simulated projects: random audit of model-routed items, check the 95% intervals."""
     rng = np.random.default_rng(int(true_acc * 1000) + audit_size)
     n_model, n_human, trials = 3000, 1000, 1500
@@ -30,8 +32,9 @@ def test_interval_covers_true_accuracy_at_the_stated_rate(true_acc: float, audit
     for _ in range(trials):
         correct = rng.random(n_model) < true_acc
         sample = rng.choice(n_model, size=audit_size, replace=False)
-        est = estimate_quality(audit_size, int(correct[sample].sum()),
-                               n_human + audit_size, n_model - audit_size)  # fmt: skip
+        est = estimate_quality(
+            audit_size, int(correct[sample].sum()), n_human + audit_size, n_model - audit_size
+        )
         # the truth the estimate targets: accuracy of the labels that stay unchecked
         rest = np.ones(n_model, dtype=bool)
         rest[sample] = False
@@ -47,7 +50,8 @@ def test_interval_covers_true_accuracy_at_the_stated_rate(true_acc: float, audit
 def test_more_audits_needed_reaches_the_target() -> None:
     est = estimate_quality(50, 45, 500, 1000)
     extra = more_audits_needed(est, 0.03)
-    assert extra is not None and extra > 0
+    assert extra is not None
+    assert extra > 0
     n = 50 + extra
     lo, hi = wilson_interval(round(0.9 * n), n)
     assert (hi - lo) / 2 <= 0.03
@@ -55,7 +59,8 @@ def test_more_audits_needed_reaches_the_target() -> None:
     assert (hi - lo) / 2 > 0.03
     assert more_audits_needed(est, 0.5) == 0
     hybrid = more_audits_needed(est, 0.03, of="hybrid")
-    assert hybrid is not None and hybrid < extra  # unchecked share shrinks the set's interval
+    assert hybrid is not None
+    assert hybrid < extra
 
 
 def test_hybrid_estimate_is_the_weighted_mix() -> None:

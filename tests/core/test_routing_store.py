@@ -24,10 +24,12 @@ def make_project(path: Path, n_human: int = 0) -> list[str]:
     items = [
         Item(
             prompt=f"question {i}",
-            responses=(Response("short " * int(rng.integers(1, 5))),
-                       Response("a longer answer " * int(rng.integers(1, 9)))),
+            responses=(
+                Response("short " * int(rng.integers(1, 5))),
+                Response("a longer answer " * int(rng.integers(1, 9))),
+            ),
             metadata={"idx": i, "category": "code" if i % 3 else "chat"},
-        )  # fmt: skip
+        )
         for i in range(N)
     ]
     db = open_db(path)
@@ -44,8 +46,10 @@ def make_project(path: Path, n_human: int = 0) -> list[str]:
 
 def write_judge(path: Path, swapped: bool = False) -> None:
     verdicts = ["1", "2", "Tie", "garbage", "2", "2"]
-    records = [{"idx": i, "gpt_result": verdicts[i % len(verdicts)], "gpt_reason": "because"}
-               for i in range(N)]  # fmt: skip
+    records = [
+        {"idx": i, "gpt_result": verdicts[i % len(verdicts)], "gpt_reason": "because"}
+        for i in range(N)
+    ]
     path.write_text(json.dumps(records))
 
 
@@ -54,13 +58,32 @@ def test_judge_verdicts_become_model_labels_with_provenance(tmp_path: Path) -> N
     ids = make_project(project)
     write_judge(tmp_path / "gpt.json")
     runner = CliRunner()
-    result = runner.invoke(main, ["route", str(project), "--import-judge",
-                                  str(tmp_path / "gpt.json"), "--judge-name", "gpt-3.5"])  # fmt: skip
+    result = runner.invoke(
+        main,
+        [
+            "route",
+            str(project),
+            "--import-judge",
+            str(tmp_path / "gpt.json"),
+            "--judge-name",
+            "gpt-3.5",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert "imported 100 verdicts" in result.output and "20 unusable" in result.output
-    swapped = runner.invoke(main, ["route", str(project), "--import-judge",
-                                   str(tmp_path / "gpt.json"), "--judge-name", "gpt-3.5",
-                                   "--swapped"])  # fmt: skip
+    assert "imported 100 verdicts" in result.output
+    assert "20 unusable" in result.output
+    swapped = runner.invoke(
+        main,
+        [
+            "route",
+            str(project),
+            "--import-judge",
+            str(tmp_path / "gpt.json"),
+            "--judge-name",
+            "gpt-3.5",
+            "--swapped",
+        ],
+    )
     assert swapped.exit_code == 0, swapped.output
     arrays = routing_arrays(open_db(project))
     assert set(arrays.opinions) == {"gpt-3.5", "gpt-3.5@swapped"}
@@ -75,9 +98,19 @@ def test_bad_judge_mapping_is_a_one_line_error(tmp_path: Path) -> None:
     project = tmp_path / "p.db"
     make_project(project)
     write_judge(tmp_path / "gpt.json")
-    result = CliRunner().invoke(main, ["route", str(project), "--import-judge",
-                                       str(tmp_path / "gpt.json"), "--judge-name", "g",
-                                       "--map", "1=first,2=second"])  # fmt: skip
+    result = CliRunner().invoke(
+        main,
+        [
+            "route",
+            str(project),
+            "--import-judge",
+            str(tmp_path / "gpt.json"),
+            "--judge-name",
+            "g",
+            "--map",
+            "1=first,2=second",
+        ],
+    )
     assert result.exit_code == 1
     assert "not in the map" in result.output
 
@@ -90,10 +123,32 @@ def test_route_writes_the_human_queue_and_leaves_labelled_items_alone(
     ids = make_project(project, n_human=20)
     write_judge(tmp_path / "gpt.json")
     runner = CliRunner()
-    runner.invoke(main, ["route", str(project), "--import-judge", str(tmp_path / "gpt.json"),
-                         "--judge-name", "gpt-3.5"])  # fmt: skip
-    result = runner.invoke(main, ["route", str(project), "--strategy", strategy,
-                                  "--budget", "0.25", "--audit", "0.1", "--seed", "3"])  # fmt: skip
+    runner.invoke(
+        main,
+        [
+            "route",
+            str(project),
+            "--import-judge",
+            str(tmp_path / "gpt.json"),
+            "--judge-name",
+            "gpt-3.5",
+        ],
+    )
+    result = runner.invoke(
+        main,
+        [
+            "route",
+            str(project),
+            "--strategy",
+            strategy,
+            "--budget",
+            "0.25",
+            "--audit",
+            "0.1",
+            "--seed",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "25 to humans" in result.output  # round(0.25 * 100 unlabelled items)
     db = open_db(project)
@@ -119,10 +174,20 @@ def test_routing_summary_estimates_quality_from_reviews(tmp_path: Path) -> None:
     make_project(project, n_human=10)
     write_judge(tmp_path / "gpt.json")
     runner = CliRunner()
-    runner.invoke(main, ["route", str(project), "--import-judge", str(tmp_path / "gpt.json"),
-                         "--judge-name", "gpt-3.5"])  # fmt: skip
-    runner.invoke(main, ["route", str(project), "--strategy", "margin", "--budget", "10",
-                         "--audit", "0.3"])  # fmt: skip
+    runner.invoke(
+        main,
+        [
+            "route",
+            str(project),
+            "--import-judge",
+            str(tmp_path / "gpt.json"),
+            "--judge-name",
+            "gpt-3.5",
+        ],
+    )
+    runner.invoke(
+        main, ["route", str(project), "--strategy", "margin", "--budget", "10", "--audit", "0.3"]
+    )
     db = open_db(project)
     assert routing_summary(db)["quality"] is None
     review = db.conn.execute(
@@ -132,12 +197,29 @@ def test_routing_summary_estimates_quality_from_reviews(tmp_path: Path) -> None:
     for k, (item_id, label_id, value) in enumerate(review):
         if k % 5 == 0:  # a human overrides one in five
             choice = PairChoice.A if json.loads(value)["choice"] == "b" else PairChoice.B
-            record_label(db, Label(item_id, PairwiseValue(choice), Source.HUMAN, "ann",
-                                   action=Action.OVERRIDE, supersedes=label_id))  # fmt: skip
+            record_label(
+                db,
+                Label(
+                    item_id,
+                    PairwiseValue(choice),
+                    Source.HUMAN,
+                    "ann",
+                    action=Action.OVERRIDE,
+                    supersedes=label_id,
+                ),
+            )
         else:
-            record_label(db, Label(item_id, PairwiseValue(PairChoice(json.loads(value)["choice"])),
-                                   Source.HUMAN, "ann", action=Action.ACCEPT,
-                                   supersedes=label_id))  # fmt: skip
+            record_label(
+                db,
+                Label(
+                    item_id,
+                    PairwiseValue(PairChoice(json.loads(value)["choice"])),
+                    Source.HUMAN,
+                    "ann",
+                    action=Action.ACCEPT,
+                    supersedes=label_id,
+                ),
+            )
     summary = routing_summary(db)
     q = summary["quality"]
     assert summary["audited"] == len(review)
@@ -145,7 +227,8 @@ def test_routing_summary_estimates_quality_from_reviews(tmp_path: Path) -> None:
     lo, hi = q["ai_interval"]
     assert lo < q["ai_accuracy"] < hi
     assert q["hybrid_interval"][0] <= q["hybrid_accuracy"] <= q["hybrid_interval"][1]
-    assert q["more_audits"] is not None and q["more_audits"] > 0
+    assert q["more_audits"] is not None
+    assert q["more_audits"] > 0
     assert summary["last_run"]["strategy"] == "margin"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +20,53 @@ from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processor
 
 from models.paths import DATA_DIR_ENV
 
-WORDS = (
-    "the a is of to and what why how who capital france paris city river sea blue cat dog "
-    "cats dogs good bad answer question please help write poem short long sorry cannot "
-    "hello hi thanks yes no user assistant system : ? . ,"
-).split()
+WORDS = [
+    "the",
+    "a",
+    "is",
+    "of",
+    "to",
+    "and",
+    "what",
+    "why",
+    "how",
+    "who",
+    "capital",
+    "france",
+    "paris",
+    "city",
+    "river",
+    "sea",
+    "blue",
+    "cat",
+    "dog",
+    "cats",
+    "dogs",
+    "good",
+    "bad",
+    "answer",
+    "question",
+    "please",
+    "help",
+    "write",
+    "poem",
+    "short",
+    "long",
+    "sorry",
+    "cannot",
+    "hello",
+    "hi",
+    "thanks",
+    "yes",
+    "no",
+    "user",
+    "assistant",
+    "system",
+    ":",
+    "?",
+    ".",
+    ",",
+]
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
 HIDDEN, HEADS, LAYERS, INTER, MAX_POS = 16, 2, 2, 32, 64
 
@@ -140,22 +182,45 @@ def build_tiny_bert(
         v = heads(lin(x, "v"), [0, 2, 1, 3])
         s = node("Mul", [node("MatMul", [q, k], p + "qk"), scale], p + "scores0")
         probs = node("Softmax", [node("Add", [s, add_mask], p + "scores")], p + "probs", axis=-1)
-        ctx = node("Transpose", [node("MatMul", [probs, v], p + "ctx0")], p + "ctx1", perm=[0, 2, 1, 3])
+        ctx = node(
+            "Transpose", [node("MatMul", [probs, v], p + "ctx0")], p + "ctx1", perm=[0, 2, 1, 3]
+        )
         ctx = node("Reshape", [ctx, merge_shape], p + "ctx")
         h = node("Add", [lin(ctx, "o"), x], p + "res1")
         x = node("LayerNormalization", [h, p + "ln1_g", p + "ln1_b"], p + "ln1", epsilon=1e-12)
         f = lin(x, "f1")
-        erf = node("Erf", [node("Mul", [f, const(p + "isq2", np.array(1 / math.sqrt(2), np.float32))], p + "fs")], p + "erf")
-        g = node("Mul", [node("Mul", [f, const(p + "half", np.array(0.5, np.float32))], p + "fh"), node("Add", [erf, "onef"], p + "e1")], p + "gelu")
+        erf = node(
+            "Erf",
+            [
+                node(
+                    "Mul", [f, const(p + "isq2", np.array(1 / math.sqrt(2), np.float32))], p + "fs"
+                )
+            ],
+            p + "erf",
+        )
+        g = node(
+            "Mul",
+            [
+                node("Mul", [f, const(p + "half", np.array(0.5, np.float32))], p + "fh"),
+                node("Add", [erf, "onef"], p + "e1"),
+            ],
+            p + "gelu",
+        )
         h = node("Add", [lin(g, "f2"), x], p + "res2")
         x = node("LayerNormalization", [h, p + "ln2_g", p + "ln2_b"], p + "ln2", epsilon=1e-12)
     cls = node("Gather", [x, const("zero_idx", np.array(0, np.int64))], "cls", axis=1)
-    pooled = node("Tanh", [node("Add", [node("MatMul", [cls, "pool_w"], "pool_mm"), "pool_b"], "pool_lin")], "pooled")
+    pooled = node(
+        "Tanh",
+        [node("Add", [node("MatMul", [cls, "pool_w"], "pool_mm"), "pool_b"], "pool_lin")],
+        "pooled",
+    )
     node("Add", [node("MatMul", [pooled, "cls_w"], "cls_mm"), "cls_b"], "logits")
     inputs = [helper.make_tensor_value_info("input_ids", id_type, ["batch", "sequence"])]
     inputs.append(helper.make_tensor_value_info("attention_mask", id_type, ["batch", "sequence"]))
     if with_type_ids:
-        inputs.append(helper.make_tensor_value_info("token_type_ids", id_type, ["batch", "sequence"]))
+        inputs.append(
+            helper.make_tensor_value_info("token_type_ids", id_type, ["batch", "sequence"])
+        )
     graph = helper.make_graph(
         nodes,
         "tiny_bert",
@@ -194,7 +259,9 @@ def reference_logit(w: dict[str, np.ndarray], ids: list[int], type_ids: list[int
         ctx = ((e / e.sum(-1, keepdims=True)) @ v).transpose(1, 0, 2).reshape(n, HIDDEN)
         x = ln(lin(ctx, "o") + x, w[p + "ln1_g"], w[p + "ln1_b"])
         f = lin(x, "f1")
-        x = ln(lin(0.5 * f * (1 + erf(f / math.sqrt(2))), "f2") + x, w[p + "ln2_g"], w[p + "ln2_b"])
+        x = ln(
+            lin(0.5 * f * (1 + erf(f / math.sqrt(2))), "f2") + x, w[p + "ln2_g"], w[p + "ln2_b"]
+        )
     pooled = np.tanh(x[0] @ w["pool_w"] + w["pool_b"])
     return float((pooled @ w["cls_w"] + w["cls_b"])[0])
 
@@ -221,7 +288,11 @@ def tiny_reward_folder(tmp_path: Path) -> TinyFolder:
         w = make_weights(seed, tokenizer.get_vocab_size(), type_vocab)
         model = build_tiny_bert(w, id_type=id_type, with_type_ids=True)
         onnx.save(model, str(folder / "model.onnx"))
-        cfg = {"model_type": "bert", "max_position_embeddings": MAX_POS, "type_vocab_size": type_vocab}
+        cfg = {
+            "model_type": "bert",
+            "max_position_embeddings": MAX_POS,
+            "type_vocab_size": type_vocab,
+        }
         cfg.update(config or {})
         (folder / "config.json").write_text(json.dumps(cfg))
         return folder, w
@@ -230,7 +301,7 @@ def tiny_reward_folder(tmp_path: Path) -> TinyFolder:
 
 
 @pytest.fixture(scope="session")
-def default_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def default_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One data folder shared by the tests that need the built default encoder (built once)."""
     path = tmp_path_factory.mktemp("default-encoder-data")
     with pytest.MonkeyPatch.context() as mp:
@@ -238,4 +309,4 @@ def default_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
         from models.encoder_build import ensure_encoder
 
         ensure_encoder(variant="fp32")
-    yield path
+    return path

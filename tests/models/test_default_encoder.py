@@ -18,7 +18,10 @@ from models.protocol import RuntimeOptions
 
 OPTIONS = RuntimeOptions(intra_op_threads=1, providers=["CPUExecutionProvider"])
 PAIRS = [
-    ("How do I boil an egg?", "Put the egg in boiling water for about nine minutes, then cool it."),
+    (
+        "How do I boil an egg?",
+        "Put the egg in boiling water for about nine minutes, then cool it.",
+    ),
     ("Translate 'good morning' into French.", "Bonjour."),
     ("Tell me a joke.", "Why did the scarecrow win an award? He was outstanding in his field."),
     ("Explain recursion. " * 30, "Recursion is when a function calls itself. " * 30),
@@ -37,11 +40,15 @@ def test_encoder_graph_matches_numpy_reference_on_real_sentences(built: Path) ->
     prompts, responses = zip(*PAIRS, strict=True)
     got = encoder.embed_pairs(prompts, responses)
     encoded = encoder.pair_encoder.encode(prompts, responses)
-    assert max(len(e.ids) for e in encoded) == 64 and encoded[-1].truncated
-    batch = pad_batch(np.arange(len(encoded)), [e.ids for e in encoded], [e.type_ids for e in encoded])
+    assert max(len(e.ids) for e in encoded) == 64
+    assert encoded[-1].truncated
+    batch = pad_batch(
+        np.arange(len(encoded)), [e.ids for e in encoded], [e.type_ids for e in encoded]
+    )
     weights = load_bert_weights(default_weights_dir() / "model.safetensors")
     want = encode_reference(weights, batch.input_ids, batch.type_ids, batch.attention_mask)
-    assert got.shape == (4, 384) and got.dtype == np.float32
+    assert got.shape == (4, 384)
+    assert got.dtype == np.float32
     assert np.abs(got - want).max() < 1e-4
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
@@ -69,16 +76,19 @@ def test_built_graph_is_cached_under_a_versioned_name(built: Path) -> None:
     first = ensure_encoder(options=OPTIONS)
     mtime = first.onnx_path.stat().st_mtime_ns
     again = ensure_encoder(options=OPTIONS)
-    assert again == first and again.onnx_path.stat().st_mtime_ns == mtime
+    assert again == first
+    assert again.onnx_path.stat().st_mtime_ns == mtime
     assert first.onnx_path.parent == built / "models"
-    assert first.version.startswith("minilm-l6-fp32-") and first.onnx_path.stem == first.version
+    assert first.version.startswith("minilm-l6-fp32-")
+    assert first.onnx_path.stem == first.version
     assert load_default_encoder(OPTIONS).version == first.version
 
 
 def test_int8_encoder_stays_close_to_fp32(built: Path) -> None:
     fp32 = load_default_encoder(OPTIONS)
     int8 = load_default_encoder(OPTIONS, int8=True)
-    assert int8.version.startswith("minilm-l6-int8-") and int8.version != fp32.version
+    assert int8.version.startswith("minilm-l6-int8-")
+    assert int8.version != fp32.version
     prompts, responses = zip(*PAIRS, strict=True)
     cosine = (fp32.embed_pairs(prompts, responses) * int8.embed_pairs(prompts, responses)).sum(1)
     assert cosine.min() > 0.95

@@ -40,8 +40,12 @@ def test_trained_model_scores_requests_with_uncertainty(encoder) -> None:  # typ
     assert isinstance(model, RewardModel)
     assert model.version == f"{encoder.version}+{model.head.version}"
     requests = [
-        ScoreRequest("Tell me about owls.", ["No.", "Here is an overview of owls: their history and facts."]),
-        ScoreRequest([{"role": "user", "content": "Explain tides."}], ["Tides follow the moon.", "No."]),
+        ScoreRequest(
+            "Tell me about owls.", ["No.", "Here is an overview of owls: their history and facts."]
+        ),
+        ScoreRequest(
+            [{"role": "user", "content": "Explain tides."}], ["Tides follow the moon.", "No."]
+        ),
         ScoreRequest("Nothing to score.", []),
     ]
     results = model.score_batch(requests)
@@ -49,8 +53,10 @@ def test_trained_model_scores_requests_with_uncertainty(encoder) -> None:  # typ
     assert results[0].rewards[1] > results[0].rewards[0]
     assert results[1].rewards[0] > results[1].rewards[1]
     for result in results[:2]:
-        assert result.uncertainty is not None and np.all(result.uncertainty > 0)
-        assert result.member_rewards is not None and result.member_rewards.shape == (4, 2)
+        assert result.uncertainty is not None
+        assert np.all(result.uncertainty > 0)
+        assert result.member_rewards is not None
+        assert result.member_rewards.shape == (4, 2)
         np.testing.assert_allclose(result.member_rewards.mean(axis=0), result.rewards, atol=1e-5)
 
 

@@ -44,7 +44,8 @@ def test_bootstrap_ensemble_reports_spread() -> None:
     ec, er, fc, fr, _ = synthetic_pairs(200)
     x = np.hstack([ec, fc])
     _, spread = fit_head(ec, er, fc, fr, n_heads=8, seed=0).rewards(x)
-    assert spread.shape == (200,) and np.all(spread > 0)
+    assert spread.shape == (200,)
+    assert np.all(spread > 0)
     _, single = fit_head(ec, er, fc, fr, n_heads=1).rewards(x)
     assert np.all(single == 0)
 
@@ -67,7 +68,8 @@ def test_save_load_round_trip_keeps_version(tmp_path: Path) -> None:
     path = tmp_path / "head.npz"
     head.save(path)
     loaded = PreferenceHead.load(path)
-    assert loaded.version == head.version and loaded.version.startswith("bt3-")
+    assert loaded.version == head.version
+    assert loaded.version.startswith("bt3-")
     np.testing.assert_array_equal(loaded.weights, head.weights)
     assert fit_head(ec, er, fc, fr, n_heads=3, seed=1).version != head.version
 

@@ -17,7 +17,9 @@ from models.onnx_reward import OnnxRewardModel
 from models.pair_encoding import PairEncoder, split_budget
 
 REQUESTS = [
-    ScoreRequest("what is the capital of france ?", ["paris", "the capital is paris , a city", "no"]),
+    ScoreRequest(
+        "what is the capital of france ?", ["paris", "the capital is paris , a city", "no"]
+    ),
     ScoreRequest("hello", ["hi", "hello , how can i help ? " * 3]),
     ScoreRequest(
         [
@@ -36,7 +38,11 @@ def expected_rewards(model: OnnxRewardModel, weights: dict[str, np.ndarray]) -> 
     for result_request in REQUESTS:
         results = []
         for response in result_request.responses:
-            prompt_text = model.config.template.render_prompt(result_request.prompt) if model.config.template else None
+            prompt_text = (
+                model.config.template.render_prompt(result_request.prompt)
+                if model.config.template
+                else None
+            )
             if prompt_text is None:
                 from models.text import render_plain
 
@@ -51,7 +57,9 @@ def expected_rewards(model: OnnxRewardModel, weights: dict[str, np.ndarray]) -> 
     return out
 
 
-def test_scores_match_numpy_reference_across_padded_batches(tiny_reward_folder: TinyFolder) -> None:
+def test_scores_match_numpy_reference_across_padded_batches(
+    tiny_reward_folder: TinyFolder,
+) -> None:
     folder, weights = tiny_reward_folder()
     model = OnnxRewardModel.from_folder(folder)
     model.max_batch = 2  # several batches of different widths
@@ -64,7 +72,9 @@ def test_scores_match_numpy_reference_across_padded_batches(tiny_reward_folder: 
         np.testing.assert_allclose(result.rewards, want, atol=1e-4)
 
 
-def test_int32_inputs_and_single_segment_models_are_supported(tiny_reward_folder: TinyFolder) -> None:
+def test_int32_inputs_and_single_segment_models_are_supported(
+    tiny_reward_folder: TinyFolder,
+) -> None:
     # type_vocab_size 1: feeding segment id 1 would index outside the table, so ids are zeroed.
     folder, weights = tiny_reward_folder(type_vocab=1, id_type=TensorProto.INT32)
     model = OnnxRewardModel.from_folder(folder)
@@ -97,19 +107,25 @@ def test_truncation_keeps_prompt_end_and_response_start(tiny_reward_folder: Tiny
     response = "paris is the capital " + "dog " * 20
     (enc,) = model.pair_encoder.encode([prompt], [response])
     tokens = [model.pair_encoder.tokenizer.id_to_token(i) for i in enc.ids]
-    assert len(tokens) == 16 and enc.truncated
+    assert len(tokens) == 16
+    assert enc.truncated
     # 13 text tokens: the prompt keeps its last 6, the response its first 7.
-    assert tokens == (
-        ["[CLS]", "is", "the", "capital", "of", "france", "?", "[SEP]"]
-        + ["paris", "is", "the", "capital", "dog", "dog", "dog", "[SEP]"]
-    )
+    prompt_part = ["is", "the", "capital", "of", "france", "?"]
+    response_part = ["paris", "is", "the", "capital", "dog", "dog", "dog"]
+    assert tokens == ["[CLS]", *prompt_part, "[SEP]", *response_part, "[SEP]"]
     score = model.score_batch([ScoreRequest(prompt, [response])])[0].rewards[0]
     assert score == pytest.approx(reference_logit(weights, enc.ids, enc.type_ids), abs=1e-4)
 
 
 @pytest.mark.parametrize(
     ("n_prompt", "n_response", "budget", "want"),
-    [(3, 4, 10, (3, 4)), (30, 2, 10, (8, 2)), (2, 30, 10, (2, 8)), (30, 30, 10, (5, 5)), (1, 1, 0, (0, 0))],
+    [
+        (3, 4, 10, (3, 4)),
+        (30, 2, 10, (8, 2)),
+        (2, 30, 10, (2, 8)),
+        (30, 30, 10, (5, 5)),
+        (1, 1, 0, (0, 0)),
+    ],
 )
 def test_split_budget_gives_each_side_its_share(
     n_prompt: int, n_response: int, budget: int, want: tuple[int, int]
@@ -131,7 +147,7 @@ def test_pair_encoder_tokenizes_each_prompt_once_and_rejects_non_text() -> None:
 def _write_graph(folder: Path, inputs: list[tuple[str, int]], output_shape: list[object]) -> None:
     """A stand-in model.onnx with the given inputs and output shape (for contract tests)."""
     in_infos = [helper.make_tensor_value_info(n, t, ["batch", "sequence"]) for n, t in inputs]
-    first, first_type = inputs[0]
+    first = inputs[0][0]
     nodes = [helper.make_node("Cast", [first], ["f"], to=TensorProto.FLOAT)]
     rank = len(output_shape)
     if rank == 3:
@@ -183,7 +199,9 @@ def test_output_with_several_logits_at_run_time_is_refused(tiny_reward_folder: T
         model.score_batch([ScoreRequest("hello", ["hi"])])
 
 
-def test_missing_and_corrupt_files_are_refused(tiny_reward_folder: TinyFolder, tmp_path: Path) -> None:
+def test_missing_and_corrupt_files_are_refused(
+    tiny_reward_folder: TinyFolder, tmp_path: Path
+) -> None:
     with pytest.raises(ModelContractError, match="not a folder"):
         OnnxRewardModel.from_folder(tmp_path / "nowhere")
     folder, _ = tiny_reward_folder()
@@ -191,7 +209,7 @@ def test_missing_and_corrupt_files_are_refused(tiny_reward_folder: TinyFolder, t
     with pytest.raises(ModelContractError, match="cannot load it as a model"):
         OnnxRewardModel.from_folder(folder)
     (folder / "model.onnx").unlink()
-    with pytest.raises(ModelContractError, match="model.onnx not found"):
+    with pytest.raises(ModelContractError, match=r"model\.onnx not found"):
         OnnxRewardModel.from_folder(folder)
 
 
@@ -199,17 +217,21 @@ def test_bad_tokenizer_and_config_are_refused(tiny_reward_folder: TinyFolder) ->
     folder, _ = tiny_reward_folder()
     config = (folder / "config.json").read_text()
     (folder / "config.json").write_text("{not json")
-    with pytest.raises(ModelContractError, match="config.json: not readable JSON"):
+    with pytest.raises(ModelContractError, match=r"config\.json: not readable JSON"):
         OnnxRewardModel.from_folder(folder)
-    (folder / "config.json").write_text(json.dumps({"prefmark": {"chat_template": {"response": "x"}}}))
+    (folder / "config.json").write_text(
+        json.dumps({"prefmark": {"chat_template": {"response": "x"}}})
+    )
     with pytest.raises(ModelContractError, match="content"):
         OnnxRewardModel.from_folder(folder)
     (folder / "config.json").write_text(config)
     (folder / "tokenizer.json").write_text("[]")
-    with pytest.raises(ModelContractError, match="tokenizer.json: not a readable tokenizers file"):
+    with pytest.raises(
+        ModelContractError, match=r"tokenizer\.json: not a readable tokenizers file"
+    ):
         OnnxRewardModel.from_folder(folder)
     (folder / "tokenizer.json").unlink()
-    with pytest.raises(ModelContractError, match="tokenizer.json: file not found"):
+    with pytest.raises(ModelContractError, match=r"tokenizer\.json: file not found"):
         OnnxRewardModel.from_folder(folder)
 
 
@@ -217,7 +239,8 @@ def test_version_follows_the_model_file(tiny_reward_folder: TinyFolder, tmp_path
     folder, _ = tiny_reward_folder()
     same = tmp_path / "tiny-rm"
     first = OnnxRewardModel.from_folder(folder).version
-    assert first.startswith("tiny-rm-") and first == OnnxRewardModel.from_folder(same).version
+    assert first.startswith("tiny-rm-")
+    assert first == OnnxRewardModel.from_folder(same).version
     other, _ = tiny_reward_folder("other", seed=1)
     shutil.copy(other / "model.onnx", folder / "model.onnx")
     assert OnnxRewardModel.from_folder(folder).version != first

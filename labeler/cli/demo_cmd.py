@@ -1,0 +1,159 @@
+"""``prefmark demo``: the whole pipeline, headless, on the bundled demo data.
+
+Import -> a simulated annotator labels some items -> an AI judge's verdicts are imported ->
+the default reward model is trained on the human labels and scores everything -> routing
+sends the rest to people, the model or review under a budget -> DPO export. Every step is the
+same core call the CLI commands and the app make; nothing here is demo-only logic except
+playing the annotator (with the real PandaLM annotators' votes).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+import sqlite_utils
+
+from labeler.cli.score_cmd import drive
+from labeler.demo import VOTES_FILE, create_demo_project, demo_votes
+from labeler.store import record_label
+from labeler.store.labels import resolved_label
+from labeler.types import Label, PairChoice, PairwiseValue, Source
+
+ANNOTATOR = "annotator1"
+JUDGE = "gpt-3.5-turbo"
+VOTE_CHOICE = {1: PairChoice.A, 2: PairChoice.B, 0: PairChoice.TIE}
+
+
+def _votes_by_item(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    ids = {
+        str(idx): item_id
+        for idx, item_id in db.conn.execute(
+            "SELECT CAST(json_extract(metadata, '$.idx') AS TEXT), id FROM items "
+            "WHERE json_extract(metadata, '$.source') = 'PandaLM'"
+        )
+    }
+    return {ids[str(v["idx"])]: v for v in demo_votes() if str(v["idx"]) in ids}
+
+
+def _play_annotator(db: sqlite_utils.Database, votes: dict[str, dict[str, Any]], n: int) -> int:
+    """Label the first ``n`` demo pairs with PandaLM annotator 1's real votes."""
+    from labeler.session import shown_order_for
+
+    done = 0
+    for item_id, vote in votes.items():
+        if done == n:
+            break
+        if resolved_label(db, item_id) is not None:
+            continue
+        choice = VOTE_CHOICE[int(vote["annotators"][0])]
+        record_label(
+            db,
+            Label(item_id, PairwiseValue(choice), Source.HUMAN, ANNOTATOR,
+                  shown_order=shown_order_for(item_id, 2, 0), time_ms=20_000),
+        )  # fmt: skip
+        done += 1
+    return done
+
+
+def _import_judge(db: sqlite_utils.Database) -> int:
+    from labeler.db import transaction
+    from labeler.judges import judge_labels
+    from labeler.store.labels import insert_labels
+    from labeler.store.routing_queries import item_ids_by_key
+
+    result = judge_labels(
+        VOTES_FILE, item_ids_by_key(db, "idx"), judge=JUDGE, key="idx", verdict_field=JUDGE,
+        mapping={"1": "first", "2": "second", "tie": "tie", "garbage": "skip"},
+    )  # fmt: skip
+    with transaction(db.conn):
+        insert_labels(db.conn, result.labels)
+    return len(result.labels)
+
+
+def _agreement(db: sqlite_utils.Database, votes: dict[str, dict[str, Any]], who: str) -> float:
+    """Share of unlabelled demo pairs where ``who``'s model label matches the human majority."""
+    hits = []
+    for item_id, vote in votes.items():
+        majority = Counter(int(v) for v in vote["annotators"]).most_common(1)[0][0]
+        row = db.conn.execute(
+            "SELECT value FROM labels WHERE item_id = ? AND annotator = ? ORDER BY id DESC",
+            (item_id, who),
+        ).fetchone()
+        human = db.conn.execute(
+            "SELECT 1 FROM labels WHERE item_id = ? AND source = 'human'", (item_id,)
+        ).fetchone()
+        if row is None or human is not None or majority == 0:
+            continue
+        hits.append(json.loads(row[0])["choice"] == VOTE_CHOICE[majority].value)
+    return float(np.mean(hits)) if hits else float("nan")
+
+
+@click.command("demo")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the demo project and its export (default: a new temporary "
+              "folder, printed at the end).")
+@click.option("--labels", "n_labels", type=click.IntRange(20), default=120, show_default=True,
+              help="How many items the simulated annotator labels before the model trains.")
+@click.option("--budget", type=click.FloatRange(0, 1), default=0.25, show_default=True,
+              help="Share of the remaining pairs routed to people.")
+@click.option("--strategy", default="learned", show_default=True,
+              help="Routing strategy (random, margin, ensemble, learned, hyper).")
+def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) -> None:
+    """Run the whole pipeline on the bundled demo data and print a summary (no screen needed).
+
+    Open the result in the app afterwards with `prefmark gui OUT/demo.db`.
+    """
+    from labeler.cli.model_adapters import (
+        DEFAULT_MODEL_NAME,
+        DefaultFeaturizer,
+        default_trainer,
+        save_head,
+        scorer_for,
+    )
+    from labeler.cli.route_cmd import default_head_trainer
+    from labeler.exporters import ExportOptions, export_project
+    from labeler.routing import make_strategy
+    from labeler.routing.project import apply_decision, project_input
+    from labeler.scoring import score_project
+    from labeler.store.stats import project_stats
+    from labeler.training import train_head
+
+    out = out or Path(tempfile.mkdtemp(prefix="prefmark-demo-"))
+    out.mkdir(parents=True, exist_ok=True)
+    project = out / "demo.db"
+    db = create_demo_project(project)
+    stats = project_stats(db)
+    click.echo(f"1. imported {stats['items']} items into {project} "
+               f"({stats['by_responses'].get('2', 0)} pairs, "
+               f"{stats['items'] - stats['by_responses'].get('2', 0)} listwise)")
+    votes = _votes_by_item(db)
+    labelled = _play_annotator(db, votes, n_labels)
+    click.echo(f"2. {ANNOTATOR} labelled {labelled} pairs (real PandaLM votes)")
+    click.echo(f"3. imported {_import_judge(db)} {JUDGE} verdicts as model labels")
+
+    featurizer = DefaultFeaturizer()
+    head = drive(train_head(db, featurizer, default_trainer()), "   embedding labelled pairs")
+    version = save_head(db, featurizer, head)  # type: ignore[arg-type]
+    scored = drive(score_project(db, scorer_for(db, "default")), "   scoring")
+    click.echo(f"4. trained {version} on the human labels and scored {scored} items")
+    click.echo(f"   agreement with the 3-annotator majority on unlabelled pairs: "
+               f"default model {_agreement(db, votes, DEFAULT_MODEL_NAME):.1%}, "
+               f"{JUDGE} {_agreement(db, votes, JUDGE):.1%}")
+
+    inp = project_input(db, JUDGE)
+    rng = np.random.default_rng(0)
+    decision = make_strategy(strategy, default_head_trainer()).decide(inp.inp, budget, rng)
+    routed = apply_decision(db, inp, decision, budget=budget, seed=0, audit=0.05, rng=rng)
+    click.echo(f"5. {strategy} routing at {budget:.0%}: {routed['human']} to people, "
+               f"{routed['model']} to the model, {routed['review']} to review")
+
+    options = ExportOptions(target="trl-preference", command=f"prefmark demo --out {out}")
+    report = export_project(db, out / "dpo", options)
+    click.echo(f"6. exported DPO data to {out / 'dpo'}: {report.summary()}")
+    click.echo(f"\nOpen it in the app: prefmark gui {project}")
