@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS items (
     flagged INTEGER NOT NULL DEFAULT 0,
     route TEXT NOT NULL DEFAULT 'human',
     priority REAL NOT NULL DEFAULT 0,
-    routed_by TEXT
+    routed_by TEXT,
+    ai_source TEXT
 );
 CREATE INDEX IF NOT EXISTS items_queue ON items(status, route, priority, seq);
 CREATE INDEX IF NOT EXISTS items_flagged ON items(flagged) WHERE flagged = 1;

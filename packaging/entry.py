@@ -7,6 +7,7 @@
 One binary serves both, so a bundle needs no Python to run the pipeline from a script either.
 ``PREFMARK_SMOKE_QUIT_MS=N`` makes a GUI launch quit N ms after its event loop starts, printing
 the window it shows and exiting non-zero if none is visible: the offscreen smoke check.
+``PREFMARK_SMOKE_SCREENSHOT=FILE.png`` also saves what the window shows.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import sys
 
 SMOKE_ENV = "PREFMARK_SMOKE_QUIT_MS"
+SCREENSHOT_ENV = "PREFMARK_SMOKE_SCREENSHOT"
 APP_ID = "io.github.prefmark.Prefmark"  # the .desktop file's name: Wayland matches windows by it
 
 
@@ -39,10 +41,15 @@ def arm_smoke_timer(delay_ms: int) -> None:
 
     def check_and_quit() -> None:
         windows = [
-            w for w in app.topLevelWidgets() if isinstance(w, QMainWindow) and w.isVisible()
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMainWindow) and w.isVisible()
         ]
         for window in windows:
             print(f"smoke: window {window.windowTitle()!r} {window.width()}x{window.height()}")
+        shot = os.environ.get(SCREENSHOT_ENV)
+        if shot and windows:
+            windows[0].grab().save(shot)
         app.exit(0 if windows else 3)
 
     QTimer.singleShot(delay_ms, check_and_quit)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -82,10 +81,14 @@ class Bundle:
         self.prefix = prefix
 
     def run(
-        self, *args: str | Path, extra_env: dict[str, str] | None = None, timeout: float = 900
+        self,
+        *args: str | Path,
+        extra_env: dict[str, str] | None = None,
+        timeout: float = 900,
+        wrapper: list[str] | None = None,
     ) -> tuple[subprocess.CompletedProcess[str], float]:
         """Run ``prefmark ARGS``; the finished process and its wall time in seconds."""
-        cmd = [*self.prefix, str(self.exe), *map(str, args)]
+        cmd = [*self.prefix, *(wrapper or []), str(self.exe), *map(str, args)]
         started = time.perf_counter()
         proc = subprocess.run(
             cmd, env={**self.env, **(extra_env or {})}, capture_output=True, text=True,
@@ -183,6 +186,19 @@ def smoke(bundle_dir: Path) -> None:
         proc, warm = app.run("gui", "--demo", extra_env=smoke_env, timeout=300)
         print(f"GUI demo window: {proc.stdout.strip()}; first {first:.2f} s (creates the demo "
               f"project), warm {warm:.2f} s (quit timer {SMOKE_QUIT_MS} ms)")  # fmt: skip
+        xvfb = shutil.which("xvfb-run")
+        if xvfb:  # the real X11 platform plugin and the X libraries the bundle carries
+            shot = build_bundle.DIST / "smoke-demo-window.png"
+            proc, elapsed = app.run(
+                "gui", "--demo", timeout=300,
+                extra_env={**smoke_env, "QT_QPA_PLATFORM": "xcb",
+                           "PREFMARK_SMOKE_SCREENSHOT": str(shot)},
+                wrapper=[xvfb, "-a", "-s", "-screen 0 1600x1000x24"],
+            )  # fmt: skip
+            check("smoke: window" in proc.stdout, f"no X11 window: {proc.stderr[-2000:]!r}")
+            print(f"GUI demo window on X11 (Xvfb): {elapsed:.2f} s; screenshot {shot}")
+        else:
+            print("GUI on X11: skipped (no xvfb-run)")
 
         # 3. Headless pipeline: import, train, score with the default model, export DPO data.
         project = scratch / "smoke.db"

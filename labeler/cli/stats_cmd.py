@@ -51,6 +51,32 @@ def stats_command(project: Path, as_json: bool) -> None:
     _print_section("resolved labels by source", stats["labels_by_source"])
     _print_section("live labels by annotator", stats["labels_by_annotator"])
     if routing:
-        click.echo("routing:")
-        for key, value in routing.items():
-            click.echo(f"  {key:<28} {value}")
+        _print_routing(routing)
+
+
+def _print_routing(routing: dict[str, Any]) -> None:
+    """The last routing run and the audit-based estimate of the finished data set's accuracy."""
+    run = routing.get("last_run")
+    if not run:
+        return
+    ai = (run.get("params") or {}).get("ai", "?")
+    click.echo(f"routing (run {run['id']}): {run['strategy']}, human budget {run['budget']:g}, "
+               f"AI labels from {ai}")
+    routes = ", ".join(f"{k} {v:,}" for k, v in routing["routes"].items())
+    click.echo(f"  items per route: {routes}")
+    quality = routing.get("quality")
+    if quality is None:
+        click.echo("  estimated accuracy: needs reviews of a random audit sample "
+                   "(route with --audit 0.05, then review those items)")
+        return
+    lo, hi = quality["ai_interval"]
+    hlo, hhi = quality["hybrid_interval"]
+    click.echo(f"  audited {routing['audited']:,} model labels, {routing['confirmed']:,} confirmed")
+    click.echo(f"  AI label accuracy     {quality['ai_accuracy']:.1%}  "
+               f"({quality['confidence']:.0%} CI {lo:.1%}-{hi:.1%})")
+    click.echo(f"  finished data set     {quality['hybrid_accuracy']:.1%}  "
+               f"({quality['confidence']:.0%} CI {hlo:.1%}-{hhi:.1%})")
+    more = quality.get("more_audits")
+    target = quality["target_half_width"]
+    click.echo(f"  reviews until +-{target:.0%}: "
+               + ("not reachable" if more is None else f"{more:,} more"))

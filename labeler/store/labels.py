@@ -161,18 +161,21 @@ class ResolvedLabel:
 _ITEM_COLS = ", ".join(f"i.{c.strip()}" for c in ITEM_COLUMNS.split(","))
 _LABEL_COLS = ", ".join(f"r.{c.strip()}" for c in LABEL_COLUMNS.split(","))
 
+# Which live label counts: any person's (or an imported one) over a model's; among model
+# labels, the AI source routing trusted for the item (``items.ai_source``); then the latest.
+# ``l`` is the label and ``i`` its item.
+LABEL_PRECEDENCE = (
+    "(l.source != 'model') DESC, (l.annotator IS i.ai_source) DESC, l.id DESC"
+)
+
 _RESOLVED_SQL = f"""
 WITH chunk AS (
     SELECT seq, id FROM items WHERE seq > :after {{item_filter}} ORDER BY seq LIMIT :limit
 ),
-live AS (
-    SELECT l.* FROM labels l JOIN chunk c ON c.id = l.item_id WHERE {LIVE_LABEL}
-),
 ranked AS (
-    SELECT live.*, ROW_NUMBER() OVER (
-        PARTITION BY item_id ORDER BY (source != 'model') DESC, id DESC
-    ) AS rn
-    FROM live
+    SELECT l.*, ROW_NUMBER() OVER (PARTITION BY l.item_id ORDER BY {LABEL_PRECEDENCE}) AS rn
+    FROM labels l JOIN chunk c ON c.id = l.item_id JOIN items i ON i.seq = c.seq
+    WHERE {LIVE_LABEL}
 )
 SELECT {_ITEM_COLS}, {_LABEL_COLS}
 FROM chunk c JOIN items i ON i.seq = c.seq JOIN ranked r ON r.item_id = i.id AND r.rn = 1
@@ -220,8 +223,8 @@ def resolved_label(db: sqlite_utils.Database, item_id: str) -> Label | None:
     """The label that counts for one item, or None."""
     row = db.conn.execute(
         f"""SELECT {", ".join(f"l.{c.strip()}" for c in LABEL_COLUMNS.split(","))}
-        FROM labels l WHERE l.item_id = ? AND {LIVE_LABEL}
-        ORDER BY (l.source != 'model') DESC, l.id DESC LIMIT 1""",
+        FROM labels l JOIN items i ON i.id = l.item_id WHERE l.item_id = ? AND {LIVE_LABEL}
+        ORDER BY {LABEL_PRECEDENCE} LIMIT 1""",
         (item_id,),
     ).fetchone()
     return None if row is None else row_to_label(row)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from labeler.store.labels import LABEL_COLUMNS, LIVE_LABEL, row_to_label
+from labeler.store.labels import LABEL_COLUMNS, LABEL_PRECEDENCE, LIVE_LABEL, row_to_label
 from labeler.types import Label
 
 _L_COLS = ", ".join(f"l.{c.strip()}" for c in LABEL_COLUMNS.split(","))
@@ -48,16 +48,18 @@ def queue_counts(db: sqlite_utils.Database) -> QueueCounts:
 
 
 def model_label(db: sqlite_utils.Database, item_id: str) -> Label | None:
-    """The latest model label of an item that no one retracted, live or already reviewed.
+    """The model label of an item that no one retracted, live or already reviewed: the one
+    from the AI source routing trusted for the item, else the latest.
 
     A review supersedes the model label; the review queue still shows what the model said,
     so this does not require the label to be live, only not retracted.
     """
     row = db.conn.execute(
-        f"SELECT {_L_COLS} FROM labels l WHERE l.item_id = ? AND l.source = 'model' "
+        f"SELECT {_L_COLS} FROM labels l JOIN items i ON i.id = l.item_id "
+        "WHERE l.item_id = ? AND l.source = 'model' "
         "AND l.action != 'retract' AND NOT EXISTS (SELECT 1 FROM labels s "
         "WHERE s.supersedes = l.id AND s.action = 'retract' AND s.source = 'model') "
-        "ORDER BY l.id DESC LIMIT 1",
+        f"ORDER BY {LABEL_PRECEDENCE} LIMIT 1",
         (item_id,),
     ).fetchone()
     return None if row is None else row_to_label(row)

@@ -206,6 +206,8 @@ def write_routes(
     Human and review items become ``todo`` (their queues are ``status='todo' AND route=...``
     ordered by priority); model items that have an AI label become ``done``, since the
     accepted AI label is their label. Items with a human label are never touched.
+    ``params["ai"]`` names the AI source whose labels the decision trusted; it is kept per item
+    so that source's label is the one that counts among several model labels.
     """
     rows = [
         (
@@ -213,6 +215,7 @@ def write_routes(
             float(priority[i]),
             strategy,
             "done" if int(route[i]) == 1 and (has_ai is None or has_ai[i]) else "todo",
+            params.get("ai"),
             ids[int(i)],
         )
         for i in np.flatnonzero(eligible)
@@ -220,7 +223,8 @@ def write_routes(
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
     with transaction(db.conn):
         db.conn.executemany(
-            "UPDATE items SET route = ?, priority = ?, routed_by = ?, status = ? WHERE id = ?",
+            "UPDATE items SET route = ?, priority = ?, routed_by = ?, status = ?, ai_source = ? "
+            "WHERE id = ?",
             rows,
         )
         cur = db.conn.execute(

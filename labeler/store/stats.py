@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlite_utils
 
-from labeler.store.labels import LIVE_LABEL
+from labeler.store.labels import LABEL_PRECEDENCE, LIVE_LABEL
 
 
 def _grouped(db: sqlite_utils.Database, sql: str) -> dict[str, int]:
@@ -32,8 +32,9 @@ def project_stats(db: sqlite_utils.Database) -> dict[str, Any]:
             db,
             f"""SELECT source, count(*) FROM (
                 SELECT l.source, ROW_NUMBER() OVER (
-                    PARTITION BY l.item_id ORDER BY (l.source != 'model') DESC, l.id DESC) AS rn
-                FROM labels l WHERE {LIVE_LABEL}) WHERE rn = 1 GROUP BY source ORDER BY 1""",
+                    PARTITION BY l.item_id ORDER BY {LABEL_PRECEDENCE}) AS rn
+                FROM labels l JOIN items i ON i.id = l.item_id WHERE {LIVE_LABEL})
+                WHERE rn = 1 GROUP BY source ORDER BY 1""",
         ),
         "labels_by_annotator": _grouped(
             db,

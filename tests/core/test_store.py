@@ -213,3 +213,16 @@ def test_undoing_a_relabel_or_a_review_restores_what_it_replaced(project_path: P
                            supersedes=accept.id))
     assert live_labels(db, second.id) == [suggestion]
     assert item_state(db, second.id)[0] is Status.TODO
+
+
+def test_the_routed_ai_source_label_counts_among_several_model_labels(project_path: Path) -> None:
+    db = open_db(project_path)
+    (item,) = make_items(1)
+    add_items(db, [item])
+    judge = record_label(db, Label(item.id, PairwiseValue(PairChoice.B), Source.MODEL, "judge"))
+    local = record_label(db, model(item, PairChoice.A))
+    assert resolved_label(db, item.id) == local  # no routing yet: the latest model label
+    db.conn.execute("UPDATE items SET route = 'model', ai_source = 'judge' WHERE id = ?", (item.id,))
+    assert resolved_label(db, item.id) == judge
+    assert [r.label for r in resolved_labels(db)] == [judge]
+    assert project_stats(db)["labels_by_source"] == {"model": 1}

@@ -28,14 +28,22 @@ PACKAGE_DATA = (
 )
 
 
-def run(cmd: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: list[str | Path],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run a command; on failure, fail the test with its output."""
     proc = subprocess.run(
         [str(c) for c in cmd],
         capture_output=True,
         text=True,
         check=False,
-        **kwargs,  # type: ignore[arg-type]
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
     )
     if proc.returncode != 0:
         pytest.fail(
