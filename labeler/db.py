@@ -160,7 +160,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
-def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) -> sqlite_utils.Database:
+def open_db(
+    path: str | Path, *, create: bool = True, readonly: bool = False
+) -> sqlite_utils.Database:
     """Open (or create) a project file with WAL, foreign keys and durable commits.
 
     ``synchronous=FULL`` makes every committed label survive a crash or power loss; bulk

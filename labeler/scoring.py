@@ -116,9 +116,7 @@ def model_label(item: Item, score: ItemScore, annotator: str, version: str) -> L
     )
 
 
-def score_project(
-    db: sqlite_utils.Database, scorer: Scorer, *, batch_size: int = 64
-) -> Progress:
+def score_project(db: sqlite_utils.Database, scorer: Scorer, *, batch_size: int = 64) -> Progress:
     """Score every item ``scorer.version`` has not scored; write rewards and model labels.
 
     Yields ``(done, total)`` after each committed batch; returns the number of items scored.

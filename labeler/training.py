@@ -126,4 +126,3 @@ def train_head(
     winners = features[[index[k] for k in pairs.winners]]
     losers = features[[index[k] for k in pairs.losers]]
     return trainer(winners, losers)
-

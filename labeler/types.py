@@ -109,9 +109,7 @@ def prompt_text(prompt: Prompt) -> str:
     return "\n\n".join(f"{m.role}: {m.content}" for m in prompt)
 
 
-def content_hash(
-    prompt: Prompt, responses: Sequence[Response], images: Sequence[str] = ()
-) -> str:
+def content_hash(prompt: Prompt, responses: Sequence[Response], images: Sequence[str] = ()) -> str:
     """A stable id from the content, so the same item imported twice (anywhere) gets one id.
 
     Response order is part of the identity: labels refer to responses by position.

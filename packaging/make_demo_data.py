@@ -37,7 +37,10 @@ def _as_text(value: object) -> str:
 def pandalm(raw: Path) -> None:
     base = raw / "PandaLM" / "data"
     tests = json.loads((base / "testset-v1.json").read_text())
-    gpt = {r["idx"]: r["gpt_result"] for r in json.loads((base / "gpt-3.5-turbo-testset-v1.json").read_text())}
+    gpt = {
+        r["idx"]: r["gpt_result"]
+        for r in json.loads((base / "gpt-3.5-turbo-testset-v1.json").read_text())
+    }
     items, votes = [], []
     for rec in tests[:N_PAIRWISE]:
         prompt = rec["instruction"] + (f"\n\n{rec['input']}" if rec["input"] else "")

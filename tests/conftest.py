@@ -18,10 +18,14 @@ SHARED_DATA = Path(
 
 
 @pytest.fixture(autouse=True)
-def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep model caches and settings out of the user's real data directory."""
     if "PREFMARK_DATA_DIR" not in os.environ:
-        monkeypatch.setenv("PREFMARK_DATA_DIR", str(tmp_path_factory.getbasetemp() / "prefmark-data"))
+        monkeypatch.setenv(
+            "PREFMARK_DATA_DIR", str(tmp_path_factory.getbasetemp() / "prefmark-data")
+        )
 
 
 @pytest.fixture

@@ -95,15 +95,34 @@ def _agreement(db: sqlite_utils.Database, votes: dict[str, dict[str, Any]], who:
 
 
 @click.command("demo")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the demo project and its export (default: a new temporary "
-              "folder, printed at the end).")
-@click.option("--labels", "n_labels", type=click.IntRange(20), default=120, show_default=True,
-              help="How many items the simulated annotator labels before the model trains.")
-@click.option("--budget", type=click.FloatRange(0, 1), default=0.25, show_default=True,
-              help="Share of the remaining pairs routed to people.")
-@click.option("--strategy", default="learned", show_default=True,
-              help="Routing strategy (random, margin, ensemble, learned, hyper).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the demo project and its export (default: a new temporary "
+    "folder, printed at the end).",
+)
+@click.option(
+    "--labels",
+    "n_labels",
+    type=click.IntRange(20),
+    default=120,
+    show_default=True,
+    help="How many items the simulated annotator labels before the model trains.",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(0, 1),
+    default=0.25,
+    show_default=True,
+    help="Share of the remaining pairs routed to people.",
+)
+@click.option(
+    "--strategy",
+    default="learned",
+    show_default=True,
+    help="Routing strategy (random, margin, ensemble, learned, hyper).",
+)
 def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) -> None:
     """Run the whole pipeline on the bundled demo data and print a summary (no screen needed).
 
@@ -129,9 +148,11 @@ def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) 
     project = out / "demo.db"
     db = create_demo_project(project)
     stats = project_stats(db)
-    click.echo(f"1. imported {stats['items']} items into {project} "
-               f"({stats['by_responses'].get('2', 0)} pairs, "
-               f"{stats['items'] - stats['by_responses'].get('2', 0)} listwise)")
+    click.echo(
+        f"1. imported {stats['items']} items into {project} "
+        f"({stats['by_responses'].get('2', 0)} pairs, "
+        f"{stats['items'] - stats['by_responses'].get('2', 0)} listwise)"
+    )
     votes = _votes_by_item(db)
     labelled = _play_annotator(db, votes, n_labels)
     click.echo(f"2. {ANNOTATOR} labelled {labelled} pairs (real PandaLM votes)")
@@ -142,16 +163,20 @@ def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) 
     version = save_head(db, featurizer, head)  # type: ignore[arg-type]
     scored = drive(score_project(db, scorer_for(db, "default")), "   scoring")
     click.echo(f"4. trained {version} on the human labels and scored {scored} items")
-    click.echo(f"   agreement with the 3-annotator majority on unlabelled pairs: "
-               f"default model {_agreement(db, votes, DEFAULT_MODEL_NAME):.1%}, "
-               f"{JUDGE} {_agreement(db, votes, JUDGE):.1%}")
+    click.echo(
+        f"   agreement with the 3-annotator majority on unlabelled pairs: "
+        f"default model {_agreement(db, votes, DEFAULT_MODEL_NAME):.1%}, "
+        f"{JUDGE} {_agreement(db, votes, JUDGE):.1%}"
+    )
 
     inp = project_input(db, JUDGE)
     rng = np.random.default_rng(0)
     decision = make_strategy(strategy, default_head_trainer()).decide(inp.inp, budget, rng)
     routed = apply_decision(db, inp, decision, budget=budget, seed=0, audit=0.05, rng=rng)
-    click.echo(f"5. {strategy} routing at {budget:.0%}: {routed['human']} to people, "
-               f"{routed['model']} to the model, {routed['review']} to review")
+    click.echo(
+        f"5. {strategy} routing at {budget:.0%}: {routed['human']} to people, "
+        f"{routed['model']} to the model, {routed['review']} to review"
+    )
 
     options = ExportOptions(target="trl-preference", command=f"prefmark demo --out {out}")
     report = export_project(db, out / "dpo", options)

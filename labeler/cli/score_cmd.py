@@ -42,11 +42,17 @@ threads_option = click.option(
 
 @click.command("train")
 @click.argument("project", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--heads", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Bootstrap ensemble size; the spread of the heads is the model's uncertainty.")
+@click.option(
+    "--heads",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Bootstrap ensemble size; the spread of the heads is the model's uncertainty.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the bootstrap.")
-@click.option("--int8", is_flag=True, help="Use the int8-quantised encoder (faster, slightly "
-              "less exact).")
+@click.option(
+    "--int8", is_flag=True, help="Use the int8-quantised encoder (faster, slightly less exact)."
+)
 @threads_option
 def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int | None) -> None:
     """Train the built-in default reward model on PROJECT's human labels.
@@ -73,11 +79,21 @@ def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int
 
 @click.command("score")
 @click.argument("project", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--model", "model", default="default", show_default=True,
-              help="'default' (the project's trained default model) or a folder holding "
-              "model.onnx and tokenizer.json (an ONNX sequence-classification reward model).")
-@click.option("--batch-size", type=click.IntRange(1), default=64, show_default=True,
-              help="Items per committed batch (an interruption loses at most one batch).")
+@click.option(
+    "--model",
+    "model",
+    default="default",
+    show_default=True,
+    help="'default' (the project's trained default model) or a folder holding "
+    "model.onnx and tokenizer.json (an ONNX sequence-classification reward model).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=64,
+    show_default=True,
+    help="Items per committed batch (an interruption loses at most one batch).",
+)
 @click.option("--int8", is_flag=True, help="Use the int8-quantised encoder for the default model.")
 @threads_option
 def score_command(

@@ -32,7 +32,9 @@ def _print_section(title: str, counts: dict[str, int]) -> None:
 
 @click.command("stats")
 @click.argument("project", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of a table.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of a table."
+)
 def stats_command(project: Path, as_json: bool) -> None:
     """Show counts for PROJECT: items by status and route, labels by source and annotator,
     and the estimated accuracy of the finished data set once routing has run."""
@@ -44,8 +46,10 @@ def stats_command(project: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(stats, indent=2, sort_keys=True))
         return
-    click.echo(f"{project}: {stats['items']:,} items, {stats['flagged']:,} flagged, "
-               f"{stats['label_events']:,} label events")
+    click.echo(
+        f"{project}: {stats['items']:,} items, {stats['flagged']:,} flagged, "
+        f"{stats['label_events']:,} label events"
+    )
     _print_section("items by status", stats["by_status"])
     _print_section("items by route", stats["by_route"])
     _print_section("resolved labels by source", stats["labels_by_source"])
@@ -60,23 +64,35 @@ def _print_routing(routing: dict[str, Any]) -> None:
     if not run:
         return
     ai = (run.get("params") or {}).get("ai", "?")
-    click.echo(f"routing (run {run['id']}): {run['strategy']}, human budget {run['budget']:g}, "
-               f"AI labels from {ai}")
+    click.echo(
+        f"routing (run {run['id']}): {run['strategy']}, human budget {run['budget']:g}, "
+        f"AI labels from {ai}"
+    )
     routes = ", ".join(f"{k} {v:,}" for k, v in routing["routes"].items())
     click.echo(f"  items per route: {routes}")
     quality = routing.get("quality")
     if quality is None:
-        click.echo("  estimated accuracy: needs reviews of a random audit sample "
-                   "(route with --audit 0.05, then review those items)")
+        click.echo(
+            "  estimated accuracy: needs reviews of a random audit sample "
+            "(route with --audit 0.05, then review those items)"
+        )
         return
     lo, hi = quality["ai_interval"]
     hlo, hhi = quality["hybrid_interval"]
-    click.echo(f"  audited {routing['audited']:,} model labels, {routing['confirmed']:,} confirmed")
-    click.echo(f"  AI label accuracy     {quality['ai_accuracy']:.1%}  "
-               f"({quality['confidence']:.0%} CI {lo:.1%}-{hi:.1%})")
-    click.echo(f"  finished data set     {quality['hybrid_accuracy']:.1%}  "
-               f"({quality['confidence']:.0%} CI {hlo:.1%}-{hhi:.1%})")
+    click.echo(
+        f"  audited {routing['audited']:,} model labels, {routing['confirmed']:,} confirmed"
+    )
+    click.echo(
+        f"  AI label accuracy     {quality['ai_accuracy']:.1%}  "
+        f"({quality['confidence']:.0%} CI {lo:.1%}-{hi:.1%})"
+    )
+    click.echo(
+        f"  finished data set     {quality['hybrid_accuracy']:.1%}  "
+        f"({quality['confidence']:.0%} CI {hlo:.1%}-{hhi:.1%})"
+    )
     more = quality.get("more_audits")
     target = quality["target_half_width"]
-    click.echo(f"  reviews until +-{target:.0%}: "
-               + ("not reachable" if more is None else f"{more:,} more"))
+    click.echo(
+        f"  reviews until +-{target:.0%}: "
+        + ("not reachable" if more is None else f"{more:,} more")
+    )

@@ -13,7 +13,9 @@ import sqlite_utils
 from labeler.db import transaction
 from labeler.types import Item, Response, Route, Status, prompt_from_json, prompt_to_json
 
-ITEM_COLUMNS = "seq, id, prompt, responses, images, metadata, tags, status, flagged, route, priority"
+ITEM_COLUMNS = (
+    "seq, id, prompt, responses, images, metadata, tags, status, flagged, route, priority"
+)
 
 _INSERT = (
     "INSERT OR IGNORE INTO items "

@@ -164,9 +164,7 @@ _LABEL_COLS = ", ".join(f"r.{c.strip()}" for c in LABEL_COLUMNS.split(","))
 # Which live label counts: any person's (or an imported one) over a model's; among model
 # labels, the AI source routing trusted for the item (``items.ai_source``); then the latest.
 # ``l`` is the label and ``i`` its item.
-LABEL_PRECEDENCE = (
-    "(l.source != 'model') DESC, (l.annotator IS i.ai_source) DESC, l.id DESC"
-)
+LABEL_PRECEDENCE = "(l.source != 'model') DESC, (l.annotator IS i.ai_source) DESC, l.id DESC"
 
 _RESOLVED_SQL = f"""
 WITH chunk AS (

@@ -184,7 +184,9 @@ def item_scores(
         (model_version, item_id),
     ).fetchall()
     return [
-        ResponseScore(r[0], r[1], r[2], r[3], None if r[4] is None else np.frombuffer(r[4], np.float32))
+        ResponseScore(
+            r[0], r[1], r[2], r[3], None if r[4] is None else np.frombuffer(r[4], np.float32)
+        )
         for r in rows
     ]
 
@@ -204,8 +206,14 @@ def register_model(
             "INSERT INTO models (version, kind, name, path, created_at, info) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(version) DO UPDATE SET "
             "path = excluded.path, info = excluded.info",
-            (version, kind, name, path, datetime.now(UTC).isoformat(timespec="seconds"),
-             json.dumps(info or {})),
+            (
+                version,
+                kind,
+                name,
+                path,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+                json.dumps(info or {}),
+            ),
         )
 
 

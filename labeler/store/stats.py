@@ -22,7 +22,9 @@ def project_stats(db: sqlite_utils.Database) -> dict[str, Any]:
     items = int(db.conn.execute("SELECT count(*) FROM items").fetchone()[0])
     return {
         "items": items,
-        "flagged": int(db.conn.execute("SELECT count(*) FROM items WHERE flagged = 1").fetchone()[0]),
+        "flagged": int(
+            db.conn.execute("SELECT count(*) FROM items WHERE flagged = 1").fetchone()[0]
+        ),
         "by_status": _grouped(db, "SELECT status, count(*) FROM items GROUP BY status ORDER BY 1"),
         "by_route": _grouped(db, "SELECT route, count(*) FROM items GROUP BY route ORDER BY 1"),
         "by_responses": _grouped(

@@ -31,8 +31,17 @@ def test_stats_json_counts_by_status_route_source_and_annotator(tmp_path: Path) 
     db = create_demo_project(project)
     first, second = list(iter_items(db))[:2]
     record_label(db, Label(first.id, PairwiseValue(PairChoice.A), Source.HUMAN, "dana"))
-    record_label(db, Label(second.id, PairwiseValue(PairChoice.B), Source.MODEL, "rm",
-                           model_version="rm-1", confidence=0.9))
+    record_label(
+        db,
+        Label(
+            second.id,
+            PairwiseValue(PairChoice.B),
+            Source.MODEL,
+            "rm",
+            model_version="rm-1",
+            confidence=0.9,
+        ),
+    )
     result = CliRunner().invoke(main, ["stats", str(project), "--json"])
     assert result.exit_code == 0, result.output
     stats = json.loads(result.output)
@@ -47,6 +56,8 @@ def test_errors_are_one_line_on_stderr_with_a_nonzero_exit(tmp_path: Path) -> No
     runner = CliRunner()
     result = runner.invoke(main, ["stats", str(tmp_path / "missing.db")])
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines() == [f"Error: {tmp_path / 'missing.db'}: no such project file"]
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {tmp_path / 'missing.db'}: no such project file"
+    ]
     result = runner.invoke(main, ["no-such-command"])
     assert result.exit_code == 2

@@ -144,7 +144,8 @@ def test_queue_orders_by_priority_then_import_order(project_path: Path) -> None:
     add_items(db, items)
     db.conn.execute("UPDATE items SET priority = 1 WHERE id = ?", (items[0].id,))
     first = next_item(db)
-    assert first is not None and first[0].id == items[1].id
+    assert first is not None
+    assert first[0].id == items[1].id
     order = []
     cursor: QueueCursor | None = None
     while (got := next_item(db, after=cursor)) is not None:
@@ -200,17 +201,30 @@ def test_undoing_a_relabel_or_a_review_restores_what_it_replaced(project_path: P
     original = record_label(db, human(first, PairChoice.A))
     relabel = record_label(db, human(first, PairChoice.B, supersedes=original.id))
     assert resolved_label(db, first.id) == relabel
-    record_label(db, Label(first.id, None, Source.HUMAN, "ann", action=Action.RETRACT,
-                           supersedes=relabel.id))
+    record_label(
+        db,
+        Label(first.id, None, Source.HUMAN, "ann", action=Action.RETRACT, supersedes=relabel.id),
+    )
     assert resolved_label(db, first.id) == original
     assert item_state(db, first.id)[0] is Status.DONE
 
     suggestion = record_label(db, model(second, PairChoice.A))
-    accept = record_label(db, Label(second.id, suggestion.value, Source.HUMAN, "rev",
-                                    action=Action.ACCEPT, supersedes=suggestion.id))
+    accept = record_label(
+        db,
+        Label(
+            second.id,
+            suggestion.value,
+            Source.HUMAN,
+            "rev",
+            action=Action.ACCEPT,
+            supersedes=suggestion.id,
+        ),
+    )
     assert live_labels(db, second.id) == [accept]
-    record_label(db, Label(second.id, None, Source.HUMAN, "rev", action=Action.RETRACT,
-                           supersedes=accept.id))
+    record_label(
+        db,
+        Label(second.id, None, Source.HUMAN, "rev", action=Action.RETRACT, supersedes=accept.id),
+    )
     assert live_labels(db, second.id) == [suggestion]
     assert item_state(db, second.id)[0] is Status.TODO
 
@@ -222,7 +236,9 @@ def test_the_routed_ai_source_label_counts_among_several_model_labels(project_pa
     judge = record_label(db, Label(item.id, PairwiseValue(PairChoice.B), Source.MODEL, "judge"))
     local = record_label(db, model(item, PairChoice.A))
     assert resolved_label(db, item.id) == local  # no routing yet: the latest model label
-    db.conn.execute("UPDATE items SET route = 'model', ai_source = 'judge' WHERE id = ?", (item.id,))
+    db.conn.execute(
+        "UPDATE items SET route = 'model', ai_source = 'judge' WHERE id = ?", (item.id,)
+    )
     assert resolved_label(db, item.id) == judge
     assert [r.label for r in resolved_labels(db)] == [judge]
     assert project_stats(db)["labels_by_source"] == {"model": 1}

@@ -17,8 +17,14 @@ from labeler.store.stats import project_stats
 def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--labels", "60"])
     assert result.exit_code == 0, result.output
-    for step in ("1. imported 314 items", "2. annotator1 labelled 60 pairs", "3. imported",
-                 "4. trained minilm", "5. learned routing at 25%", "6. exported DPO data"):
+    for step in (
+        "1. imported 314 items",
+        "2. annotator1 labelled 60 pairs",
+        "3. imported",
+        "4. trained minilm",
+        "5. learned routing at 25%",
+        "6. exported DPO data",
+    ):
         assert step in result.output
     stats = project_stats(open_db(tmp_path / "demo.db"))
     assert stats["labels_by_annotator"]["annotator1"] == 60

@@ -76,29 +76,38 @@ def test_train_then_score_writes_rewards_and_model_labels_and_resumes(
     first.close()
     assert count_unscored(db, version) == 314 - 16
     rest = list(score_project(db, scorer, batch_size=64))
-    assert rest[0] == (0, 298) and rest[-1] == (298, 298)
+    assert rest[0] == (0, 298)
+    assert rest[-1] == (298, 298)
     assert count_unscored(db, version) == 0
 
     rows = db.conn.execute(
-        "SELECT count(*), count(DISTINCT item_id), min(uncertainty) FROM scores WHERE model_version = ?",
+        "SELECT count(*), count(DISTINCT item_id), min(uncertainty) FROM scores "
+        "WHERE model_version = ?",
         (version,),
     ).fetchone()
-    assert rows[:2] == (274 * 2 + 40 * 6, 314) and rows[2] > 0
+    assert rows[:2] == (274 * 2 + 40 * 6, 314)
+    assert rows[2] > 0
     labels = db.conn.execute(
         "SELECT kind, confidence, model_version, annotator FROM labels WHERE source = 'model'"
     ).fetchall()
     assert len(labels) == 314
     assert {(k, v, a) for k, _, v, a in labels} == {
-        ("pairwise", version, "prefmark-default"), ("ranking", version, "prefmark-default")
+        ("pairwise", version, "prefmark-default"),
+        ("ranking", version, "prefmark-default"),
     }
     assert all(0.5 <= c <= 1 for _, c, _, _ in labels)
     # The head learned "longer wins" from 60 labels: it agrees on most unlabelled pairs.
     agree = []
     for item in iter_items(db):
         if len(item.responses) == 2:
-            rewards = [r[0] for r in db.conn.execute(
-                "SELECT reward FROM scores WHERE model_version = ? AND item_id = ? ORDER BY response_idx",
-                (version, item.id))]
+            rewards = [
+                r[0]
+                for r in db.conn.execute(
+                    "SELECT reward FROM scores WHERE model_version = ? AND item_id = ? "
+                    "ORDER BY response_idx",
+                    (version, item.id),
+                )
+            ]
             a, b = (len(r.text) for r in item.responses)
             if a != b:
                 agree.append((rewards[0] > rewards[1]) == (a > b))
@@ -114,7 +123,8 @@ def test_cli_train_and_score(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "trained minilm" in result.output
     result = runner.invoke(main, ["score", str(project), "--model", str(tmp_path / "missing")])
-    assert result.exit_code == 1 and "missing" in result.output
+    assert result.exit_code == 1
+    assert "missing" in result.output
     result = runner.invoke(main, ["score", str(project)])
     assert result.exit_code == 0, result.output
     assert "scored 314 items" in result.output
