@@ -69,6 +69,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("zoom_reset", "Reset zoom", ("Ctrl+0",), "View"),
     ActionSpec("theme", "Theme: system / light / dark", ("Ctrl+Shift+T",), "View"),
     ActionSpec("help", "Keyboard shortcuts", ("?", "F1"), "Help"),
+    ActionSpec("about", "About prefmark", (), "Help"),
 )
 
 # Keys that share an action id per digit: "1".."9" rank in listwise; "Alt+1".."Alt+5" rate.

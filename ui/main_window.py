@@ -39,6 +39,9 @@ from ui.workers import JobRunner
 PROJECT_FILTER = "prefmark project (*.db *.sqlite);;All files (*)"
 DATA_FILTER = "Data files (*.jsonl *.json *.csv *.parquet *.gz);;All files (*)"
 MAX_RECENT = 8
+# Alt+letter opens each menu, so every action is reachable from the keyboard.
+MENU_TITLES = {"Project": "&Project", "Label": "&Label", "Listwise": "L&istwise",
+               "Item": "I&tem", "View": "&View", "Help": "&Help"}  # fmt: skip
 QUEUE_ROWS = (("to_label", "To label"), ("to_review", "To review"), ("done", "Done"),
               ("skipped", "Skipped"), ("flagged", "Flagged"))  # fmt: skip
 
@@ -108,7 +111,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
 
     def _build_menus(self) -> None:
-        menus = {group: self.menuBar().addMenu(group) for group in GROUPS}
+        menus = {group: self.menuBar().addMenu(MENU_TITLES[group]) for group in GROUPS}
         for spec in ACTIONS:
             if spec.id in self.actions_by_id:
                 menus[spec.group].addAction(self.actions_by_id[spec.id])
@@ -136,6 +139,7 @@ class MainWindow(QMainWindow):
             "open_project": self.open_project_dialog,
             "import_files": self.import_dialog,
             "export": lambda: panel_wiring.open_export(self),
+            "about": lambda: panel_wiring.open_about(self),
             "annotator": self.annotator.setFocus,
             "queue_label": lambda: self.queues.setCurrentRow(0),
             "queue_review": lambda: self.queues.setCurrentRow(1),
@@ -215,17 +219,19 @@ class MainWindow(QMainWindow):
             self.open_project(Path(name), create=True)
 
     def import_dialog(self) -> None:
-        if not panel_wiring.open_import(self):
-            names, _ = QFileDialog.getOpenFileNames(self, "Import data", "", DATA_FILTER)
-            self.import_files([Path(n) for n in names])
-
-    def import_files(self, paths: list[Path]) -> None:
-        """Import in a worker; the queue and counts refresh when it is done."""
+        """Choose files, then preview them and map fields in the import dialog."""
         if self.controller.path is None:
             self.statusBar().showMessage("Open or create a project before importing.", 6000)
             return
-        if paths:
-            panel_wiring.start_import(self, paths)
+        names, _ = QFileDialog.getOpenFileNames(self, "Import data", "", DATA_FILTER)
+        panel_wiring.open_import(self, [Path(n) for n in names])
+
+    def import_files(self, paths: list[Path]) -> None:
+        """Import dropped files in a worker; the queue and counts refresh when it is done."""
+        if self.controller.path is None:
+            self.statusBar().showMessage("Open or create a project before importing.", 6000)
+            return
+        panel_wiring.start_import(self, paths)
 
     # ---- drag and drop -------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -1,42 +1,38 @@
-"""Side panels and dialogs, composed into the window when their modules are installed.
+"""Side panels and dialogs, composed into the window.
 
-Each panel is a view: this module feeds it from jobs on worker threads (``ui.jobs``) and turns
-its intents into store calls on the GUI connection. A panel module that is missing is simply
-left out, so the window works with whatever parts of the product are present.
+Each panel and dialog is a view: this module feeds it from jobs on worker threads
+(``ui.jobs``) and turns its intents into jobs or store calls on the GUI connection.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget
+
+from ui import jobs
+from ui.dialogs.about_dialog import AboutDialog
+from ui.dialogs.export_dialog import ExportDialog
+from ui.dialogs.import_dialog import ImportDialog
+from ui.panels.agreement_panel import AgreementPanel
+from ui.panels.guidelines_panel import GuidelinesPanel
+from ui.panels.routing_panel import RoutingPanel
 
 PANELS = (
-    ("guidelines", "ui.panels.guidelines_panel", "GuidelinesPanel", "Guidelines"),
-    ("routing", "ui.panels.routing_panel", "RoutingPanel", "Routing"),
-    ("agreement", "ui.panels.agreement_panel", "AgreementPanel", "Bias and agreement"),
+    ("guidelines", GuidelinesPanel, "Guidelines"),
+    ("routing", RoutingPanel, "Routing"),
+    ("agreement", AgreementPanel, "Bias and agreement"),
 )
-
-
-def _optional(module: str, name: str) -> Any:
-    if importlib.util.find_spec(module) is None:
-        return None
-    return getattr(importlib.import_module(module), name, None)
 
 
 def add_panels(window: Any) -> dict[str, Any]:
     """One tabbed dock on the right per available panel; returns them by name."""
     panels: dict[str, Any] = {}
     docks: list[QDockWidget] = []
-    for key, module, cls_name, title in PANELS:
-        cls = _optional(module, cls_name)
-        if cls is None:
-            continue
+    for key, cls, title in PANELS:
         panel = cls()
         dock = QDockWidget(title, window)
         dock.setObjectName(f"panel-{key}")
@@ -61,7 +57,7 @@ def _connect(window: Any, panels: dict[str, Any]) -> None:
     if "routing" in panels:
         routing = panels["routing"]
         routing.score_requested.connect(partial(_run_named, window, "score_job", "Scoring"))
-        routing.retrain_requested.connect(partial(_run_named, window, "train_job", "Training"))
+        routing.retrain_requested.connect(partial(_run_named, window, "retrain_job", "Training"))
         routing.simulation_requested.connect(
             partial(_run_named, window, "simulation_job", "Simulating")
         )
@@ -88,10 +84,6 @@ def _save_guidelines(window: Any, markdown: str) -> None:
         set_guidelines(window.controller.db, markdown)
 
 
-def _job(name: str) -> Any:
-    return _optional("ui.jobs", name)
-
-
 def _start(window: Any, name: str, job: Any, on_result: Any, quiet: bool = False) -> None:
     def on_error(exc: Exception) -> None:
         detail = getattr(exc, "detail", None)
@@ -104,12 +96,8 @@ def _start(window: Any, name: str, job: Any, on_result: Any, quiet: bool = False
 
 
 def refresh_agreement(window: Any) -> None:
-    panel, path, job = (
-        window.panels.get("agreement"),
-        window.controller.path,
-        _job("agreement_job"),
-    )
-    if panel is None or path is None or job is None:
+    panel, path = window.panels.get("agreement"), window.controller.path
+    if panel is None or path is None:
         return
     panel.set_busy(True)
 
@@ -117,26 +105,24 @@ def refresh_agreement(window: Any) -> None:
         panel.set_busy(False)
         panel.show_report(report)
 
-    _start(window, "agreement", partial(job, path), done, quiet=True)
+    _start(window, "agreement", partial(jobs.agreement_job, path), done, quiet=True)
 
 
 def refresh_routing(window: Any) -> None:
     panel = window.panels.get("routing")
-    path, job = window.controller.path, _job("routing_snapshot_job")
-    if panel is None or path is None or job is None:
+    path = window.controller.path
+    if panel is None or path is None:
         return
     if "routing-snapshot" in window.jobs.running_names():
         return
-    _start(window, "routing-snapshot", partial(job, path), panel.show_snapshot, quiet=True)
+    job = partial(jobs.routing_snapshot_job, path)
+    _start(window, "routing-snapshot", job, panel.show_snapshot, quiet=True)
 
 
 def _run_named(window: Any, job_name: str, what: str, *args: Any) -> None:
-    job, path = _job(job_name), window.controller.path
+    job, path = getattr(jobs, job_name), window.controller.path
     if path is None:
         window.statusBar().showMessage("Open a project first.", 5000)
-        return
-    if job is None:
-        window.statusBar().showMessage(f"{what} is not available in this version.", 6000)
         return
 
     def done(_result: Any) -> None:
@@ -147,43 +133,78 @@ def _run_named(window: Any, job_name: str, what: str, *args: Any) -> None:
     _start(window, what, partial(job, path, *args), done)
 
 
-def start_import(window: Any, paths: list[Path]) -> None:
-    """Import dropped or chosen files in a worker (its own connection), then refresh."""
-    job = _job("import_job")
-    if job is None:
-        window.statusBar().showMessage("Importing is not available in this version.", 6000)
+def start_import(window: Any, paths: list[Path], dialog: Any = None) -> None:
+    """Import files in a worker (its own connection), reporting to ``dialog`` if given."""
+    path = window.controller.path
+    if path is None or not paths:
         return
 
     def done(report: Any) -> None:
-        inserted = getattr(report, "inserted", None)
-        window.statusBar().showMessage(
-            "Import finished" + (f": {inserted:,} new items." if inserted is not None else "."),
-            8000,
-        )
+        window.statusBar().showMessage(report.summary(), 8000)
         window.controller.queue_changed_elsewhere()
+        if dialog is not None:
+            dialog.show_result(report)
 
-    _start(window, "import", partial(job, window.controller.path, paths), done)
+    def failed(exc: Exception) -> None:
+        if dialog is not None:
+            dialog.show_error(exc)
+        else:
+            window.statusBar().showMessage(f"Import failed: {exc}", 10000)
 
-
-def open_import(window: QMainWindow) -> bool:
-    """The import dialog (preview and field mapping) if installed; False to fall back."""
-    return _open_dialog(window, "ui.dialogs.import_dialog", "ImportDialog")
-
-
-def open_export(window: QMainWindow) -> bool:
-    if not _open_dialog(window, "ui.dialogs.export_dialog", "ExportDialog"):
-        window.statusBar().showMessage("Exporting from the app is not available yet.", 6000)
-        return False
-    return True
+    _run_with_dialog(window, "import", partial(jobs.import_job, path, paths), done, failed, dialog)
 
 
-def _open_dialog(window: Any, module: str, cls_name: str) -> bool:
-    cls = _optional(module, cls_name)
-    if cls is None or window.controller.path is None:
-        return False
-    dialog = cls(window.controller.path, parent=window)
-    finished = getattr(dialog, "finished", None)
-    if finished is not None:
-        finished.connect(lambda *_: window.controller.queue_changed_elsewhere())
+def _run_with_dialog(
+    window: Any, name: str, job: Any, done: Any, failed: Any, dialog: Any
+) -> None:
+    """Run a job whose progress, result and errors also show in a dialog (if any)."""
+    worker = window.jobs.start(name, job, done, failed)
+    if dialog is not None:
+        dialog.set_running(True)
+        worker.signals.progress.connect(dialog.set_progress)
+        worker.signals.finished.connect(lambda: dialog.set_running(False))
+        dialog.cancel_requested.connect(worker.cancel)
+
+
+def open_import(window: Any, paths: list[Path]) -> ImportDialog | None:
+    """The import dialog (preview, field mapping, skip-bad) for the chosen files."""
+    if window.controller.path is None or not paths:
+        return None
+    dialog = ImportDialog(paths, parent=window)
+
+    def requested(chosen: list[Path], mapping: Any, skip_bad: bool) -> None:
+        path = window.controller.path
+
+        def done(report: Any) -> None:
+            dialog.show_result(report)
+            window.controller.queue_changed_elsewhere()
+
+        job = partial(jobs.import_job, path, chosen, mapping, skip_bad)
+        _run_with_dialog(window, "import", job, done, dialog.show_error, dialog)
+
+    dialog.import_requested.connect(requested)
     dialog.open()
-    return True
+    return dialog
+
+
+def open_export(window: Any) -> ExportDialog | None:
+    """The export dialog: format, variant and filters; the export runs in a worker."""
+    path = window.controller.path
+    if path is None:
+        window.statusBar().showMessage("Open a project first.", 5000)
+        return None
+    dialog = ExportDialog(default_dir=Path(path).with_suffix(""), parent=window, project_path=path)
+
+    def requested(out_dir: Path, options: Any) -> None:
+        job = partial(jobs.export_job, path, out_dir, options)
+        _run_with_dialog(window, "export", job, dialog.show_result, dialog.show_error, dialog)
+
+    dialog.export_requested.connect(requested)
+    dialog.open()
+    return dialog
+
+
+def open_about(window: Any) -> AboutDialog:
+    dialog = AboutDialog(window.controller.path, parent=window)
+    dialog.open()
+    return dialog
