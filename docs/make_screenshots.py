@@ -3,8 +3,10 @@
     xvfb-run -s "-screen 0 1280x800x24" python docs/make_screenshots.py   # real X server
     python docs/make_screenshots.py                                       # offscreen fallback
 
-Writes docs/pairwise.png, docs/listwise.png, docs/review.png (and docs/routing.png when the
-routing panel is present). Settings and the project live in a temporary folder.
+Builds the demo project with the real pipeline (``prefmark demo``: labels, judge verdicts,
+the default model trained and scored, routing) and a routing simulation, then writes
+docs/pairwise.png, docs/listwise.png, docs/review.png and docs/routing.png. Settings and the
+project live in a temporary folder.
 """
 
 from __future__ import annotations
@@ -25,35 +27,32 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from labeler.db import open_db
-from labeler.demo import create_demo_project
-from labeler.store import iter_items, record_label
+from labeler.store import iter_items
 from labeler.store.routing_queries import write_routes
-from labeler.types import Label, PairChoice, PairwiseValue, Source
 
 DOCS = Path(__file__).resolve().parent
 SIZE = (1280, 800)
 
 
-def build_demo(folder: Path) -> Path:
-    """The demo project plus a few items routed to review with a model label to check."""
-    path = folder / "demo.db"
-    db = create_demo_project(path)
-    pairs = [it for it in iter_items(db) if len(it.responses) == 2][:6]
-    for n, item in enumerate(pairs):
-        choice = PairChoice.A if n % 2 == 0 else PairChoice.B
-        record_label(
-            db,
-            Label(item.id, PairwiseValue(choice), Source.MODEL, "prefmark-default",
-                  model_version="minilm-bt-1", confidence=0.62 + 0.05 * n),
-        )  # fmt: skip
-    ids = [it.id for it in pairs]
-    write_routes(
-        db, ids, np.full(len(ids), 2), np.arange(len(ids), dtype=float),
-        np.ones(len(ids), dtype=bool), strategy="uncertainty", budget=0.25, seed=0,
-        params={}, summary={},
-    )  # fmt: skip
-    db.conn.close()
-    return path
+def build_demo(folder: Path) -> tuple[Path, Path]:
+    """The demo project after the real pipeline (``prefmark demo``), and a routing simulation.
+
+    Returns the project file and the simulation CSV the routing panel plots.
+    """
+    from click.testing import CliRunner
+
+    from labeler.cli import main as cli
+
+    runner = CliRunner()
+    for args in (
+        ["demo", "--out", str(folder)],
+        ["route", str(folder / "demo.db"), "--simulate", "--out", str(folder / "demo-routing"),
+         "--seeds", "3"],
+    ):  # fmt: skip
+        result = runner.invoke(cli, args, catch_exceptions=False)
+        if result.exit_code != 0:
+            raise SystemExit(result.output)
+    return folder / "demo.db", folder / "demo-routing" / "routing_simulation.csv"
 
 
 def shoot(window, name: str) -> Path:  # type: ignore[no-untyped-def]
@@ -77,7 +76,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        project = build_demo(folder)
+        project, curve_csv = build_demo(folder)
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
         settings.setValue("annotator", "dana")
         window = create_window(settings, theme="light")
@@ -111,6 +110,7 @@ def main() -> int:
 
         panels = getattr(window, "panels", {})
         if "routing" in panels:
+            assert curve_csv.exists()  # the window plots it on opening the project
             dock = panels["routing"].parentWidget()
             dock.raise_()
             pool_done(10_000)

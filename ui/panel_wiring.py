@@ -18,6 +18,7 @@ from ui.dialogs.about_dialog import AboutDialog
 from ui.dialogs.export_dialog import ExportDialog
 from ui.dialogs.import_dialog import ImportDialog
 from ui.panels.agreement_panel import AgreementPanel
+from ui.panels.curve_view import read_curve_csv
 from ui.panels.guidelines_panel import GuidelinesPanel
 from ui.panels.routing_panel import RoutingPanel
 
@@ -58,9 +59,7 @@ def _connect(window: Any, panels: dict[str, Any]) -> None:
         routing = panels["routing"]
         routing.score_requested.connect(partial(_run_named, window, "score_job", "Scoring"))
         routing.retrain_requested.connect(partial(_run_named, window, "retrain_job", "Training"))
-        routing.simulation_requested.connect(
-            partial(_run_named, window, "simulation_job", "Simulating")
-        )
+        routing.simulation_requested.connect(partial(run_simulation, window))
         routing.route_requested.connect(
             lambda strategy, budget: _run_named(window, "route_job", "Routing", strategy, budget)
         )
@@ -75,6 +74,37 @@ def project_opened(window: Any) -> None:
         window.panels["guidelines"].set_guidelines(get_guidelines(db))
     refresh_agreement(window)
     refresh_routing(window)
+    show_saved_curve(window)
+
+
+def simulation_dir(project: Path) -> Path:
+    """Where a project's routing simulation (CSV and PNG) is kept: beside the project file."""
+    return project.with_name(f"{project.stem}-routing")
+
+
+def show_saved_curve(window: Any) -> None:
+    """Plot the project's last routing simulation, if it has one."""
+    panel, path = window.panels.get("routing"), window.controller.path
+    if panel is None or path is None:
+        return
+    csv_path = simulation_dir(Path(path)) / "routing_simulation.csv"
+    if csv_path.exists():
+        panel.show_curve(read_curve_csv(csv_path))
+
+
+def run_simulation(window: Any) -> None:
+    """Replay every strategy on the labelled items in a worker, then plot the curves."""
+    path = window.controller.path
+    if path is None:
+        window.statusBar().showMessage("Open a project first.", 5000)
+        return
+
+    def done(paths: tuple[Path, Path]) -> None:
+        window.statusBar().showMessage(f"Simulation written to {paths[0].parent}", 8000)
+        show_saved_curve(window)
+
+    job = partial(jobs.simulation_job, path, simulation_dir(Path(path)))
+    _start(window, "Simulating", job, done)
 
 
 def _save_guidelines(window: Any, markdown: str) -> None:

@@ -104,15 +104,15 @@ def _pair(
         p, a, b = rec[pk], rec[ka], rec[kb]
         if type(p) is not str or type(a) is not str or type(b) is not str:
             return None
-        if mkeys is None:
-            ma = mb = _NULL
-        else:
+        ma = mb = _NULL
+        if mkeys is not None:
             va, vb = rec[mkeys[0]], rec[mkeys[1]]
             if va is None and vb is None:  # the general path then looks elsewhere for models
                 return None
-            ma, mb = _model(va), _model(vb)
-            if ma is None or mb is None:
+            model_a, model_b = _model(va), _model(vb)
+            if model_a is None or model_b is None:
                 return None
+            ma, mb = model_a, model_b
         pe, ae, be = dumps(p), dumps(a), dumps(b)
         item_id = blake2b(b"[%b,[%b,%b],[]]" % (pe, ae, be), digest_size=10).hexdigest()
         stored = b'[{"text":%b,"model":%b},{"text":%b,"model":%b}]' % (ae, ma, be, mb)
@@ -130,7 +130,8 @@ def _listwise(pk: str, key: str, extra: bool, source: str) -> FastBuilder:
         p, values = rec[pk], rec[key]
         if type(p) is not str or type(values) is not list or len(values) < 2:
             return None
-        texts, models = [], []
+        texts: list[bytes] = []
+        models: list[bytes] = []
         for v in values:
             if type(v) is str:
                 texts.append(dumps(v))
@@ -138,14 +139,13 @@ def _listwise(pk: str, key: str, extra: bool, source: str) -> FastBuilder:
                 continue
             if type(v) is not dict or type(v.get("text")) is not str:
                 return None
-            if len(v) == 1:
-                model: bytes | None = _NULL
-            elif len(v) == 2 and "model" in v:
+            model: bytes | None = _NULL
+            if len(v) == 2 and "model" in v:
                 model = _model(v["model"])
-                if model is None:
-                    return None
-            else:
+            elif len(v) != 1:
                 return None  # other response fields: the general path keeps them
+            if model is None:
+                return None
             texts.append(dumps(v["text"]))
             models.append(model)
         meta = _metadata(rec, consumed) if extra else None

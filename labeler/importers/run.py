@@ -20,9 +20,17 @@ import sqlite_utils
 
 from labeler.db import transaction
 from labeler.importers.errors import ImportFailed, Location, RecordError
+from labeler.importers.fast import FastShape, fast_shape
 from labeler.importers.mapping import FieldMapping
 from labeler.importers.readers import ByteCounter, RawRecord, Records, open_records
-from labeler.importers.shapes import Context, KtoPart, Parsed, Recogniser, kto_item
+from labeler.importers.shapes import (
+    Context,
+    KtoPart,
+    Parsed,
+    PendingLabel,
+    Recogniser,
+    kto_item,
+)
 from labeler.store.bulk import existing_item_ids, insert_item_rows
 from labeler.store.labels import insert_labels
 from labeler.types import Item, Label
@@ -113,6 +121,10 @@ class _Importer:
         self.hooks = label_hooks
         self.batch_size = batch_size
         self.report = ImportReport()
+        # The pending batch: store rows, and per row its labels, raw record and item when
+        # it has labels or hooks to run (else None).
+        self.rows: list[tuple[Any, ...]] = []
+        self.extras: list[tuple[tuple[PendingLabel, ...], RawRecord, Item | None] | None] = []
 
     def bad(self, loc: Location, error: RecordError, raw: RawRecord) -> None:
         if not self.skip_bad:
@@ -136,14 +148,33 @@ class _Importer:
         name: str,
         on_batch: Callable[[int], None],
     ) -> None:
-        batch: list[tuple[Parsed, RawRecord]] = []
         group: list[tuple[Location, KtoPart, RawRecord]] = []
         report = self.report
+        rows, extras = self.rows, self.extras
+        batch_size = self.batch_size
+        keep_raw = bool(self.hooks)
+        # The shape is recognised once, from the first object; records sharing its field
+        # names skip recognition (see ``fast``). Label hooks need items: general path only.
+        fast: FastShape | None = None
+        decided = keep_raw
         for loc, raw in records:
             report.records += 1
+            if fast is not None and type(raw) is dict and raw.keys() == fast.keys:
+                built = fast.build(raw)
+                if built is not None:
+                    if group:
+                        self._close_group(group, name)
+                    rows.append(built[0])
+                    extras.append((built[1], None, None) if built[1] else None)
+                    if len(rows) >= batch_size:
+                        self.flush()
+                        on_batch(counter.position() if counter is not None else 0)
+                    continue
             if isinstance(raw, RecordError):
                 self.bad(loc, raw, raw)
                 continue
+            if not decided and isinstance(raw, dict):
+                fast, decided = fast_shape(raw, recogniser.ctx), True
             try:
                 parsed = recogniser.parse(raw)
             except RecordError as exc:
@@ -154,22 +185,25 @@ class _Importer:
                     parsed.prompt,
                     parsed.images,
                 ):
-                    self._close_group(group, batch, name)
+                    self._close_group(group, name)
                 group.append((loc, parsed, raw))
                 continue
             if group:
-                self._close_group(group, batch, name)
-            batch.append((parsed, raw if self.hooks else None))
-            if len(batch) >= self.batch_size:
-                self.flush(batch, name)
+                self._close_group(group, name)
+            self._add(parsed, raw if keep_raw else None)
+            if len(rows) >= batch_size:
+                self.flush()
                 on_batch(counter.position() if counter is not None else 0)
         if group:
-            self._close_group(group, batch, name)
-        self.flush(batch, name)
+            self._close_group(group, name)
+        self.flush()
 
-    def _close_group(
-        self, group: list[tuple[Location, KtoPart, RawRecord]], batch: list[Any], name: str
-    ) -> None:
+    def _add(self, parsed: Parsed, raw: RawRecord) -> None:
+        self.rows.append(parsed.row)
+        labelled = parsed.labels or self.hooks
+        self.extras.append((parsed.labels, raw, parsed.item) if labelled else None)
+
+    def _close_group(self, group: list[tuple[Location, KtoPart, RawRecord]], name: str) -> None:
         """Adjacent KTO records sharing a prompt become one item; a lone one cannot."""
         if len(group) == 1:
             loc, _part, raw = group[0]
@@ -184,42 +218,46 @@ class _Importer:
             )
         else:
             parsed = kto_item([part for _, part, _ in group], name)
-            batch.append((parsed, group[0][2] if self.hooks else None))
+            self._add(parsed, group[0][2] if self.hooks else None)
         group.clear()
 
-    def flush(self, batch: list[tuple[Parsed, RawRecord]], source: str) -> None:
-        if not batch:
+    def flush(self) -> None:
+        """Insert the pending rows and the labels of the items among them that are new."""
+        rows, extras = self.rows, self.extras
+        if not rows:
             return
-        with_labels = bool(self.hooks) or any(p.labels for p, _ in batch)
+        with_labels = any(e is not None for e in extras)
         existing: set[str] = set()
         if with_labels:
-            existing = existing_item_ids(self.conn, [p.item.id for p, _ in batch])
-        inserted = insert_item_rows(self.conn, [p.row for p, _ in batch])
+            existing = existing_item_ids(self.conn, [r[0] for r in rows])
+        inserted = insert_item_rows(self.conn, rows)
         report = self.report
         report.items += inserted
-        report.duplicates += len(batch) - inserted
-        n_max = max(len(p.item.responses) for p, _ in batch)
-        report.max_responses = max(report.max_responses, n_max)
+        report.duplicates += len(rows) - inserted
+        report.max_responses = max(report.max_responses, max(r[3] for r in rows))
         if with_labels:
-            labels = self._new_labels(batch, existing)
-            report.labels += insert_labels(self.conn, labels)
-        batch.clear()
+            report.labels += insert_labels(self.conn, self._new_labels(existing))
+        rows.clear()
+        extras.clear()
 
-    def _new_labels(
-        self, batch: list[tuple[Parsed, RawRecord]], existing: set[str]
-    ) -> list[Label]:
+    def _new_labels(self, existing: set[str]) -> list[Label]:
         """Labels of the items this import added (a re-imported item keeps its old labels)."""
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         labels: list[Label] = []
-        for parsed, raw in batch:
-            item = parsed.item
-            if item.id in existing:
+        for row, extra in zip(self.rows, self.extras, strict=True):
+            item_id = row[0]
+            if item_id in existing:
                 continue
-            existing.add(item.id)  # a duplicate later in the same batch is skipped too
-            for p in parsed.labels:
-                labels.append(Label(item.id, p.value, p.source, p.annotator, created_at=now))
-            for hook in self.hooks:
-                labels.extend(hook(raw, item))
+            existing.add(item_id)  # a duplicate later in the same batch is skipped too
+            if extra is None:
+                continue
+            pending, raw, item = extra
+            for p in pending:
+                labels.append(Label(item_id, p.value, p.source, p.annotator, created_at=now))
+            if self.hooks:
+                assert item is not None  # records with hooks always take the general path
+                for hook in self.hooks:
+                    labels.extend(hook(raw, item))
         return labels
 
 

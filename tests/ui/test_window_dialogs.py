@@ -86,3 +86,22 @@ def test_about_dialog_names_version_licences_and_paths(window_factory, project: 
     assert "all-MiniLM-L6-v2" in text
     assert "PandaLM" in text
     assert str(project) in text
+
+
+def test_simulate_button_writes_the_curve_beside_the_project_and_plots_it(
+    qtbot, window_factory, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from labeler.cli.demo_cmd import _import_judge, _play_annotator, _votes_by_item
+
+    path = tmp_path / "sim.db"
+    db = create_demo_project(path)
+    _play_annotator(db, _votes_by_item(db), 80)
+    _import_judge(db)
+    db.conn.close()
+    window = window_factory(path)
+    panel = window.panels["routing"]
+    panel.simulation_requested.emit()
+    csv_path = tmp_path / "sim-routing" / "routing_simulation.csv"
+    qtbot.waitUntil(csv_path.exists, timeout=120000)
+    qtbot.waitUntil(lambda: "Simulating" not in window.jobs.running_names(), timeout=20000)
+    assert set(panel.curve.series) >= {"random", "learned", "oracle"}
