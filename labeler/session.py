@@ -97,6 +97,10 @@ def to_shown(value: LabelValue, order: Sequence[int]) -> LabelValue:
     return BinaryValue(_permute_to_shown(value.thumbs, order))
 
 
+class IncompleteRankingError(ValueError):
+    """A ranking leaves out responses the project's schema requires."""
+
+
 @dataclass(frozen=True, slots=True)
 class ShownItem:
     """What a view needs to show one item: responses in shown order and the labels around it."""
@@ -316,7 +320,17 @@ class LabelingSession:
         ratings: Sequence[int | None] | None = None,
         rationale: str | None = None,
     ) -> list[Label]:
-        """Ranks (1 = best, ties share a rank) and optional thumbs / ratings, in shown order."""
+        """Ranks (1 = best, ties share a rank) and optional thumbs / ratings, in shown order.
+
+        A full-ranking project needs every response ranked; a top-k project at least k.
+        """
+        ranked = sum(r is not None for r in ranks)
+        needed = len(ranks) if self.schema.top_k is None else min(self.schema.top_k, len(ranks))
+        if ranked < needed:
+            raise IncompleteRankingError(
+                f"rank {needed - ranked} more response{'s' if needed - ranked > 1 else ''} "
+                f"({'all' if self.schema.top_k is None else f'the top {needed}'} must be ranked)"
+            )
         values: list[LabelValue] = [RankingValue(tuple(ranks))]
         if thumbs is not None and any(t is not None for t in thumbs):
             values.append(BinaryValue(tuple(thumbs)))

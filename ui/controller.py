@@ -14,7 +14,12 @@ import sqlite_utils
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from labeler.db import open_db
-from labeler.session import LabelingSession, NothingToUndoError, ShownItem
+from labeler.session import (
+    IncompleteRankingError,
+    LabelingSession,
+    NothingToUndoError,
+    ShownItem,
+)
 from labeler.store.queue_queries import QueueCounts, queue_counts
 from labeler.types import PairChoice, Route
 from ui.views.item_page import ItemPage
@@ -201,7 +206,11 @@ class Controller(QObject):
     def _on_ranking_made(self, item_id: str, ranks: list, thumbs: list, ratings: list) -> None:
         if self.session is None or item_id != self._current_id():
             return
-        self.session.submit_ranking(ranks, thumbs, ratings, self.rationale or None)
+        try:
+            self.session.submit_ranking(ranks, thumbs, ratings, self.rationale or None)
+        except IncompleteRankingError as exc:
+            self.message.emit(str(exc).capitalize())
+            return
         self._decided()
 
     def _on_accepted(self, item_id: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,19 @@ class _LazyBar:
     help="Set the project's label schema. A new project without it gets listwise when any "
     "item has more than two responses, pairwise otherwise.",
 )
+@click.option(
+    "--top-k",
+    type=click.IntRange(1),
+    default=None,
+    help="With --schema listwise: annotators rank only the best K responses (default: all).",
+)
+@click.option(
+    "--aspects",
+    default=None,
+    metavar="A,B,...",
+    help="With --schema multi_aspect: the aspects rated beside 'overall' (default: "
+    "helpfulness,truthfulness,harmlessness).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def import_command(
     project: Path,
@@ -105,6 +119,8 @@ def import_command(
     rejects: Path | None,
     source_name: str | None,
     schema: str | None,
+    top_k: int | None,
+    aspects: str | None,
     quiet: bool,
 ) -> None:
     """Import JSONL, JSON, CSV or Parquet FILES (gzip ok) into PROJECT.db.
@@ -149,7 +165,10 @@ def import_command(
     finally:
         bar.close()
     if schema is not None:
-        set_schema(db, LabelSchema(mode=SchemaMode(schema)))
+        chosen = LabelSchema(mode=SchemaMode(schema), top_k=top_k)
+        if aspects:
+            chosen = replace(chosen, aspects=tuple(a.strip() for a in aspects.split(",")))
+        set_schema(db, chosen)
     elif get_meta(db, "label_schema") is None:  # a new project: pick from what came in
         mode = SchemaMode.LISTWISE if report.max_responses > 2 else SchemaMode.PAIRWISE
         set_schema(db, LabelSchema(mode=mode))

@@ -61,3 +61,22 @@ def test_errors_are_one_line_on_stderr_with_a_nonzero_exit(tmp_path: Path) -> No
     ]
     result = runner.invoke(main, ["no-such-command"])
     assert result.exit_code == 2
+
+
+def test_import_sets_a_top_k_or_multi_aspect_schema(tmp_path: Path) -> None:
+    from labeler.demo import LISTWISE_FILE
+    from labeler.store import get_schema, open_db
+    from labeler.types import SchemaMode
+
+    runner = CliRunner()
+    ranked = tmp_path / "ranked.db"
+    args = ["import", str(ranked), str(LISTWISE_FILE), "--schema", "listwise", "--top-k", "3"]
+    assert runner.invoke(main, args).exit_code == 0
+    schema = get_schema(open_db(ranked))
+    assert (schema.mode, schema.top_k) == (SchemaMode.LISTWISE, 3)
+
+    aspects = tmp_path / "aspects.db"
+    args = ["import", str(aspects), str(LISTWISE_FILE), "--schema", "multi_aspect",
+            "--aspects", "helpfulness, honesty"]  # fmt: skip
+    assert runner.invoke(main, args).exit_code == 0
+    assert get_schema(open_db(aspects)).aspects == ("helpfulness", "honesty")

@@ -246,3 +246,20 @@ def test_empty_queue_has_no_current_item(db) -> None:
         session.submit_pairwise(PairChoice.A)
     add_items(db, _items(1))
     assert session.refresh() is not None
+
+
+def test_rankings_must_cover_what_the_schema_asks(tmp_path: Path) -> None:
+    from labeler.session import IncompleteRankingError, LabelingSession
+    from labeler.store import add_items, open_db, set_schema
+    from labeler.types import Item, LabelSchema, Response, SchemaMode
+
+    db = open_db(tmp_path / "rank.db")
+    add_items(db, [Item("p", tuple(Response(t) for t in "wxyz"))])
+    set_schema(db, LabelSchema(SchemaMode.LISTWISE))
+    session = LabelingSession(db, "ana")
+    with pytest.raises(IncompleteRankingError, match="rank 2 more responses"):
+        session.submit_ranking([1, 2, None, None])
+    set_schema(db, LabelSchema(SchemaMode.LISTWISE, top_k=2))
+    session = LabelingSession(db, "ana")
+    (label,) = session.submit_ranking([1, 2, None, None])
+    assert sorted(r for r in label.value.ranks if r is not None) == [1, 2]  # type: ignore[union-attr]
