@@ -72,6 +72,20 @@ def freeze(python: Path) -> Path:
     return DIST / APP_NAME
 
 
+def add_desktop_files(bundle: Path) -> None:
+    """Linux: the menu entry, icon and AppStream metadata, with ``install.sh`` to register them."""
+    share = bundle / "share"
+    share.mkdir(exist_ok=True)
+    for name in (
+        "io.github.prefmark.Prefmark.desktop",
+        "io.github.prefmark.Prefmark.metainfo.xml",
+    ):
+        shutil.copy2(HERE / "linux" / name, share / name)
+    for name in ("prefmark.png", "prefmark.svg"):
+        shutil.copy2(HERE / "icons" / name, share / name)
+    shutil.copy2(HERE / "linux" / "install.sh", bundle / "install.sh")
+
+
 def tree_size(path: Path) -> int:
     """Bytes in all files under ``path`` (what ``du`` would count, without block rounding)."""
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
@@ -104,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     BUILD.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     bundle = freeze(make_venv(args.fresh))
+    if sys.platform.startswith("linux"):
+        add_desktop_files(bundle)
     print(f"bundle: {bundle} ({tree_size(bundle) / 2**20:.0f} MiB)")
     if args.archive:
         tar = archive(bundle, app_version())

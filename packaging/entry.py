@@ -17,7 +17,6 @@ import sys
 
 SMOKE_ENV = "PREFMARK_SMOKE_QUIT_MS"
 SCREENSHOT_ENV = "PREFMARK_SMOKE_SCREENSHOT"
-APP_ID = "io.github.prefmark.Prefmark"  # the .desktop file's name: Wayland matches windows by it
 
 
 def cli_args(argv: list[str]) -> list[str]:
@@ -32,12 +31,21 @@ def cli_args(argv: list[str]) -> list[str]:
     return argv
 
 
+def prepare_gui() -> object:
+    """The QApplication with the app's identity and icon (keep a reference: the app is
+    destroyed with its last one)."""
+    from ui.app import application
+
+    return application()
+
+
 def arm_smoke_timer(delay_ms: int) -> None:
-    """Create the QApplication now and quit it ``delay_ms`` after the window is up."""
+    """Quit the QApplication ``delay_ms`` after its event loop starts, checking the window."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
 
     def check_and_quit() -> None:
         windows = [
@@ -60,13 +68,10 @@ def main() -> None:
     from labeler.cli import main as cli_main
 
     args = cli_args(sys.argv[1:])
-    if args[0] == "gui":
-        from PySide6.QtGui import QGuiApplication
-
-        QGuiApplication.setDesktopFileName(APP_ID)
-        smoke = os.environ.get(SMOKE_ENV)
-        if smoke:
-            arm_smoke_timer(int(smoke))
+    app = prepare_gui() if args[0] == "gui" else None  # referenced until the CLI returns
+    smoke = os.environ.get(SMOKE_ENV)
+    if app is not None and smoke:
+        arm_smoke_timer(int(smoke))
     cli_main(args, prog_name="prefmark")
 
 

@@ -3,31 +3,40 @@
 from __future__ import annotations
 
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from ui.main_window import AppConfig, MainWindow
 from ui.theme import apply_theme
 
+APP_ID = "io.github.prefmark.Prefmark"  # the .desktop file's name: Wayland matches windows by it
+
+
+def application() -> QApplication:
+    """The QApplication, with the app's name, desktop identity and window icon."""
+    QGuiApplication.setDesktopFileName(APP_ID)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("prefmark")
+    app.setOrganizationName("prefmark")
+    app.setWindowIcon(QIcon(str(files("ui") / "icons" / "prefmark.png")))
+    return app
+
 
 def _demo_path() -> Path:
     """The bundled demo project, created on first use in the user's data directory."""
-    import os
+    from labeler.demo import create_demo_project
+    from models.paths import data_dir
 
-    from platformdirs import user_data_dir
-
-    base = Path(os.environ.get("PREFMARK_DATA_DIR") or user_data_dir("prefmark"))
+    base = data_dir()
     base.mkdir(parents=True, exist_ok=True)
     path = base / "demo.db"
     if not path.exists():
-        import labeler.demo as demo
-
-        make = getattr(demo, "demo_project", None) or demo.create_demo_project
-        made = make(path)
-        if hasattr(made, "conn"):
-            made.conn.close()
+        create_demo_project(path).conn.close()
     return path
 
 
@@ -42,9 +51,7 @@ def create_window(settings: QSettings | None = None, theme: str | None = None) -
 
 def run_gui(project_path: Path | None, demo: bool = False) -> int:
     """Open the window (on a project, or the demo) and run the event loop; the exit code."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("prefmark")
-    app.setOrganizationName("prefmark")
+    app = application()
     window = create_window()
     if demo:
         project_path = _demo_path()

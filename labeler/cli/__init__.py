@@ -6,8 +6,6 @@ import importlib
 
 import click
 
-from labeler import __version__
-
 # command name -> "module:function"; modules are imported lazily so `prefmark --help` stays fast
 # and commands that need a model load it only when they run.
 COMMANDS: dict[str, str] = {
@@ -37,8 +35,26 @@ class LazyGroup(click.Group):
         return command
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """The version, the licences of what ships inside, and where files live."""
+    if not value or ctx.resilient_parsing:
+        return
+    from labeler.about import about_lines
+
+    click.echo("\n".join(about_lines()))
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="prefmark")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version, the licences of the bundled model and data, and where the "
+    "model cache and demo project live; then exit.",
+)
 def main() -> None:
     """Build LLM preference datasets: import, label, score, route and export.
 

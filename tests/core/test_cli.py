@@ -80,3 +80,17 @@ def test_import_sets_a_top_k_or_multi_aspect_schema(tmp_path: Path) -> None:
             "--aspects", "helpfulness, honesty"]  # fmt: skip
     assert runner.invoke(main, args).exit_code == 0
     assert get_schema(open_db(aspects)).aspects == ("helpfulness", "honesty")
+
+
+def test_version_names_licences_and_where_files_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labeler import __version__
+
+    monkeypatch.setenv("PREFMARK_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.startswith(f"prefmark {__version__}\n")
+    assert "all-MiniLM-L6-v2, Apache License 2.0" in result.output
+    assert "PandaLM" in result.output
+    assert str(tmp_path / "data" / "models") in result.output

@@ -3,6 +3,7 @@ working from a fresh virtual environment that has nothing of the source tree or 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -107,7 +108,11 @@ def test_installed_app_runs_from_the_venv(venv_bin: Path, tmp_path: Path) -> Non
 
 
 def test_demo_runs_from_the_installed_wheel(venv_bin: Path, tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    env = clean_env(PREFMARK_DATA_DIR=str(data_dir), HOME=str(tmp_path / "home"))
-    proc = run([venv_bin / "prefmark", "demo"], cwd=tmp_path, env=env, timeout=1800)
-    assert proc.stdout.strip()
+    env = clean_env(PREFMARK_DATA_DIR=str(tmp_path / "data"), HOME=str(tmp_path / "home"))
+    out = tmp_path / "demo"
+    run([venv_bin / "prefmark", "demo", "--out", out], cwd=tmp_path, env=env, timeout=1800)
+    manifest = json.loads((out / "dpo" / "prefmark-export.json").read_text(encoding="utf-8"))
+    assert manifest["target"] == "trl-preference"
+    assert sum(entry["records"] for entry in manifest["files"]) > 0
+    # The default model's encoder graph was built from the weights inside the wheel.
+    assert list((tmp_path / "data" / "models").glob("*.onnx"))
