@@ -3,10 +3,11 @@
 For PandaLM (human majority of three annotators, ties dropped) and HH-RLHF harmless-base
 (chosen vs rejected final replies), a preference head is trained on four folds and tested on the
 fifth. Printed per data set: pairwise accuracy and expected calibration error (ECE) of
-sigmoid(r_a - r_b) for the embedding + length head with the fp32 and the int8 encoder, a head on
-the length features alone, and the plain "longer response wins" rule.
+sigmoid(r_a - r_b) for the default head (pair embedding + response embedding + length features)
+with the fp32 and the int8 encoder, a head on the length features alone, and the plain "longer
+response wins" rule. ``--l2 auto`` is what the product does (strength chosen by inner CV).
 
-    python benchmarks/model_quality.py [--data DIR] [--threads N] [--l2 0.05 ...]
+    python benchmarks/model_quality.py [--data DIR] [--threads N] [--l2 auto 0.01 ...]
 
 Embeddings are cached in the system temp folder (keyed by encoder version), so reruns take
 seconds. Data sets that are not present are skipped with a message.
@@ -28,7 +29,7 @@ import numpy as np
 
 from models.default_model import load_default_encoder
 from models.encoder import MiniLMEncoder
-from models.features import LENGTH_FEATURES, pair_features
+from models.features import FEATURES_VERSION, LENGTH_FEATURES, pair_features
 from models.head import fit_head
 from models.protocol import RuntimeOptions
 
@@ -96,7 +97,7 @@ def cached_features(
     """(emb_a, emb_b, len_a, len_b), computed once per data set and encoder version."""
     CACHE_DIR.mkdir(exist_ok=True)
     key = f"{pairs.name.replace(' ', '_')}-{len(pairs.labels)}-{encoder.version}"
-    key += f"-{encoder.max_length}.npz"
+    key += f"-{encoder.max_length}-{FEATURES_VERSION}.npz"
     path = CACHE_DIR / key
     if path.is_file():
         with np.load(path) as data:
@@ -131,17 +132,18 @@ def cross_validate(
     features: Features,
     labels: np.ndarray,
     *,
-    l2: float,
+    l2: float | None,
     n_heads: int,
     folds: int = 5,
     seed: int = 0,
-) -> tuple[float, float, float]:
-    """(accuracy, ECE, seconds per fit) of sigmoid(r_a - r_b) on held-out folds."""
+) -> tuple[float, float, float, float]:
+    """(accuracy, ECE, seconds per fit, mean l2) of sigmoid(r_a - r_b) on held-out folds."""
     emb_a, emb_b, len_a, len_b = features
     n = len(labels)
     order = np.random.default_rng(seed).permutation(n)
     p_a = np.empty(n)
     fit_seconds = []
+    chosen_l2 = []
     for fold in range(folds):
         test = order[fold::folds]
         train = np.setdiff1d(order, test)
@@ -158,20 +160,28 @@ def cross_validate(
             seed=seed + fold,
         )
         fit_seconds.append(time.perf_counter() - start)
+        chosen_l2.append(float(head.meta["l2"]))  # type: ignore[arg-type]
         r_a, _ = head.rewards(np.hstack([emb_a[test], len_a[test]]))
         r_b, _ = head.rewards(np.hstack([emb_b[test], len_b[test]]))
         p_a[test] = 1 / (1 + np.exp(-(r_a - r_b)))
     accuracy = float(np.mean((p_a > 0.5) == (labels > 0.5)))
-    return accuracy, expected_calibration_error(p_a, labels), float(np.mean(fit_seconds))
+    ece = expected_calibration_error(p_a, labels)
+    return accuracy, ece, float(np.mean(fit_seconds)), float(np.exp(np.mean(np.log(chosen_l2))))
 
 
-def report(label: str, result: tuple[float, float, float]) -> None:
-    accuracy, ece, seconds = result
-    print(f"  {label:<34} accuracy {accuracy:6.1%}   ECE {ece:.3f}   fit {seconds:5.2f}s")
+def report(label: str, result: tuple[float, float, float, float]) -> None:
+    accuracy, ece, seconds, l2 = result
+    print(
+        f"  {label:<36} accuracy {accuracy:6.1%}   ECE {ece:.3f}   "
+        f"fit {seconds:5.2f}s   l2 {l2:.3g}"
+    )
 
 
 def evaluate(
-    pairs: PairSet, encoders: dict[str, MiniLMEncoder], l2_values: list[float], n_heads: int
+    pairs: PairSet,
+    encoders: dict[str, MiniLMEncoder],
+    l2_values: list[float | None],
+    n_heads: int,
 ) -> None:
     labels = pairs.labels
     print(f"\n{pairs.name}: {len(labels)} pairs, 5-fold cross-validation, {n_heads} heads")
@@ -180,20 +190,20 @@ def evaluate(
         emb_a, emb_b, len_a, len_b = cached_features(encoder, pairs)
         for l2 in l2_values:
             result = cross_validate((emb_a, emb_b, len_a, len_b), labels, l2=l2, n_heads=n_heads)
-            report(f"{name} embedding+length, l2={l2:g}", result)
+            report(f"{name} embeddings+length, l2={l2 or 'auto'}", result)
     result = cross_validate((empty, empty, len_a, len_b), labels, l2=l2_values[0], n_heads=n_heads)
     report(f"length features only ({len(LENGTH_FEATURES)})", result)
     longer_a = len_a[:, 0] > len_b[:, 0]
     decided = len_a[:, 0] != len_b[:, 0]
     rule = np.where(decided, longer_a == (labels > 0.5), 0.5)
-    print(f"  {'longer response wins (rule)':<34} accuracy {rule.mean():6.1%}")
+    print(f"  {'longer response wins (rule)':<36} accuracy {rule.mean():6.1%}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime intra-op threads")
-    parser.add_argument("--l2", type=float, nargs="+", default=[0.05])
+    parser.add_argument("--l2", nargs="+", default=["auto"], help="'auto' or numbers")
     parser.add_argument("--heads", type=int, default=8)
     parser.add_argument("--no-int8", action="store_true")
     args = parser.parse_args()
@@ -211,7 +221,8 @@ def main() -> None:
         if not path.is_file():
             print(f"\nskipped: {path} not found")
             continue
-        evaluate(loader(path), encoders, args.l2, args.heads)
+        l2_values = [None if v == "auto" else float(v) for v in args.l2]
+        evaluate(loader(path), encoders, l2_values, args.heads)
 
 
 if __name__ == "__main__":

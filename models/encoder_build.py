@@ -25,7 +25,7 @@ from models.hashing import file_sha256
 from models.pair_encoding import PairEncoder, load_tokenizer
 from models.paths import model_cache_dir
 from models.protocol import RuntimeOptions
-from models.quantize import QUANTIZER_VERSION, quantize_encoder
+from models.quantize import QUANTIZER_VERSION, needs_reduce_range, quantize_encoder
 from models.runtime import make_session
 
 VARIANTS = ("fp32", "int8")
@@ -58,7 +58,10 @@ class EncoderFiles:
 
 def encoder_version(weights_sha256: str, variant: str) -> str:
     """``minilm-l6-<variant>-<sha12>``; the hash covers weights, builder and quantizer."""
-    key = f"{weights_sha256}:{BUILDER_VERSION}:{QUANTIZER_VERSION if variant == 'int8' else ''}"
+    quantizer = ""
+    if variant == "int8":  # the machine-dependent weight width is part of the graph's identity
+        quantizer = f"{QUANTIZER_VERSION}:{'7bit' if needs_reduce_range() else '8bit'}"
+    key = f"{weights_sha256}:{BUILDER_VERSION}:{quantizer}"
     return f"minilm-l6-{variant}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 

@@ -1,7 +1,15 @@
-"""Per-response features for the preference head: the pair embedding plus length features.
+"""Per-response features for the preference head.
 
-Length is the strongest single signal in human preference data (longer answers usually win),
-so it is given to the head explicitly instead of hoping the embedding carries it.
+Three parts, side by side:
+
+- the embedding of the (prompt, response) pair: does the response fit this prompt;
+- the embedding of the response alone: what kind of answer it is (helpful, a refusal, ...),
+  without the prompt diluting it; cheap, since responses are short next to prompts;
+- length features: length is the strongest single signal in human preference data, so the head
+  gets it explicitly instead of hoping the embeddings carry it.
+
+Adding the response-alone embedding raised 5-fold accuracy from 78% to 82% on PandaLM and from
+60.5% to 62.7% on HH-RLHF harmless-base (benchmarks/model_quality.py).
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ import numpy as np
 from models.encoder import MiniLMEncoder
 
 LENGTH_FEATURES = ("log_chars", "log_tokens", "log_words", "log_lines")
+# Names the feature layout; stored with heads and caches so layouts never get mixed.
+FEATURES_VERSION = "pair+response+len4"
 
 
 def length_features(responses: Sequence[str], token_counts: Sequence[int]) -> np.ndarray:
@@ -26,11 +36,19 @@ def length_features(responses: Sequence[str], token_counts: Sequence[int]) -> np
     )
 
 
+def embedding_size(encoder: MiniLMEncoder) -> int:
+    """Width of the embedding part of the features (pair + response alone)."""
+    return 2 * encoder.dim
+
+
 def pair_features(
     encoder: MiniLMEncoder, prompts: Sequence[str], responses: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(embeddings [n, dim], length features [n, 4]) with one tokenization of each pair."""
-    encoded = encoder.pair_encoder.encode(prompts, responses)
-    embeddings = encoder.embed_encoded(encoded)
-    lengths = length_features(responses, [e.response_tokens for e in encoded])
+    """(embeddings [n, 2*dim], length features [n, 4]); one tokenization, one bucketed pass."""
+    paired = encoder.pair_encoder.encode(prompts, responses)
+    alone = encoder.pair_encoder.encode_single(responses)
+    embedded = encoder.embed_encoded([*paired, *alone])
+    n = len(paired)
+    embeddings = np.hstack([embedded[:n], embedded[n:]])
+    lengths = length_features(responses, [e.response_tokens for e in paired])
     return embeddings, lengths

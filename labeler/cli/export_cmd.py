@@ -58,10 +58,12 @@ def _choice(enum: type[StrEnum]) -> click.Choice:
 @click.option(
     "--source",
     type=_choice(SourceFilter),
-    default="all",
+    default="finished",
     show_default=True,
-    help="Which labels: human (made, imported or reviewed by people), model (unreviewed "
-    "model labels), reviewed (model labels a person accepted or overrode), all.",
+    help="Which labels: finished (the hybrid data set: people's labels plus the model labels "
+    "routing accepted), human (made, imported or reviewed by people), model (model labels "
+    "routing accepted), reviewed (model labels a person accepted or overrode), all (also "
+    "model suggestions on items still waiting for a person).",
 )
 @click.option(
     "--annotator",

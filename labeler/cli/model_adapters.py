@@ -77,11 +77,17 @@ def default_trainer(n_heads: int = 8, seed: int = 0, options: Any = None) -> Any
     from models.head import fit_head
 
     def train(winners: np.ndarray, losers: np.ndarray) -> Head:
+        from dataclasses import replace
+
+        from models.features import FEATURES_VERSION
+
         dim = winners.shape[1] - N_EXTRA
         head = fit_head(
             winners[:, :dim], losers[:, :dim], winners[:, dim:], losers[:, dim:],
             n_heads=n_heads, seed=seed,
         )  # fmt: skip
+        # Name the feature layout, so a head is never applied to features it was not fit on.
+        head = replace(head, meta={**head.meta, "features": FEATURES_VERSION})
         return OnnxHead(head, options)
 
     return train
@@ -110,15 +116,20 @@ def save_head(db: sqlite_utils.Database, featurizer: DefaultFeaturizer, head: On
 def load_trained_default(
     db: sqlite_utils.Database, options: Any = None, *, int8: bool = False
 ) -> HeadScorer | None:
-    """The project's latest trained default model as a Scorer, or None if never trained."""
+    """The project's latest trained default model as a Scorer, or None if it has never been
+    trained (or was trained on another feature layout, so must be retrained)."""
     from models.head import PreferenceHead
 
     record = latest_model(db, kind="default-head")
     if record is None or not record["path"] or not Path(record["path"]).exists():
         return None
+    from models.features import FEATURES_VERSION
+
+    head = PreferenceHead.load(Path(record["path"]))
+    if head.meta.get("features") != FEATURES_VERSION:
+        return None  # trained by an older prefmark on other features: retrain
     featurizer = DefaultFeaturizer(options, int8=int8)
-    head = OnnxHead(PreferenceHead.load(Path(record["path"])), options)
-    return HeadScorer(db, featurizer, head, name=DEFAULT_MODEL_NAME)
+    return HeadScorer(db, featurizer, OnnxHead(head, options), name=DEFAULT_MODEL_NAME)
 
 
 class OnnxFolderScorer:

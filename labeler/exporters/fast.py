@@ -1,11 +1,13 @@
 """Pre-encoded JSONL lines for the common case: a decided pairwise label to a preference row.
 
-A million-item export spends most of its time decoding stored JSON into objects and
-encoding them again. For a pairwise A/B label the stored prompt JSON already is the
-``prompt`` value, so the line is spliced from it, the two encoded response texts and a
-cached provenance suffix. The bytes are exactly those of ``trl.preference_records`` encoded
-by the writer (a test holds the two paths equal); every other case returns None and takes
-the general path.
+A million-item export would spend most of its time decoding stored JSON into objects and
+encoding them again. The store writes JSON in one canonical form (compact, UTF-8, strings
+escaped exactly as ``writer.encode_record`` escapes them), so the pieces a preference line
+needs are already there as text: the stored prompt is the ``prompt`` value, and the two
+encoded response texts are sliced out of the stored responses without decoding them. The
+line is spliced from those, and a provenance suffix cached per label. The bytes are exactly
+those of ``trl.preference_records`` encoded by the writer (a test holds the two paths
+equal); every other case returns None and takes the general path.
 """
 
 from __future__ import annotations
@@ -14,19 +16,48 @@ import json.encoder
 from collections.abc import Callable
 from typing import Any
 
-from labeler.exporters.example import decode_value, load_json
+from labeler.exporters.example import decode_value
 from labeler.exporters.pairs import Pair, margin
 from labeler.exporters.spec import BuildSpec
 from labeler.store.export_queries import ExportRow, LabelRow
 from labeler.types import PairChoice, PairwiseValue
 
-LineBuilder = Callable[[ExportRow, LabelRow], "list[str] | None"]
+LineBuilder = Callable[[ExportRow, LabelRow], "bytes | None"]
 
 _MISSING: Any = object()
 _quote: Callable[[str], str] = json.encoder.encode_basestring  # the C version when built
 
+_FIRST = '[{"text":'
+_MODEL = ',"model":'
+_NEXT = '},{"text":'
 
-def preference_lines(spec: BuildSpec, encode: Callable[[Any], str]) -> LineBuilder | None:
+
+def two_texts(responses: str) -> tuple[str, str] | None:
+    """The two encoded texts of a stored two-response list, or None for any other list.
+
+    The stored layout is ``[{"text":T,"model":M},{"text":T,"model":M}]``. Inside an encoded
+    string every quote is escaped, so ``,"model":`` and ``},{"text":`` (each with a bare
+    quote) only ever occur between the values, and plain searches find the boundaries.
+
+    >>> two_texts('[{"text":"a,\\\\"model\\\\":","model":null},{"text":"b","model":"m"}]')
+    ('"a,\\\\"model\\\\":"', '"b"')
+    >>> three = '[{"text":"a","model":null},{"text":"b","model":null},{"text":"c","model":null}]'
+    >>> two_texts(three) is None
+    True
+    """
+    if not responses.startswith(_FIRST):
+        return None
+    end0 = responses.find(_MODEL, 9)
+    start1 = responses.find(_NEXT, end0)
+    if end0 < 0 or start1 < 0:
+        return None
+    end1 = responses.find(_MODEL, start1 + 10)
+    if end1 < 0 or responses.find(_NEXT, end1) >= 0 or not responses.endswith("}]"):
+        return None
+    return responses[9:end0], responses[start1 + 10 : end1]
+
+
+def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBuilder | None:
     """A line builder matching ``trl.preference_records`` under ``spec``, or None when the
     spec needs the general path (vision items, kept ties)."""
     if spec.images:
@@ -34,6 +65,9 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], str]) -> LineBuild
     conv, bare = spec.conversational, spec.bare
     suffixes: dict[tuple[Any, ...], tuple[str, str]] = {}
     pairs: dict[str, Pair | None] = {}  # stored value JSON -> its single pair (or None)
+
+    def text(value: Any) -> str:
+        return encode(value)[:-1].decode("utf-8")  # without the line's newline
 
     def pair_of(value_json: str) -> Pair | None:
         value = decode_value("pairwise", value_json)
@@ -45,22 +79,22 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], str]) -> LineBuild
 
     def suffix(label: LabelRow, pair: Pair) -> tuple[str, str]:
         """The encoded columns after ``rejected``, around the item id (cached per label)."""
-        key = (label.value, *label[3:])
-        text = suffixes.get(key)
-        if text is None:
+        key = label[2:]  # value and provenance: everything but the id and kind
+        found = suffixes.get(key)
+        if found is None:
             if len(suffixes) > 50_000:
                 suffixes.clear()
             _, _, _, source, annotator, action, model_version, confidence = label
-            text = (
-                f',"margin":{encode(margin(pair, source, confidence))},"item_id":',
-                f',"label_source":{encode(source)},"label_action":{encode(action)}'
-                f',"annotator":{encode(annotator)},"model_version":{encode(model_version)}'
-                f',"confidence":{encode(confidence)}}}',
+            found = (
+                f',"margin":{text(margin(pair, source, confidence))},"item_id":',
+                f',"label_source":{text(source)},"label_action":{text(action)}'
+                f',"annotator":{text(annotator)},"model_version":{text(model_version)}'
+                f',"confidence":{text(confidence)}}}\n',
             )
-            suffixes[key] = text
-        return text
+            suffixes[key] = found
+        return found
 
-    def build(row: ExportRow, label: LabelRow) -> list[str] | None:
+    def build(row: ExportRow, label: LabelRow) -> bytes | None:
         if label.kind != "pairwise":
             return None
         pair = pairs.get(label.value, _MISSING)
@@ -70,22 +104,25 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], str]) -> LineBuild
             pair = pairs[label.value] = pair_of(label.value)
         if pair is None:
             return None  # a tie or both bad: the general path decides
+        texts = two_texts(row.responses)
+        if texts is None:
+            return None
         prompt = row.prompt
+        chosen, rejected = texts[pair.chosen], texts[pair.rejected]
         if prompt[0] != '"':
             if not conv:
                 return None  # a chat prompt rendered as text: the general path
         elif conv:
             prompt = '[{"role":"user","content":' + prompt + "}]"
-        responses = load_json(row.responses)
-        chosen = _quote(responses[pair.chosen]["text"])
-        rejected = _quote(responses[pair.rejected]["text"])
         if conv:
             chosen = '[{"role":"assistant","content":' + chosen + "}]"
             rejected = '[{"role":"assistant","content":' + rejected + "}]"
-        line = '{"prompt":' + prompt + ',"chosen":' + chosen + ',"rejected":' + rejected
         if bare:
-            return [line + "}"]
+            return f'{{"prompt":{prompt},"chosen":{chosen},"rejected":{rejected}}}\n'.encode()
         head, tail = suffix(label, pair)
-        return [line + head + _quote(row.item_id) + tail]
+        return (
+            f'{{"prompt":{prompt},"chosen":{chosen},"rejected":{rejected}'
+            f"{head}{_quote(row.item_id)}{tail}"
+        ).encode()
 
     return build

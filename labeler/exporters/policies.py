@@ -9,6 +9,7 @@ source, minimum model confidence).
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -21,9 +22,16 @@ from labeler.types import AspectsValue, LabelValue, PairwiseValue
 
 
 class SourceFilter(StrEnum):
-    """``human``: labels by people (made, imported or reviewed); ``model``: unreviewed model
-    labels; ``reviewed``: model labels a person accepted or overrode; ``all``."""
+    """Which labels an export takes.
 
+    ``finished`` (the default): the hybrid data set, people's labels plus the model labels
+    routing accepted (items routed to the model); ``human``: labels by people (made,
+    imported or reviewed); ``model``: model labels routing accepted, unreviewed;
+    ``reviewed``: model labels a person accepted or overrode; ``all``: every item's label
+    that counts, including model suggestions on items still waiting for a person.
+    """
+
+    FINISHED = "finished"
     HUMAN = "human"
     MODEL = "model"
     REVIEWED = "reviewed"
@@ -41,7 +49,7 @@ class ConflictPolicy(StrEnum):
 
 @dataclass(frozen=True)
 class Selection:
-    source: SourceFilter = SourceFilter.ALL
+    source: SourceFilter = SourceFilter.FINISHED
     annotators: frozenset[str] = frozenset()
     min_confidence: float | None = None
     routes: frozenset[str] = frozenset()
@@ -84,17 +92,21 @@ class Resolution(NamedTuple):
     conflict: bool
 
 
-def resolve(labels: Sequence[LabelRow], policy: ConflictPolicy) -> Resolution:
+def resolve(
+    labels: Sequence[LabelRow], policy: ConflictPolicy, ai_source: str | None = None
+) -> Resolution:
     """The label that counts, from live labels oldest first.
 
     The latest people's label wins over any model label; if other people's labels of the
-    same kind disagree with it, that is a conflict and ``policy`` decides.
+    same kind disagree with it, that is a conflict and ``policy`` decides. Without people's
+    labels, the label of the AI routing trusted (``ai_source``) wins, else the latest.
     """
     if len(labels) == 1:
         return Resolution(labels[0], False)
     people = [lab for lab in labels if lab.source != "model"]
     if not people:
-        return Resolution(labels[-1] if labels else None, False)
+        routed = [lab for lab in labels if lab.annotator == ai_source]
+        return Resolution((routed or labels)[-1] if labels else None, False)
     latest = people[-1]
     same_kind = [lab for lab in people if lab.kind == latest.kind]
     if len(same_kind) == 1:
@@ -116,11 +128,15 @@ def resolve(labels: Sequence[LabelRow], policy: ConflictPolicy) -> Resolution:
     return Resolution(winner, True)
 
 
-def label_passes(label: LabelRow, sel: Selection) -> bool:
+def label_passes(label: LabelRow, sel: Selection, route: str) -> bool:
+    """Whether the label that counts for an item (routed to ``route``) is in the selection."""
     src = sel.source
-    if src is SourceFilter.HUMAN and label.source == "model":
+    model = label.source == "model"
+    if src is SourceFilter.FINISHED and model and route != "model":
         return False
-    if src is SourceFilter.MODEL and label.source != "model":
+    if src is SourceFilter.HUMAN and model:
+        return False
+    if src is SourceFilter.MODEL and not (model and route == "model"):
         return False
     if src is SourceFilter.REVIEWED and label.action not in ("accept", "override"):
         return False
@@ -146,11 +162,15 @@ def splitter(test_size: float, seed: int) -> Callable[[str], str]:
     if test_size <= 0:
         return lambda prompt_json: "train"
     keyed = hashlib.blake2b(digest_size=8, key=seed.to_bytes(8, "big", signed=True))
-    threshold = test_size * 2**64
+    # hash < test_size * 2**64, compared as 8 big-endian bytes (no int per item)
+    limit = math.ceil(test_size * 2**64)
+    if limit >= 2**64:
+        return lambda prompt_json: "test"
+    below = limit.to_bytes(8, "big")
 
     def split(prompt_json: str) -> str:
         digest = keyed.copy()  # copying a keyed hash is cheaper than keying a new one
         digest.update(prompt_json.encode("utf-8"))
-        return "test" if int.from_bytes(digest.digest(), "big") < threshold else "train"
+        return "test" if digest.digest() < below else "train"
 
     return split

@@ -38,6 +38,7 @@ from labeler.exporters.writer import (
     encode_record,
     prepare_folder,
 )
+from labeler.gcpause import gc_paused
 from labeler.store import export_queries as q
 from labeler.store.export_queries import LabelRow
 from labeler.store.meta import get_meta, get_schema
@@ -87,7 +88,8 @@ def export_project(
     )
     started = time.perf_counter()
     try:
-        _walk(db, options, spec, target, writer, report, progress)
+        with gc_paused():
+            _walk(db, options, spec, target, writer, report, progress)
         report.files = writer.close()
     except BaseException:
         writer.abort()
@@ -127,49 +129,57 @@ def _walk(
     if jsonl and target.fast_lines is not None and not strict:
         fast = target.fast_lines(spec, encode_record)
     out: dict[str, list[Any]] = {"train": [], "test": []}
-    by_source = report.by_source
+    tally: dict[tuple[str, str], int] = {}  # (split, label source) -> records
     filter_items = bool(sel.routes or sel.tags)
+    by_annotator = bool(sel.annotators)
     check_labels = sel.source is not SourceFilter.ALL or sel.min_confidence is not None
     split_of = splitter(options.test_size, options.seed)
-    done = 0
+    done = exported = labelled = 0
     for scanned, rows in q.iter_export_chunks(db, options.chunk_size):
         done += scanned
-        report.items_labelled += len(rows)
         for row in rows:
+            labelled += 1
             if filter_items and not item_passes(row, sel):
                 report.drop("items outside the route/tag filters")
                 continue
-            labels = candidates(row.labels, sel)
+            labels = candidates(row.labels, sel) if by_annotator else row.labels
             label: LabelRow | None
             if len(labels) == 1:  # the common case, without a call
                 label, conflict = labels[0], False
             else:
-                label, conflict = resolve(labels, policy) if labels else (None, False)
+                label, conflict = (
+                    resolve(labels, policy, row.ai_source) if labels else (None, False)
+                )
                 if conflict:
                     report.conflicts += 1
             if label is None:
                 report.drop("conflicts dropped" if conflict else "items without a chosen label")
                 continue
-            if check_labels and not label_passes(label, sel):
+            if check_labels and not label_passes(label, sel, row.route):
                 report.drop("labels outside the source/confidence filters")
                 continue
-            records: list[Any] | None = fast(row, label) if fast is not None else None
-            if records is None:
-                support = None
-                if strict:
-                    others = [decode_value(x.kind, x.value) for x in labels if x is not label]
-                    support = supported(others, unranked_last=spec.unranked_last)
-                records = build(to_example(row, label, support), spec)
-                if jsonl:
-                    records = list(map(encode_record, records))
+            if fast is not None:
+                line = fast(row, label)
+                if line is not None:
+                    split = split_of(row.prompt)
+                    out[split].append(line)
+                    key = (split, label.source)
+                    tally[key] = tally.get(key, 0) + 1
+                    exported += 1
+                    continue
+            support = None
+            if strict:
+                others = [decode_value(x.kind, x.value) for x in labels if x is not label]
+                support = supported(others, unranked_last=spec.unranked_last)
+            records: list[Any] = build(to_example(row, label, support), spec)
             if not records:
                 report.drop("items giving no record (ties, both bad, no order)")
                 continue
             split = split_of(row.prompt)
-            out[split] += records
-            counts = by_source.setdefault(split, {})
-            counts[label.source] = counts.get(label.source, 0) + len(records)
-            report.items_exported += 1
+            out[split] += list(map(encode_record, records)) if jsonl else records
+            key = (split, label.source)
+            tally[key] = tally.get(key, 0) + len(records)
+            exported += 1
         for split, pending in out.items():
             if jsonl:
                 writer.write_lines(split, pending)  # type: ignore[attr-defined]
@@ -179,6 +189,11 @@ def _walk(
         report.items_scanned = done
         if progress is not None:
             progress(done, total)
+    report.items_labelled += labelled
+    report.items_exported += exported
+    for (split, source), n in sorted(tally.items()):
+        counts = report.by_source.setdefault(split, {})
+        counts[source] = counts.get(source, 0) + n
 
 
 def _card_info(db: sqlite_utils.Database, out: Path, options: ExportOptions) -> CardInfo:

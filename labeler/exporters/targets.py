@@ -19,7 +19,7 @@ from labeler.exporters.spec import BuildSpec, Record, extra_columns
 Builder = Callable[[Example, BuildSpec], list[Record]]
 Columns = Callable[[BuildSpec], list[tuple[str, str]]]
 ExtraFiles = Callable[[str, dict[str, str], BuildSpec], dict[str, str]]
-FastLines = Callable[[BuildSpec, Callable[[Any], str]], fast.LineBuilder | None]
+FastLines = Callable[[BuildSpec, Callable[[Any], bytes]], fast.LineBuilder | None]
 
 
 class TargetKind(StrEnum):

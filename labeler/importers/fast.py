@@ -45,7 +45,7 @@ PROMPT_KEYS = ("prompt", "question", "query")
 # shape's own fields takes the general path, so metadata is always "all the other fields".
 RESERVED = frozenset(
     {
-        *PROMPT_KEYS, "instruction", "input", "messages", "images", "image", "tags",
+        *PROMPT_KEYS, "instruction", "input", "messages", "images", "image", "tags", "metadata",
         "winner", "cmp_key", "chosen", "rejected", "completion", "label", "models",
         "scores", "ranks", *LIST_KEYS, *(k for ks in PAIR_KEYS for k in ks),
         *(k for ks in PAIR_MODEL_KEYS for k in ks),

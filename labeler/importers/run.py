@@ -19,6 +19,7 @@ from typing import IO, Any
 import sqlite_utils
 
 from labeler.db import transaction
+from labeler.gcpause import gc_paused
 from labeler.importers.errors import ImportFailed, Location, RecordError
 from labeler.importers.fast import FastShape, fast_shape
 from labeler.importers.mapping import FieldMapping
@@ -31,7 +32,7 @@ from labeler.importers.shapes import (
     Recogniser,
     kto_item,
 )
-from labeler.store.bulk import existing_item_ids, insert_item_rows
+from labeler.store.bulk import existing_item_ids, first_load_journal, insert_item_rows
 from labeler.store.labels import insert_labels
 from labeler.types import Item, Label
 
@@ -160,7 +161,10 @@ class _Importer:
         for loc, raw in records:
             report.records += 1
             if fast is not None and type(raw) is dict and raw.keys() == fast.keys:
-                built = fast.build(raw)
+                try:
+                    built = fast.build(raw)
+                except (TypeError, ValueError):  # e.g. a lone surrogate: the general path
+                    built = None  # words the error (or takes the record)
                 if built is not None:
                     if group:
                         self._close_group(group, name)
@@ -293,7 +297,7 @@ def import_files(
     started = time.perf_counter()
     done_before = 0
     try:
-        with transaction(db.conn):
+        with first_load_journal(db.conn), transaction(db.conn), gc_paused():
             for path in files:
                 before = done_before
 

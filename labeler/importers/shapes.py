@@ -7,6 +7,8 @@ Shapes, tried in this order:
 - a responses list (``responses``/``completions``/``outputs``/``answers``/``candidates``) of
   strings or objects, with optional ``scores``/``ranks`` (listwise);
 - a response pair (``response_a/b``, ``response1/2``, ``response_1/2``, ``output_1/2``).
+A reply may also be a list of assistant messages (TRL's conversational ``completion`` and
+``completions``): its text is the content of the final assistant turns.
 The prompt is ``prompt``, ``question`` or ``query``, ``instruction`` (+ ``input``), or
 ``messages``. Fields no shape uses are kept as the item's metadata.
 """
@@ -121,9 +123,17 @@ class _Fields:
         return self.data.get(key) is not None
 
     def rest(self) -> dict[str, JSONValue]:
+        """The unused fields, kept as the item's metadata. A field named ``metadata`` that
+        holds an object is merged in, so ``{"metadata": {"category": "math"}}`` gives the
+        item the metadata ``{"category": "math"}``, as users of other tools expect."""
         if self.used.issuperset(self.data):
             return {}
-        return {k: v for k, v in self.data.items() if k not in self.used}
+        rest = {k: v for k, v in self.data.items() if k not in self.used}
+        nested = rest.get("metadata")
+        if isinstance(nested, dict):
+            del rest["metadata"]
+            rest = {**nested, **rest}
+        return rest
 
 
 def _text(value: Any, field: str) -> str:
@@ -182,12 +192,22 @@ def _images(f: _Fields, ctx: Context) -> tuple[tuple[str, ...], tuple[str, ...]]
     return tuple(stored), tuple(written)
 
 
+def _assistant_text(value: Any, field: str) -> str:
+    """The reply in a completion given as messages: its final assistant turns."""
+    text = chat.split_trailing_assistant(chat.parse_messages(value, field))[1]
+    if not text and value[-1].get("role") != "assistant":
+        raise RecordError(field, "a completion given as messages must end with assistant turns")
+    return text
+
+
 def _response(value: Any, field: str) -> tuple[Response, dict[str, Any]]:
     """A response from a string or an object; also returns the object's other fields."""
     if value is None:
         raise RecordError(field, "missing")
     if isinstance(value, str):
         return Response(value), {}
+    if chat.is_message_list(value):  # TRL's conversational completion: assistant messages
+        return Response(_assistant_text(value, field)), {}
     if isinstance(value, (bool, int, float)):  # real data has bare answers like `true` or `42`
         return Response(json.dumps(value)), {}
     if isinstance(value, dict):

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -18,8 +19,9 @@ from labeler.db import open_db, transaction
 from labeler.exporters import TARGETS, ExportError, ExportOptions, export_project
 from labeler.exporters.options import Variant
 from labeler.exporters.policies import ConflictPolicy, SourceFilter
-from labeler.store import insert_items, insert_labels, record_label
+from labeler.store import add_items, insert_items, insert_labels, record_label
 from labeler.store.meta import set_meta
+from labeler.store.routing_queries import write_routes
 from labeler.types import (
     Action,
     AspectsValue,
@@ -123,6 +125,11 @@ def build_project(path: Path) -> Any:
             created_at="2025-01-01T00:00:01",
         ),
     )
+    # Routing accepted judge-a's label on the pair only it labelled.
+    write_routes(
+        db, [items["pair_model"].id], np.array([1]), np.zeros(1), np.ones(1, dtype=bool),
+        strategy="margin", budget=0.5, seed=0, params={"ai": "judge-a"}, summary={},
+    )  # fmt: skip
     set_meta(db, "license", "cc-by-4.0")
     return db
 
@@ -590,13 +597,6 @@ def _preferences(db: Any) -> set[tuple[Any, str, str]]:
     }
 
 
-_CONVERSATIONAL_IMPORT_GAP = pytest.mark.xfail(
-    reason="the importer reads completion(s) only as text, not as assistant message lists",
-    raises=Exception,
-    strict=True,
-)
-
-
 @pytest.mark.skipif(not HAVE_IMPORTERS, reason="labeler.importers (import_files) not present")
 @pytest.mark.parametrize(
     ("target", "variant"),
@@ -604,9 +604,9 @@ _CONVERSATIONAL_IMPORT_GAP = pytest.mark.xfail(
         ("trl-preference", Variant.STANDARD),
         ("trl-preference", Variant.CONVERSATIONAL),
         ("trl-unpaired", Variant.STANDARD),
-        pytest.param("trl-unpaired", Variant.CONVERSATIONAL, marks=_CONVERSATIONAL_IMPORT_GAP),
+        ("trl-unpaired", Variant.CONVERSATIONAL),
         ("ranked", Variant.STANDARD),
-        pytest.param("ranked", Variant.CONVERSATIONAL, marks=_CONVERSATIONAL_IMPORT_GAP),
+        ("ranked", Variant.CONVERSATIONAL),
     ],
 )
 def test_export_imports_back_with_the_same_labels(
@@ -644,3 +644,39 @@ def test_export_imports_back_with_the_same_labels(
         assert _preferences(back) == _preferences(db)
     else:
         assert _resolved(back) == _resolved(db)
+
+
+def test_the_finished_set_takes_routed_model_labels_and_undo_restores_labels(
+    tmp_path: Path,
+) -> None:
+    db = open_db(tmp_path / "p.db")
+    waiting, routed, relabelled = (_item(f"Q{i}", "yes", "no") for i in range(3))
+    add_items(db, [waiting, routed, relabelled])
+    for item in (waiting, routed):
+        record_label(db, Label(item.id, PairwiseValue(PairChoice.A), Source.MODEL, "local"))
+        record_label(db, Label(item.id, PairwiseValue(PairChoice.B), Source.MODEL, "judge"))
+    # Routing trusted the judge on Q1 and sent Q0 to people (who have not labelled it yet).
+    write_routes(
+        db, [waiting.id, routed.id], np.array([0, 1]), np.zeros(2), np.ones(2, dtype=bool),
+        strategy="learned", budget=0.5, seed=0, params={"ai": "judge"}, summary={},
+    )  # fmt: skip
+    first = record_label(db, _human(relabelled, PairwiseValue(PairChoice.A)))
+    second = record_label(db, _human(relabelled, PairwiseValue(PairChoice.B), supersedes=first.id))
+    record_label(
+        db,
+        Label(relabelled.id, None, Source.HUMAN, "alice", action=Action.RETRACT,
+              supersedes=second.id),
+    )  # fmt: skip
+
+    def exported(source: SourceFilter) -> dict[str, tuple[str, str]]:
+        out = tmp_path / source.value
+        export_project(db, out, ExportOptions(source=source, test_size=0.0))
+        rows = _read_jsonl(out / "data" / "train.jsonl")
+        return {r["prompt"]: (r["chosen"], r["label_source"]) for r in rows}
+
+    assert exported(SourceFilter.FINISHED) == {
+        "Q1": ("no", "model"),  # the judge's label, which routing accepted
+        "Q2": ("yes", "human"),  # the relabel was undone: the first label counts again
+    }
+    assert set(exported(SourceFilter.ALL)) == {"Q0", "Q1", "Q2"}
+    assert set(exported(SourceFilter.MODEL)) == {"Q1"}

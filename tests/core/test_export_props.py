@@ -88,14 +88,22 @@ prompts = st.one_of(
 )
 
 
+# Texts that look like the stored layout's boundaries, to try the fast path's slicing.
+tricky = st.lists(
+    st.sampled_from(['","model":', '},{"text":', ',"model":null}]', "\\", '"', "\n", "é", "}]"])
+    | texts,
+    max_size=4,
+).map("".join)
+
+
 @given(
     prompts,
-    texts,
-    texts,
+    tricky,
+    tricky,
     st.sampled_from(list(PairChoice)),
     st.sampled_from([None, 1, 2]),
     st.sampled_from(["human", "model", "imported"]),
-    st.one_of(st.none(), st.floats(0, 1)),
+    st.one_of(st.none(), st.floats(0, 1), st.sampled_from([1e-05, 1e-7, 0.1])),
     st.booleans(),
     st.booleans(),
 )
@@ -112,16 +120,16 @@ def test_fast_lines_equal_the_general_builder_byte_for_byte(
 ) -> None:
     item = Item(prompt, (Response(a), Response(b + " ")))  # type: ignore[arg-type]
     stored = item_to_row(item, None)
-    row = ExportRow(1, item.id, stored[1], stored[2], stored[4], stored[6], "human", [])
+    row = ExportRow(1, item.id, stored[1], stored[2], stored[4], stored[6], "human", None, [])
     value = json.dumps(PairwiseValue(choice, strength).to_json())
     label = LabelRow(1, "pairwise", value, source, "who", "label", "v1", confidence)
     spec = BuildSpec(conversational=conversational, bare=bare)
     fast = preference_lines(spec, encode_record)
     assert fast is not None
-    lines = fast(row, label)
+    line = fast(row, label)
     general = [encode_record(r) for r in preference_records(to_example(row, label), spec)]
-    if lines is not None:  # None: the case belongs to the general path
-        assert lines == general
+    if line is not None:  # None: the case belongs to the general path
+        assert [line] == general
     else:
         assert choice in (PairChoice.TIE, PairChoice.BOTH_BAD) or (
             not conversational and not isinstance(prompt, str)

@@ -155,6 +155,32 @@ def test_kto_groups_adjacent_records_sharing_a_prompt(db: Any, tmp_path: Path) -
         import_files(db, [write_jsonl(tmp_path / "lone.jsonl", lone)])
 
 
+def test_conversational_completions_take_the_assistant_content(db: Any, tmp_path: Path) -> None:
+    user = [{"role": "user", "content": "Hi?"}]
+
+    def said(text: str) -> list[dict[str, str]]:
+        return [{"role": "assistant", "content": text}]
+
+    kto = [
+        {"prompt": user, "completion": said("hello"), "label": True},
+        {"prompt": user, "completion": said("go away"), "label": False},
+    ]
+    ranked = {"prompt": user, "completions": [said("x"), said("y"), said("z")], "ranks": [2, 1, 3]}
+    report = import_files(
+        db, [write_jsonl(tmp_path / "kto.jsonl", kto), write_jsonl(tmp_path / "r.jsonl", [ranked])]
+    )
+    assert (report.items, report.labels) == (2, 2)
+    a, b = iter_items(db)
+    assert a.prompt == (Message("user", "Hi?"),)
+    assert [r.text for r in a.responses] == ["hello", "go away"]
+    assert live_labels(db, a.id)[0].value == BinaryValue((True, False))
+    assert [r.text for r in b.responses] == ["x", "y", "z"]
+    assert live_labels(db, b.id)[0].value == RankingValue((2, 1, 3))
+    bad = [{"prompt": "q", "completions": [user, said("y")]}]
+    with pytest.raises(ImportFailed, match=r"bad\.jsonl:1: field 'completions'.*assistant"):
+        import_files(db, [write_jsonl(tmp_path / "bad.jsonl", bad)])
+
+
 def arena_listwise(raw: Path, n: int = 20) -> list[dict[str, Any]]:
     """A ranked-format JSONL built from Arena-Hard: 6 models' answers + GPT-4 scores."""
     base = raw / ARENA
@@ -313,3 +339,18 @@ def test_reimport_adds_no_items_or_labels(db: Any, shared_data: Path) -> None:
     item = next(iter_items(db))
     assert len(live_labels(db, item.id)) == 1
     assert get_item(db, item.id) == item
+
+
+def test_a_metadata_object_becomes_the_items_metadata(tmp_path: Path) -> None:
+    from labeler.importers import import_files
+    from labeler.store import iter_items, open_db
+
+    data = tmp_path / "meta.jsonl"
+    data.write_text(
+        '{"prompt": "p", "response_a": "a", "response_b": "b", '
+        '"metadata": {"category": "math", "source": "x"}, "lang": "en"}\n'
+    )
+    db = open_db(tmp_path / "p.db")
+    import_files(db, [data])
+    (item,) = iter_items(db)
+    assert dict(item.metadata) == {"category": "math", "source": "x", "lang": "en"}

@@ -1,5 +1,6 @@
 """Properties: valid records round-trip byte for byte; malformed ones are refused with their
-line and leave the project exactly as it was; the fast row builder matches the store's."""
+line and leave the project exactly as it was; the fast row builders match the store's and
+the general path's."""
 
 from __future__ import annotations
 
@@ -12,8 +13,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labeler.importers import ImportFailed, import_files
+from labeler.importers import FieldMapping, ImportFailed, import_files
+from labeler.importers.fast import PROMPT_KEYS, RESERVED, fast_shape
 from labeler.importers.rows import encode_item
+from labeler.importers.shapes import (
+    LIST_KEYS,
+    PAIR_KEYS,
+    PAIR_MODEL_KEYS,
+    Context,
+    Parsed,
+    Recogniser,
+)
 from labeler.store import count_items, iter_items, memory_db
 from labeler.store.items import item_to_row
 from labeler.types import Item, Message, Response, content_hash
@@ -75,6 +85,16 @@ malformed = st.sampled_from(
         ('{"prompt": 5, "responses": ["a", "b"]}', "prompt"),
         ('{"responses": ["a", "b"]}', "prompt"),
         ('{"prompt": "x", "response_a": "a"}', "response_b"),
+        (
+            '{"prompt": "x", "response_a": "a", "response_b": null, "model_a": "m", '
+            '"model_b": null}',
+            "response_b",
+        ),
+        (
+            '{"prompt": ["x"], "response_a": "a", "response_b": "b", "model_a": null, '
+            '"model_b": "m"}',
+            "prompt",
+        ),
         ('{"prompt": "x", "responses": "ab"}', "responses"),
         ('{"prompt": "x", "responses": ["a", "b"], "ranks": [1]}', "ranks"),
         ('{"prompt": "x", "chosen": "a"', None),
@@ -124,3 +144,81 @@ def test_encode_item_matches_store_row_and_content_hash(
     row = encode_item(prompt, resp, images, images, meta, tags, "src")
     assert row == item_to_row(item, "src")
     assert row[0] == content_hash(prompt, resp, images)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**62), 2**62) | st.floats() | text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=6,
+)
+odd = (
+    st.none()
+    | st.integers()
+    | messages.map(lambda ms: [{"role": m.role, "content": m.content} for m in ms])
+)
+
+
+def mostly(draw: st.DrawFn, usual: st.SearchStrategy[Any], other: st.SearchStrategy[Any]) -> Any:
+    """Usually a value the fast path takes, now and then one it must leave to the general."""
+    return draw(other if draw(st.integers(0, 15)) == 0 else usual)
+
+
+@st.composite
+def plain_records(draw: st.DrawFn) -> dict[str, Any]:
+    """Records of the shapes ``fast`` handles (with extra fields), in any field order."""
+    rec: dict[str, Any] = {draw(st.sampled_from(PROMPT_KEYS)): mostly(draw, text, odd)}
+    shape = draw(st.sampled_from(["pair", "list", "dpo"]))
+    if shape == "pair":
+        keys = draw(st.sampled_from(PAIR_KEYS))
+        rec.update({k: mostly(draw, text, odd) for k in keys})
+        mkeys = draw(st.none() | st.sampled_from(PAIR_MODEL_KEYS))
+        rec.update({k: mostly(draw, model, st.integers() | st.just("")) for k in mkeys or ()})
+    elif shape == "list":
+        n = draw(st.integers(1, 4))
+        items = st.one_of(
+            text,
+            st.builds(lambda t: {"text": t}, text),
+            st.builds(lambda t, m: {"text": t, "model": m}, text, model | st.just("")),
+        )
+        rec[draw(st.sampled_from(LIST_KEYS))] = [
+            mostly(draw, items, odd | st.builds(lambda t: {"text": t, "score": 1}, text))
+            for _ in range(n)
+        ]
+    else:
+        rec["chosen"] = mostly(draw, text, odd)
+        same = draw(st.booleans())
+        rec["rejected"] = rec["chosen"] if same else mostly(draw, text, odd)
+    extra = st.text(min_size=1, max_size=8).filter(lambda k: k not in RESERVED and k not in rec)
+    rec.update(draw(st.dictionaries(extra, json_values, max_size=3)))
+    return dict(draw(st.permutations(list(rec.items()))))
+
+
+@settings(max_examples=400, deadline=None)
+@given(plain_records())
+def test_fast_rows_equal_the_general_path(rec: dict[str, Any]) -> None:
+    ctx = Context(Path("/data"), "file.jsonl", FieldMapping())
+    shape = fast_shape(rec, ctx)
+    assert shape is not None
+    assert shape.keys == frozenset(rec)
+    built = shape.build(rec)
+    if built is None:
+        return  # not plain text: the general path takes (or refuses) it
+    parsed = Recogniser(ctx).parse(rec)
+    assert isinstance(parsed, Parsed)
+    assert built == (parsed.row, parsed.labels)
+    assert built[0][0] == parsed.item.id
+
+
+def test_a_text_json_cannot_encode_is_refused_with_its_line(tmp_path: Path) -> None:
+    """A JSON array may escape a lone surrogate, which no UTF-8 file or database can hold."""
+    good = {"prompt": "p", "response_a": "a", "response_b": "b"}
+    path = tmp_path / "data.json"
+    path.write_text(
+        "[\n"
+        + json.dumps(good)
+        + ',\n{"prompt": "p", "response_a": "\\ud800", "response_b": "b"}\n]'
+    )
+    db = memory_db()
+    with pytest.raises(ImportFailed, match=r"data\.json:3: .*surrogate"):
+        import_files(db, [path])
+    assert count_items(db) == 0

@@ -58,7 +58,7 @@ def test_train_then_score_writes_rewards_and_model_labels_and_resumes(
     tmp_path: Path, featurizer: DefaultFeaturizer
 ) -> None:
     db = create_demo_project(tmp_path / "p.db")
-    _label_pairs(db, 60)
+    _label_pairs(db, 150)
     job = train_head(db, featurizer, default_trainer(n_heads=4))
     try:
         while True:
@@ -96,7 +96,7 @@ def test_train_then_score_writes_rewards_and_model_labels_and_resumes(
         ("ranking", version, "prefmark-default"),
     }
     assert all(0.5 <= c <= 1 for _, c, _, _ in labels)
-    # The head learned "longer wins" from 60 labels: it agrees on most unlabelled pairs.
+    # The head learned "longer wins" from 150 labels: it agrees on most unlabelled pairs.
     agree = []
     for item in iter_items(db):
         if len(item.responses) == 2:

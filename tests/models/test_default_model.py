@@ -77,3 +77,21 @@ def test_head_for_another_feature_size_is_refused(encoder) -> None:  # type: ign
     head = PreferenceHead(weights=np.zeros((2, 10), np.float32), bias=np.zeros(2, np.float32))
     with pytest.raises(ValueError, match="features"):
         DefaultRewardModel(encoder, head, OPTIONS)
+
+
+def test_saved_head_reloads_into_the_same_model(encoder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from models.head import PreferenceHead
+
+    prompts, chosen, rejected = labelled_pairs()
+    model = train_default_model(encoder, prompts, chosen, rejected, n_heads=2, options=OPTIONS)
+    assert model.head.meta["encoder"] == encoder.version
+    model.head.save(tmp_path / "head.npz")
+    reloaded = DefaultRewardModel(encoder, PreferenceHead.load(tmp_path / "head.npz"), OPTIONS)
+    assert reloaded.version == model.version
+    request = [ScoreRequest(prompts[0], [chosen[0], rejected[0]])]
+    np.testing.assert_array_equal(
+        reloaded.score_batch(request)[0].rewards, model.score_batch(request)[0].rewards
+    )
+    other_layout = PreferenceHead(model.head.weights, model.head.bias, {"features": "old"})
+    with pytest.raises(ValueError, match="trained on features 'old'"):
+        DefaultRewardModel(encoder, other_layout, OPTIONS)

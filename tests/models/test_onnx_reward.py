@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from conftest import TinyFolder, make_tokenizer, reference_logit
 from onnx import TensorProto, helper
+from tiny_bert import TinyFolder, make_tokenizer, reference_logit
 
 from models import ModelContractError, RewardModel, ScoreRequest
 from models.onnx_reward import OnnxRewardModel
 from models.pair_encoding import PairEncoder, split_budget
+from models.text import render_plain
 
 REQUESTS = [
     ScoreRequest(
@@ -34,26 +35,18 @@ REQUESTS = [
 
 def expected_rewards(model: OnnxRewardModel, weights: dict[str, np.ndarray]) -> list[list[float]]:
     """Reference scores: each pair alone, unpadded, through the numpy forward pass."""
+    template = model.config.template
     out = []
-    for result_request in REQUESTS:
-        results = []
-        for response in result_request.responses:
-            prompt_text = (
-                model.config.template.render_prompt(result_request.prompt)
-                if model.config.template
-                else None
-            )
-            if prompt_text is None:
-                from models.text import render_plain
-
-                prompt_text = render_plain(result_request.prompt)
-                response_text = response
-            else:
-                assert model.config.template is not None
-                response_text = model.config.template.render_response(response)
-            (enc,) = model.pair_encoder.encode([prompt_text], [response_text])
-            results.append(reference_logit(weights, enc.ids, enc.type_ids))
-        out.append(results)
+    for request in REQUESTS:
+        prompt = (
+            template.render_prompt(request.prompt) if template else render_plain(request.prompt)
+        )
+        scores = []
+        for response in request.responses:
+            text = template.render_response(response) if template else response
+            (enc,) = model.pair_encoder.encode([prompt], [text])
+            scores.append(reference_logit(weights, enc.ids, enc.type_ids))
+        out.append(scores)
     return out
 
 

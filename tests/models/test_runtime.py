@@ -1,0 +1,52 @@
+"""Runtime options and the cheap import of the package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+
+from models import ModelContractError, RuntimeOptions
+from models.paths import DATA_DIR_ENV, data_dir, model_cache_dir
+from models.runtime import make_session
+
+
+def test_default_options_leave_a_core_free_and_end_with_cpu() -> None:
+    options = RuntimeOptions()
+    assert options.intra_op_threads is not None
+    assert options.intra_op_threads >= 1
+    assert options.providers[-1] == "CPUExecutionProvider"
+
+
+def test_session_uses_the_requested_threads_and_provider() -> None:
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+    graph = helper.make_graph([helper.make_node("Neg", ["x"], ["y"])], "neg", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    options = RuntimeOptions(intra_op_threads=1, providers=["CPUExecutionProvider"])
+    session = make_session(model.SerializeToString(), options)
+    assert session.get_providers() == ["CPUExecutionProvider"]
+    assert session.get_session_options().intra_op_num_threads == 1
+    (out,) = session.run(None, {"x": np.array([1.0, -2.0], np.float32)})
+    np.testing.assert_array_equal(out, [-1.0, 2.0])
+    with pytest.raises(ModelContractError, match="in-memory model"):
+        make_session(b"garbage", options)
+
+
+def test_data_dir_follows_the_environment(
+    isolated_data_dir: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert data_dir() == isolated_data_dir
+    assert model_cache_dir().is_dir()
+    monkeypatch.delenv(DATA_DIR_ENV)
+    assert data_dir().name == "prefmark"
+
+
+def test_importing_the_package_does_not_load_onnxruntime() -> None:
+    code = "import sys, models; print('onnxruntime' in sys.modules, models.ScoreRequest.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "ScoreRequest"]
