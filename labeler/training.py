@@ -110,6 +110,14 @@ def train_head(
         raise NotEnoughLabelsError(
             f"{len(pairs)} human preference pairs; label at least {min_pairs} to train a model"
         )
+    winners, losers = yield from _pair_features(db, featurizer, pairs, batch_size)
+    return trainer(winners, losers)
+
+
+def _pair_features(
+    db: sqlite_utils.Database, featurizer: Featurizer, pairs: TrainingPairs, batch_size: int
+) -> Generator[tuple[int, int], None, tuple[np.ndarray, np.ndarray]]:
+    """Feature rows of every pair's winner and loser (embedding what the cache lacks)."""
     items = list(pairs.items.values())
     index: dict[Key, int] = {}
     blocks: list[np.ndarray] = []
@@ -123,6 +131,35 @@ def train_head(
         offset += len(keys)
         yield min(start + batch_size, len(items)), len(items)
     features = np.vstack(blocks)
-    winners = features[[index[k] for k in pairs.winners]]
-    losers = features[[index[k] for k in pairs.losers]]
-    return trainer(winners, losers)
+    return features[[index[k] for k in pairs.winners]], features[[index[k] for k in pairs.losers]]
+
+
+def holdout_accuracy(
+    db: sqlite_utils.Database,
+    featurizer: Featurizer,
+    trainer: HeadTrainer,
+    *,
+    fraction: float = 0.2,
+    seed: int = 0,
+) -> tuple[float, int]:
+    """Pairwise accuracy of a head trained without a held-out share of the labelled items.
+
+    Items (not pairs) are held out, so no prompt is both trained and tested on; the features
+    come from the cache that ``train_head`` filled. Returns (accuracy, held-out pairs).
+    """
+    pairs = training_pairs(db)
+    job = _pair_features(db, featurizer, pairs, 256)
+    try:
+        while True:
+            next(job)
+    except StopIteration as stop:
+        winners, losers = stop.value
+    rng = np.random.default_rng(seed)
+    ids = sorted(pairs.items)
+    test_ids = set(rng.permutation(ids)[: max(1, round(fraction * len(ids)))])
+    test = np.array([item_id in test_ids for item_id, _ in pairs.winners])
+    if test.all() or not test.any():
+        return float("nan"), 0
+    head = trainer(winners[~test], losers[~test])
+    better = head.rewards(winners[test])[0] > head.rewards(losers[test])[0]
+    return float(np.mean(better)), int(test.sum())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlite_utils
@@ -16,3 +18,10 @@ def open_project_or_fail(path: Path, *, create: bool = True) -> sqlite_utils.Dat
         return open_db(path, create=create)
     except ProjectFileError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def progress_bar(length: int, label: str, **kwargs: Any) -> Any:
+    """A progress bar on stderr, shown only on a terminal (a pipe or log gets no bar lines)."""
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr, hidden=not sys.stderr.isatty(), **kwargs
+    )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 
 import click
 
-from labeler.cli.common import open_project_or_fail
+from labeler.cli.common import open_project_or_fail, progress_bar
 from labeler.exporters import (
     TARGETS,
     ConflictPolicy,
@@ -173,7 +172,7 @@ def export_command(
     options = replace(options, command=options.command_line(str(project), str(out_dir)))
     db = open_project_or_fail(project, create=False)
     try:
-        with click.progressbar(length=1, label="Exporting", file=sys.stderr) as bar:
+        with progress_bar(1, "Exporting") as bar:
 
             def progress(done: int, total: int) -> None:
                 bar.length = max(total, 1)

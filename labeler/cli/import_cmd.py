@@ -17,6 +17,15 @@ from labeler.types import LabelSchema, SchemaMode
 
 SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print only their summary
 
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _remove_created(project: Path) -> None:
+    """Delete a project this command created (and SQLite's side files): a failed import
+    into a new project leaves nothing behind."""
+    for suffix in ("", *_SIDE_FILES):
+        project.with_name(project.name + suffix).unlink(missing_ok=True)
+
 
 class _LazyBar:
     """A click progress bar that appears only once an import has run for a second."""
@@ -143,6 +152,7 @@ def import_command(
             raise click.ClickException(f"{path}: no such file")
     if skip_bad and rejects is None:
         rejects = project.with_name(project.name + ".rejects.jsonl")
+    created = not project.exists()
     try:
         db = open_db(project)
     except ProjectFileError as exc:
@@ -158,10 +168,14 @@ def import_command(
             progress=bar,
             source_name=source_name,
         )
-    except ImportFailed as exc:
+    except BaseException as exc:
         bar.close()
         db.conn.close()
-        raise click.ClickException(f"{exc} (nothing was imported)") from None
+        if created:  # rolled back, so the file holds nothing but the empty schema
+            _remove_created(project)
+        if isinstance(exc, ImportFailed):
+            raise click.ClickException(f"{exc} (nothing was imported)") from None
+        raise
     finally:
         bar.close()
     if schema is not None:

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import click
 
-from labeler.cli.common import open_project_or_fail
+from labeler.cli.common import open_project_or_fail, progress_bar
 
 T = TypeVar("T")
 
@@ -16,7 +16,7 @@ T = TypeVar("T")
 def drive(job: Generator[tuple[int, int], None, T], label: str) -> T:
     """Run a progress-yielding core job under a click progress bar; returns its result."""
     done, total = next(job)
-    with click.progressbar(length=max(total, 1), label=label, show_pos=True) as bar:
+    with progress_bar(max(total, 1), label, show_pos=True) as bar:
         bar.update(done)
         try:
             while True:
@@ -62,7 +62,7 @@ def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int
     labels, rankings (as pairs) and thumbs (up beats down). Model labels are never trained on.
     """
     from labeler.cli.model_adapters import DefaultFeaturizer, default_trainer, save_head
-    from labeler.training import NotEnoughLabelsError, train_head
+    from labeler.training import NotEnoughLabelsError, holdout_accuracy, train_head
 
     db = open_project_or_fail(project, create=False)
     options = _options(threads)
@@ -74,7 +74,13 @@ def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int
     except NotEnoughLabelsError as exc:
         raise click.ClickException(str(exc)) from exc
     version = save_head(db, featurizer, head)  # type: ignore[arg-type]
+    accuracy, n_test = holdout_accuracy(db, featurizer, default_trainer(heads, seed, options))
     click.echo(f"trained {version}; score with `prefmark score {project}`")
+    if n_test:
+        click.echo(
+            f"held-out check: {accuracy:.1%} pairwise accuracy on {n_test} pairs from a fifth "
+            "of the labelled items the model was not trained on (the saved model uses them all)"
+        )
 
 
 @click.command("score")

@@ -55,10 +55,10 @@ def stats_command(project: Path, as_json: bool) -> None:
     _print_section("resolved labels by source", stats["labels_by_source"])
     _print_section("live labels by annotator", stats["labels_by_annotator"])
     if routing:
-        _print_routing(routing)
+        _print_routing(routing, project)
 
 
-def _print_routing(routing: dict[str, Any]) -> None:
+def _print_routing(routing: dict[str, Any], project: Path | None = None) -> None:
     """The last routing run and the audit-based estimate of the finished data set's accuracy."""
     run = routing.get("last_run")
     if not run:
@@ -71,11 +71,24 @@ def _print_routing(routing: dict[str, Any]) -> None:
     routes = ", ".join(f"{k} {v:,}" for k, v in routing["routes"].items())
     click.echo(f"  items per route: {routes}")
     quality = routing.get("quality")
+    waiting = int(routing.get("audit_waiting", 0))
+    had_audit = float((run.get("params") or {}).get("audit") or 0) > 0
     if quality is None:
-        click.echo(
-            "  estimated accuracy: needs reviews of a random audit sample "
-            "(route with --audit 0.05, then review those items)"
-        )
+        if waiting:
+            click.echo(
+                f"  estimated accuracy: review the {waiting:,} audit items in the review queue "
+                f"(prefmark gui {project or 'PROJECT'} → To review)"
+            )
+        elif had_audit:
+            click.echo(
+                "  estimated accuracy: the last run's audit sample was empty (too few "
+                "model-routed items); route again with a larger --audit"
+            )
+        else:
+            click.echo(
+                "  estimated accuracy: needs reviews of a random audit sample "
+                "(route with --audit 0.05, then review those items)"
+            )
         return
     lo, hi = quality["ai_interval"]
     hlo, hhi = quality["hybrid_interval"]
@@ -96,3 +109,5 @@ def _print_routing(routing: dict[str, Any]) -> None:
         f"  reviews until +-{target:.0%}: "
         + ("not reachable" if more is None else f"{more:,} more")
     )
+    if waiting:
+        click.echo(f"  {waiting:,} audit items still wait in the review queue")

@@ -23,7 +23,7 @@ class Variant(StrEnum):
 class ExportOptions:
     target: str = "trl-preference"
     variant: Variant = Variant.AUTO
-    source: SourceFilter = SourceFilter.ALL
+    source: SourceFilter = SourceFilter.FINISHED
     annotators: tuple[str, ...] = ()
     min_confidence: float | None = None
     routes: tuple[str, ...] = ()

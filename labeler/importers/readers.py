@@ -15,6 +15,7 @@ import io
 import json
 import re
 import sys
+import zlib
 from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Any
@@ -241,26 +242,57 @@ def iter_parquet(path: Path, batch_size: int = 2048) -> Records:
             yield Location(path, record), row
 
 
+_READ_ERRORS = (EOFError, zlib.error, OSError)  # gzip.BadGzipFile is an OSError
+
+
+def _unreadable(exc: BaseException) -> str:
+    """Why reading stopped, in words: a cut-off download reads as a truncated gzip."""
+    if isinstance(exc, EOFError):
+        return "file ends early: truncated gzip?"
+    if isinstance(exc, gzip.BadGzipFile | zlib.error):
+        return f"corrupt gzip data: {exc}"
+    assert isinstance(exc, OSError)
+    return f"cannot read the file: {exc.strerror or exc}"
+
+
 def open_records(path: Path) -> tuple[Records, ByteCounter | None]:
-    """The records of one file and a byte counter for progress (None for Parquet)."""
+    """The records of one file and a byte counter for progress (None for Parquet).
+
+    A file that cannot be read to its end (a truncated or corrupt gzip, an I/O error) stops
+    the import with ImportFailed naming the file and the line reached.
+    """
     if not path.is_file():
         raise ImportFailed(path, None, "no such file")
     fmt = file_format(path)
     if fmt == "parquet":
         return iter_parquet(path), None
-    fh, raw = _open_binary(path)
-    if fmt == "jsonl":
-        records = iter_jsonl(fh, path)
-    elif fmt == "json":
-        records = iter_json(fh, path)
-    else:
-        records = iter_csv(fh, path, "\t" if fmt == "tsv" else ",")
-    return _closing(records, fh, raw), ByteCounter(raw)
-
-
-def _closing(records: Records, fh: IO[bytes], raw: IO[bytes]) -> Records:
     try:
-        yield from records
+        fh, raw = _open_binary(path)
+    except OSError as exc:
+        raise ImportFailed(path, None, _unreadable(exc)) from None
+    try:
+        if fmt == "jsonl":
+            records = iter_jsonl(fh, path)
+        elif fmt == "json":
+            records = iter_json(fh, path)  # peeks at the first bytes
+        else:
+            records = iter_csv(fh, path, "\t" if fmt == "tsv" else ",")
+    except _READ_ERRORS as exc:
+        fh.close()
+        raw.close()
+        raise ImportFailed(Location(path, 1, 1), None, _unreadable(exc)) from None
+    return _closing(records, fh, raw, path), ByteCounter(raw)
+
+
+def _closing(records: Records, fh: IO[bytes], raw: IO[bytes], path: Path) -> Records:
+    loc = Location(path, 0, 0)
+    try:
+        for loc, value in records:
+            yield loc, value
+    except _READ_ERRORS as exc:
+        # Reading failed after the record at ``loc``: name the next record and line.
+        line = None if loc.line is None else loc.line + 1
+        raise ImportFailed(Location(path, loc.record + 1, line), None, _unreadable(exc)) from None
     finally:
         fh.close()
         raw.close()

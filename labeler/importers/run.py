@@ -32,8 +32,16 @@ from labeler.importers.shapes import (
     Recogniser,
     kto_item,
 )
-from labeler.store.bulk import existing_item_ids, first_load_journal, insert_item_rows
-from labeler.store.labels import insert_labels
+from labeler.store.bulk import (
+    LabelKey,
+    first_load_journal,
+    insert_item_rows,
+    insert_label_rows,
+    label_row_key,
+    max_item_seq,
+    stored_items,
+)
+from labeler.store.labels import label_to_row
 from labeler.types import Item, Label
 
 Progress = Callable[[int, int], None]
@@ -47,17 +55,29 @@ BATCH_SIZE = 5000
 
 @dataclass(slots=True)
 class ImportReport:
-    """What an import did; ``summary()`` is the paragraph the CLI prints."""
+    """What an import did; ``summary()`` is the paragraph the CLI prints.
+
+    A record whose item was already stored is ``present`` (the project held it before this
+    import) or ``merged`` (an earlier record of this import had the same content). ``labels``
+    counts labels added; ``labels_present`` those skipped because the same label was live.
+    """
 
     files: list[Path] = field(default_factory=list)
     records: int = 0
     items: int = 0
-    duplicates: int = 0
+    present: int = 0
+    merged: int = 0
     labels: int = 0
+    labels_present: int = 0
     rejected: int = 0
     max_responses: int = 0
     seconds: float = 0.0
     reject_path: Path | None = None
+
+    @property
+    def duplicates(self) -> int:
+        """Records that added no item: already present or merged."""
+        return self.present + self.merged
 
     @property
     def items_per_second(self) -> float:
@@ -65,10 +85,17 @@ class ImportReport:
 
     def summary(self) -> str:
         names = ", ".join(p.name for p in self.files)
+        dups = []
+        if self.present:
+            dups.append(f"{self.present:,} records already present")
+        if self.merged:
+            dups.append(f"{self.merged:,} duplicate records merged")
+        items = f" ({', '.join(dups)})" if dups else ""
+        labels = f" ({self.labels_present:,} already present)" if self.labels_present else ""
         text = (
-            f"Imported {self.items:,} new items ({self.duplicates:,} already present) and "
-            f"{self.labels:,} labels from {self.records:,} records in {len(self.files)} file(s) "
-            f"({names}) in {self.seconds:.1f} s."
+            f"Imported {self.items:,} new items{items} and {self.labels:,} new labels{labels} "
+            f"from {self.records:,} records in {len(self.files)} file(s) ({names}) "
+            f"in {self.seconds:.1f} s."
         )
         if self.rejected:
             where = f" to {self.reject_path}" if self.reject_path else ""
@@ -122,6 +149,9 @@ class _Importer:
         self.hooks = label_hooks
         self.batch_size = batch_size
         self.report = ImportReport()
+        # Items with a higher seq were added by this import: tells "already present" from
+        # "merged" for a record whose item is stored.
+        self.start_seq = max_item_seq(self.conn)
         # The pending batch: store rows, and per row its labels, raw record and item when
         # it has labels or hooks to run (else None).
         self.rows: list[tuple[Any, ...]] = []
@@ -226,35 +256,42 @@ class _Importer:
         group.clear()
 
     def flush(self) -> None:
-        """Insert the pending rows and the labels of the items among them that are new."""
+        """Insert the pending rows, and their labels that are not live on the item already."""
         rows, extras = self.rows, self.extras
         if not rows:
             return
-        with_labels = any(e is not None for e in extras)
-        existing: set[str] = set()
-        if with_labels:
-            existing = existing_item_ids(self.conn, [r[0] for r in rows])
-        inserted = insert_item_rows(self.conn, rows)
         report = self.report
+        with_labels = any(e is not None for e in extras)
+        # Into a project that was empty, with no labels to check, nothing needs looking up:
+        # every stored item was added by this import (the fast path of a first big load).
+        stored = None
+        if with_labels or self.start_seq:
+            stored = stored_items(self.conn, [r[0] for r in rows], with_labels=with_labels)
+        inserted = insert_item_rows(self.conn, rows)
         report.items += inserted
-        report.duplicates += len(rows) - inserted
+        if stored is None:
+            report.merged += len(rows) - inserted
+        else:
+            start, seq = self.start_seq, stored.seq
+            present = sum(1 for r in rows if seq.get(r[0], start + 1) <= start)
+            report.present += present
+            report.merged += len(rows) - inserted - present
         report.max_responses = max(report.max_responses, max(r[3] for r in rows))
-        if with_labels:
-            report.labels += insert_labels(self.conn, self._new_labels(existing))
+        if stored is not None and with_labels:
+            new = self._new_labels(stored.labels)
+            report.labels += insert_label_rows(self.conn, new)
         rows.clear()
         extras.clear()
 
-    def _new_labels(self, existing: set[str]) -> list[Label]:
-        """Labels of the items this import added (a re-imported item keeps its old labels)."""
+    def _new_labels(self, live: set[LabelKey]) -> list[tuple[Any, ...]]:
+        """Label rows of the pending records, less those in ``live`` (the batch's items' live
+        labels) or repeated within the batch; counts the skipped ones as present."""
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         labels: list[Label] = []
         for row, extra in zip(self.rows, self.extras, strict=True):
-            item_id = row[0]
-            if item_id in existing:
-                continue
-            existing.add(item_id)  # a duplicate later in the same batch is skipped too
             if extra is None:
                 continue
+            item_id = row[0]
             pending, raw, item = extra
             for p in pending:
                 labels.append(Label(item_id, p.value, p.source, p.annotator, created_at=now))
@@ -262,7 +299,16 @@ class _Importer:
                 assert item is not None  # records with hooks always take the general path
                 for hook in self.hooks:
                     labels.extend(hook(raw, item))
-        return labels
+        new: list[tuple[Any, ...]] = []
+        for label in labels:
+            label_row = label_to_row(label)
+            key = label_row_key(label_row)
+            if key in live:
+                self.report.labels_present += 1
+                continue
+            live.add(key)  # the same label later in this batch is skipped too
+            new.append(label_row)
+        return new
 
 
 def import_files(

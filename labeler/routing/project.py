@@ -8,7 +8,8 @@ margin and (from the per-response uncertainty) an ensemble spread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from labeler.routing.logistic import sigmoid
 from labeler.store.routing_queries import (
     RoutingArrays,
     latest_model_version,
+    project_trained_sources,
     response_embeddings,
     reward_margins,
     routing_arrays,
@@ -39,6 +41,8 @@ class ProjectInput:
     inp: RoutingInput
     ai_source: str
     model_version: str | None
+    ai_reason: str = ""
+    ai_agreement: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
 def _as_prob(codes: np.ndarray) -> np.ndarray:
@@ -47,14 +51,84 @@ def _as_prob(codes: np.ndarray) -> np.ndarray:
     return np.where(codes == -2, np.nan, p)
 
 
-def pick_ai_source(arrays: RoutingArrays, ai: str | None) -> str:
+MIN_AGREEMENT_OVERLAP = 20
+
+
+def source_agreement(arrays: RoutingArrays) -> dict[str, tuple[float, int]]:
+    """Per AI source: (share agreeing with the human label, items compared).
+
+    Compared are the items with a decisive human label that the source labelled; a tie or
+    unparseable verdict counts as a disagreement, since it cannot stand in for the label.
+    """
+    human = arrays.human >= 0
+    out: dict[str, tuple[float, int]] = {}
+    for key, codes in arrays.opinions.items():
+        both = human & (codes >= -1)
+        n = int(both.sum())
+        out[key] = (float(np.mean(codes[both] == arrays.human[both])) if n else 0.0, n)
+    return out
+
+
+@dataclass(frozen=True)
+class AiChoice:
+    """The AI source whose labels routing accepts, and why (for the user to check)."""
+
+    source: str
+    reason: str
+    agreement: dict[str, tuple[float, int]]
+
+
+def _base(key: str) -> str:
+    return key.removesuffix("@swapped")
+
+
+def choose_ai_source(
+    arrays: RoutingArrays,
+    ai: str | None,
+    min_overlap: int = MIN_AGREEMENT_OVERLAP,
+    trained: Collection[str] = (),
+) -> AiChoice:
+    """``ai`` if given; else the source agreeing most with people, once ``min_overlap``
+    human-labelled items can tell; else the source with the most labels.
+
+    ``trained`` names annotators whose model learnt from these very human labels: their
+    agreement is flattered, so they win on agreement only when no independent source can be
+    compared.
+    """
     if not arrays.opinions:
         raise RoutingSetupError("no model labels in this project: score it or import a judge")
-    if ai is None:
-        return max(arrays.opinions, key=lambda k: int(np.sum(arrays.opinions[k] >= -1)))
-    if ai not in arrays.opinions:
-        raise RoutingSetupError(f"no model labels from {ai!r}; have: {', '.join(arrays.opinions)}")
-    return ai
+    agreement = source_agreement(arrays)
+    if ai is not None:
+        if ai not in arrays.opinions:
+            have = ", ".join(arrays.opinions)
+            raise RoutingSetupError(f"no model labels from {ai!r}; have: {have}")
+        return AiChoice(ai, "chosen with --ai", agreement)
+    judged = {k: v for k, v in agreement.items() if v[1] >= min_overlap}
+    if judged:
+        independent = [k for k in judged if _base(k) not in trained] or list(judged)
+        best = max(independent, key=lambda k: (judged[k][0], judged[k][1]))
+        rate, n = judged[best]
+        others = "; ".join(
+            f"{k} {v[0]:.0%}" + (" on its own training labels" if _base(k) in trained else "")
+            for k, v in judged.items()
+            if k != best
+        )
+        flattered = " (its own training labels)" if _base(best) in trained else ""
+        reason = f"agrees with people on {rate:.0%} of {n} items{flattered}" + (
+            f"; {others}" if others else ""
+        )
+        return AiChoice(best, reason, agreement)
+    counts = {k: int(np.sum(v >= -1)) for k, v in arrays.opinions.items()}
+    best = max(counts, key=lambda k: counts[k])
+    reason = (
+        f"most labels ({counts[best]}); fewer than {min_overlap} human-labelled items "
+        "to compare sources on"
+    )
+    return AiChoice(best, reason, agreement)
+
+
+def pick_ai_source(arrays: RoutingArrays, ai: str | None) -> str:
+    return choose_ai_source(arrays, ai).source
 
 
 def project_input(db: sqlite_utils.Database, ai: str | None = None) -> ProjectInput:
@@ -62,7 +136,8 @@ def project_input(db: sqlite_utils.Database, ai: str | None = None) -> ProjectIn
     arrays = routing_arrays(db)
     if not arrays.ids:
         raise RoutingSetupError("no two-response items to route")
-    source = pick_ai_source(arrays, ai)
+    choice = choose_ai_source(arrays, ai, trained=project_trained_sources(db))
+    source = choice.source
     ai_label = np.where(arrays.opinions[source] >= 0, arrays.opinions[source], -1)
     version = latest_model_version(db)
     margin = member = None
@@ -98,7 +173,7 @@ def project_input(db: sqlite_utils.Database, ai: str | None = None) -> ProjectIn
     )
     features, names = routing_features(base, stats, cosine)
     inp = RoutingInput(**{**base.__dict__, "features": features, "feature_names": names})
-    return ProjectInput(arrays.ids, inp, source, version)
+    return ProjectInput(arrays.ids, inp, source, version, choice.reason, choice.agreement)
 
 
 def apply_decision(
@@ -118,6 +193,7 @@ def apply_decision(
         **decision.counts(),
         **decision.info,
         "ai_source": project.ai_source,
+        "ai_reason": project.ai_reason,
     }
     run_id = write_routes(
         db,

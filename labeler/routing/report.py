@@ -30,6 +30,8 @@ def routing_summary(
         "last_run": last_routing_run(db),
         "audited": audited,
         "confirmed": confirmed,
+        # Only the audit routes to review, so unreviewed review items are the audit's backlog.
+        "audit_waiting": counts.get("review", {}).get("todo", 0),
         "quality": None,
     }
     if audited:

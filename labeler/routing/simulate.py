@@ -143,8 +143,12 @@ def simulate(
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     budgets: Sequence[float] = DEFAULT_BUDGETS,
     batch_fraction: float = 0.025,
+    progress: Callable[[int, str], None] | None = None,
 ) -> list[SimRow]:
     """Every strategy at every budget and seed; a fresh strategy per (strategy, seed).
+
+    ``progress(seed, strategy)`` is called after each (seed, strategy) pair is done, so a
+    caller can show how far a long simulation has got.
 
     Nested strategies run one trajectory to the largest budget and read smaller budgets off its
     prefix (identical to running each budget, as their queue does not depend on the budget);
@@ -192,6 +196,8 @@ def simulate(
                         ai_acc=ai_acc,
                     )
                 )
+            if progress is not None:
+                progress(seed, name)
     return rows
 
 

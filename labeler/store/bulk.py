@@ -1,10 +1,11 @@
-"""Bulk writes for importers: prebuilt item rows, which item ids a project already holds,
-and the journal for a first big load.
+"""Bulk writes for importers: prebuilt item and label rows, what a project already holds of
+a batch, and the journal for a first big load.
 
 Importers encode each text once and reuse it for both the content hash and the row, so they
 hand over rows in exactly ``items.item_to_row``'s layout (a test keeps the two in step).
-Knowing the stored ids lets an import attach a file's labels only to the items it adds, so
-importing the same labelled file twice does not double its labels.
+Knowing which items of a batch are stored, and their live labels, lets an import attach a
+file's labels to items old and new while skipping a label that is already live, so importing
+the same labelled file twice does not double its labels.
 """
 
 from __future__ import annotations
@@ -12,11 +13,32 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from typing import Any
 
 from labeler.store.items import _INSERT
+from labeler.store.labels import _INSERT as _INSERT_LABEL
+from labeler.store.labels import LIVE_LABEL
 
 _CHUNK = 500
+
+LabelKey = tuple[str, str, str, str | None, str | None]
+"""What makes two labels the same for an import: item id, source, annotator, kind and value
+(as stored: the JSON text ``labels.label_to_row`` writes)."""
+
+
+def label_row_key(row: Sequence[Any]) -> LabelKey:
+    """The ``LabelKey`` of a row shaped like ``labels.label_to_row``."""
+    return (row[0], row[3], row[4], row[1], row[2])
+
+
+@dataclass(slots=True)
+class Stored:
+    """What a project holds of a batch of item ids: each stored one's ``seq``, and (when
+    asked for) the keys of their live labels."""
+
+    seq: dict[str, int] = field(default_factory=dict)
+    labels: set[LabelKey] = field(default_factory=set)
 
 
 def insert_item_rows(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> int:
@@ -27,15 +49,39 @@ def insert_item_rows(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) 
     return conn.total_changes - before
 
 
-def existing_item_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
-    """The subset of ``ids`` already stored (works inside the caller's open transaction)."""
-    found: set[str] = set()
+def insert_label_rows(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Insert rows shaped like ``label_to_row`` inside the caller's transaction, marking their
+    items done as ``labels.insert_labels`` does (model labels leave the status alone)."""
+    conn.executemany(_INSERT_LABEL, rows)
+    done = [(r[0],) for r in rows if r[3] != "model"]
+    conn.executemany("UPDATE items SET status = 'done' WHERE id = ?", done)
+    return len(rows)
+
+
+def max_item_seq(conn: sqlite3.Connection) -> int:
+    """The highest ``seq`` stored (0 when empty): items added later all have a higher one."""
+    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM items").fetchone()[0])
+
+
+def stored_items(conn: sqlite3.Connection, ids: Sequence[str], *, with_labels: bool) -> Stored:
+    """Which of ``ids`` are stored, with their live label keys when ``with_labels``: one query
+    per chunk of ids, inside the caller's open transaction."""
+    found = Stored()
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         marks = ",".join("?" * len(chunk))
-        found.update(
-            row[0] for row in conn.execute(f"SELECT id FROM items WHERE id IN ({marks})", chunk)
+        if not with_labels:
+            sql = f"SELECT id, seq FROM items WHERE id IN ({marks})"
+            found.seq.update(conn.execute(sql, chunk))
+            continue
+        sql = (
+            "SELECT i.id, i.seq, l.source, l.annotator, l.kind, l.value FROM items i "
+            f"LEFT JOIN labels l ON l.item_id = i.id AND {LIVE_LABEL} WHERE i.id IN ({marks})"
         )
+        for item_id, seq, source, annotator, kind, value in conn.execute(sql, chunk):
+            found.seq[item_id] = seq
+            if source is not None:
+                found.labels.add((item_id, source, annotator, kind, value))
     return found
 
 

@@ -306,3 +306,16 @@ def item_ids_by_key(db: sqlite_utils.Database, key: str) -> dict[str, str]:
         (f'$."{key}"', f'$."{key}"'),
     )
     return {str(value): item_id for value, item_id in rows}
+
+
+def project_trained_sources(db: sqlite_utils.Database) -> set[str]:
+    """Annotators of model labels made by a model trained on this project's human labels.
+
+    That is any model registered with kind ``default-head`` (``prefmark train``); judging
+    routing against the same human labels such a model learnt from flatters it.
+    """
+    rows = db.conn.execute(
+        "SELECT DISTINCT l.annotator FROM labels l JOIN models m ON m.version = l.model_version "
+        "WHERE l.source = 'model' AND m.kind = 'default-head'"
+    )
+    return {str(r[0]) for r in rows}

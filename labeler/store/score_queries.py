@@ -203,9 +203,12 @@ def register_model(
     """Remember a model (its version names the exact weights) so labels can be traced to it."""
     with transaction(db.conn):
         db.conn.execute(
+            # Registering again (every scoring run does) keeps what is known: a saved head's
+            # path and details are never overwritten by a registration that lacks them.
             "INSERT INTO models (version, kind, name, path, created_at, info) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(version) DO UPDATE SET "
-            "path = excluded.path, info = excluded.info",
+            "path = coalesce(excluded.path, models.path), "
+            "info = CASE WHEN excluded.info = '{}' THEN models.info ELSE excluded.info END",
             (
                 version,
                 kind,

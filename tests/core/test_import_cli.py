@@ -20,7 +20,10 @@ def test_import_creates_project_with_labels(tmp_path: Path, shared_data: Path) -
     args = ["import", str(project), str(pandalm), "--annotator-fields", "annotator1,annotator2"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "Imported 900 new items (99 already present) and 1,800 labels" in result.output
+    assert (
+        "Imported 900 new items (99 duplicate records merged) and 1,802 new labels "
+        "(196 already present)" in result.output
+    )
     db = open_db(project)
     assert count_items(db) == 900
     assert get_schema(db).mode is SchemaMode.PAIRWISE
@@ -61,3 +64,38 @@ def test_bad_input_exits_non_zero_with_one_line(tmp_path: Path) -> None:
     assert "Skipped 1 bad records" in skipped.output
     rejects = project.with_name("p.db.rejects.jsonl")
     assert json.loads(rejects.read_text())["line"] == 2
+
+
+def _truncated_gzip(path: Path) -> Path:
+    import gzip
+
+    lines = "".join(
+        json.dumps({"prompt": f"q{i} {i * 7919 % 104729}", "responses": [f"a{i}", f"b{i}"]}) + "\n"
+        for i in range(3000)
+    )
+    data = gzip.compress(lines.encode())
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def test_truncated_gzip_fails_in_one_line_and_creates_no_project(tmp_path: Path) -> None:
+    data = _truncated_gzip(tmp_path / "trunc.jsonl.gz")
+    project = tmp_path / "p.db"
+    result = CliRunner().invoke(main, ["import", str(project), str(data)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: {data}:")
+    assert line.endswith("file ends early: truncated gzip? (nothing was imported)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trunc.jsonl.gz"]
+
+
+def test_a_failed_import_keeps_a_project_that_existed(tmp_path: Path) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"prompt": "a", "responses": ["1", "2"]}) + "\n")
+    project = tmp_path / "p.db"
+    assert CliRunner().invoke(main, ["import", str(project), str(good)]).exit_code == 0
+    bad = _truncated_gzip(tmp_path / "trunc.jsonl.gz")
+    assert CliRunner().invoke(main, ["import", str(project), str(bad)]).exit_code == 1
+    db = open_db(project)
+    assert count_items(db) == 1
+    db.conn.close()

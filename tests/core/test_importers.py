@@ -42,9 +42,11 @@ def test_pandalm_json_array_with_named_annotators(db: Any, shared_data: Path) ->
     records = json.loads((shared_data / PANDALM).read_text())
     mapping = parse_map_options([], annotator_fields=["annotator1", "annotator2", "annotator3"])
     report = import_files(db, [shared_data / PANDALM], mapping=mapping)
-    # 99 records repeat an earlier record's content exactly: same id, imported once.
-    assert (report.records, report.items, report.duplicates) == (999, 900, 99)
-    assert report.labels == 3 * 900
+    # 99 records repeat an earlier record's content exactly: same id, imported once. Their
+    # labels are the earlier record's, except idx 580, whose annotators 1 and 2 disagree
+    # with idx 578's: those two are added to the item, the other 295 are already present.
+    assert (report.records, report.items, report.present, report.merged) == (999, 900, 0, 99)
+    assert (report.labels, report.labels_present) == (3 * 900 + 2, 3 * 99 - 2)
     first = records[0]
     item = next(iter_items(db))
     assert item.prompt == f"{first['instruction']}\n\n{first['input']}"
@@ -96,10 +98,13 @@ def test_dpo_order_does_not_reveal_the_winner(db: Any, tmp_path: Path) -> None:
         assert chosen == rec["chosen"]
         winners_first += label.value.choice is PairChoice.A
     assert 5 < winners_first < 35  # order comes from content, not from chosen/rejected
-    # The same pair with the roles swapped is the same item.
+    # The same pair with the roles swapped is the same item; its verdict is a new label.
     swapped = [{"prompt": "p0", "chosen": "bad 0", "rejected": "good 0"}]
     again = import_files(db, [write_jsonl(tmp_path / "swapped.jsonl", swapped)])
-    assert (again.items, again.duplicates, again.labels) == (0, 1, 0)
+    assert (again.items, again.present, again.labels) == (0, 1, 1)
+    first = next(iter_items(db))
+    choices = {lb.annotator: lb.value for lb in live_labels(db, first.id)}
+    assert choices["swapped.jsonl"] != choices["dpo.jsonl"]
 
 
 def test_trl_conversational_chosen_rejected(db: Any, tmp_path: Path) -> None:
@@ -335,7 +340,8 @@ def test_invalid_json_names_line_and_can_be_skipped(db: Any, tmp_path: Path) -> 
 def test_reimport_adds_no_items_or_labels(db: Any, shared_data: Path) -> None:
     first = import_files(db, [shared_data / HH])
     again = import_files(db, [shared_data / HH])
-    assert (again.items, again.duplicates, again.labels) == (0, first.items, 0)
+    assert (again.items, again.present, again.labels) == (0, first.items, 0)
+    assert again.labels_present == first.labels
     item = next(iter_items(db))
     assert len(live_labels(db, item.id)) == 1
     assert get_item(db, item.id) == item

@@ -122,12 +122,16 @@ def test_cli_train_and_score(tmp_path: Path) -> None:
     result = runner.invoke(main, ["train", str(project), "--heads", "2"])
     assert result.exit_code == 0, result.output
     assert "trained minilm" in result.output
+    assert "held-out check:" in result.output
     result = runner.invoke(main, ["score", str(project), "--model", str(tmp_path / "missing")])
     assert result.exit_code == 1
     assert "missing" in result.output
     result = runner.invoke(main, ["score", str(project)])
     assert result.exit_code == 0, result.output
     assert "scored 314 items" in result.output
+    result = runner.invoke(main, ["score", str(project)])  # again: nothing left, still works
+    assert result.exit_code == 0, result.output
+    assert "scored 0 items" in result.output
     assert len(demo_files()) == 2
 
 

@@ -84,7 +84,7 @@ def test_import_dialog_previews_maps_fields_and_imports(qtbot, tmp_path, data_fi
     report = drain(import_job(project, paths, mapping, skip_bad))
     dialog.show_result(report)
     assert "Imported 30 new items" in dialog.status_label.text()
-    assert "30 labels" in dialog.status_label.text()
+    assert "30 new labels" in dialog.status_label.text()
     assert count_items(open_db(project)) == 30
 
 
