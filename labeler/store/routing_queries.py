@@ -221,7 +221,14 @@ def write_routes(
         for i in np.flatnonzero(eligible)
     ]
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
+    # Items this run does not decide (listwise items, say) queue after the ones it ranked,
+    # so a person gets the most valuable routed items first.
+    after_ranked = float(max((r[1] for r in rows if r[0] == "human"), default=-1.0)) + 1.0
     with transaction(db.conn):
+        db.conn.execute(
+            "UPDATE items SET priority = ? WHERE status = 'todo' AND route = 'human'",
+            (after_ranked,),
+        )
         db.conn.executemany(
             "UPDATE items SET route = ?, priority = ?, routed_by = ?, status = ?, ai_source = ? "
             "WHERE id = ?",

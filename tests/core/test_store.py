@@ -242,3 +242,23 @@ def test_the_routed_ai_source_label_counts_among_several_model_labels(project_pa
     assert resolved_label(db, item.id) == judge
     assert [r.label for r in resolved_labels(db)] == [judge]
     assert project_stats(db)["labels_by_source"] == {"model": 1}
+
+
+def test_routed_human_items_queue_before_items_routing_did_not_decide(project_path: Path) -> None:
+    import numpy as np
+
+    from labeler.store.routing_queries import write_routes
+
+    db = open_db(project_path)
+    items = make_items(4)
+    add_items(db, items)
+    routed = [items[2].id, items[3].id]
+    write_routes(
+        db, routed, np.array([0, 0]), np.array([1.0, 0.0]), np.ones(2, dtype=bool),
+        strategy="margin", budget=0.5, seed=0, params={}, summary={},
+    )  # fmt: skip
+    order, cursor = [], None
+    while (got := next_item(db, after=cursor)) is not None:
+        order.append(got[0].id)
+        cursor = got[1]
+    assert order == [items[3].id, items[2].id, items[0].id, items[1].id]
