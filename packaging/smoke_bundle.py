@@ -234,7 +234,10 @@ def check_pipeline(app: Bundle, bundle_dir: Path, scratch: Path) -> None:
                     "annotator1,annotator2,annotator3"]),
         ("train", ["train", project]),
         ("score", ["score", project, "--model", "default"]),
-        ("export", ["export", project, "--format", "trl-preference", "--out", scratch / "dpo"]),
+        # --source all: nothing was routed, so the model's labels are suggestions still
+        # waiting for people, which the default (finished) export leaves out.
+        ("export", ["export", project, "--format", "trl-preference", "--out", scratch / "dpo",
+                    "--source", "all"]),
     ]  # fmt: skip
     for name, args in steps:
         proc, elapsed = app.run(*args)
