@@ -86,6 +86,8 @@ def _routing(info: CardInfo) -> str:
         parts.append(f"strategy `{r['strategy']}`")
     if "budget" in r:
         parts.append(f"human budget {r['budget']}")
+    if "ai_source" in r:
+        parts.append(f"AI labels from `{r['ai_source']}`")
     text = "Routing: " + (", ".join(parts) or "recorded") + "."
     if "estimated_accuracy" in r:
         text += f" Estimated accuracy of the model-made labels: {r['estimated_accuracy']}"
@@ -93,6 +95,11 @@ def _routing(info: CardInfo) -> str:
             text += f" (interval {r['estimated_accuracy_ci']})"
         if "audit_size" in r:
             text += f", from {r['audit_size']} audited items"
+        text += "."
+    if "finished_accuracy" in r:
+        text += f" Estimated accuracy of the whole data set: {r['finished_accuracy']}"
+        if "finished_accuracy_ci" in r:
+            text += f" (interval {r['finished_accuracy_ci']})"
         text += "."
     return text
 

@@ -39,6 +39,7 @@ from labeler.exporters.writer import (
     prepare_folder,
 )
 from labeler.gcpause import gc_paused
+from labeler.routing.report import routing_summary
 from labeler.store import export_queries as q
 from labeler.store.export_queries import LabelRow
 from labeler.store.meta import get_meta, get_schema
@@ -198,12 +199,19 @@ def _walk(
 
 def _card_info(db: sqlite_utils.Database, out: Path, options: ExportOptions) -> CardInfo:
     routing: dict[str, Any] = {}
-    run = q.latest_routing_run(db)
+    summary = routing_summary(db)
+    run = summary["last_run"]
     if run is not None:
         routing.update(strategy=run["strategy"], budget=run["budget"])
-        summary = run["summary"]
-        if isinstance(summary, dict) and "estimated_accuracy" in summary:
-            routing["estimated_accuracy"] = summary["estimated_accuracy"]
+        if run["params"].get("ai"):
+            routing["ai_source"] = run["params"]["ai"]
+    quality = summary["quality"]
+    if quality is not None:  # from people's reviews of a random audit of model labels
+        routing["estimated_accuracy"] = round(quality["ai_accuracy"], 4)
+        routing["estimated_accuracy_ci"] = [round(x, 4) for x in quality["ai_interval"]]
+        routing["audit_size"] = summary["audited"]
+        routing["finished_accuracy"] = round(quality["hybrid_accuracy"], 4)
+        routing["finished_accuracy_ci"] = [round(x, 4) for x in quality["hybrid_interval"]]
     for key in ROUTING_KEYS:
         value = get_meta(db, key)
         if value is not None:

@@ -9,10 +9,9 @@ them.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -117,21 +116,3 @@ def any_images(db: sqlite_utils.Database) -> bool:
         "SELECT 1 FROM items WHERE images IS NOT NULL AND images != '[]' LIMIT 1"
     ).fetchone()
     return row is not None
-
-
-def latest_routing_run(db: sqlite_utils.Database) -> dict[str, Any] | None:
-    """The most recent routing run (strategy, budget, seed, summary), if routing ever ran."""
-    row = db.conn.execute(
-        "SELECT strategy, budget, seed, summary, created_at FROM routing_runs "
-        "ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return None
-    summary = json.loads(row[3]) if row[3] else None
-    return {
-        "strategy": row[0],
-        "budget": row[1],
-        "seed": row[2],
-        "summary": summary,
-        "created_at": row[4],
-    }

@@ -680,3 +680,29 @@ def test_the_finished_set_takes_routed_model_labels_and_undo_restores_labels(
     }
     assert set(exported(SourceFilter.ALL)) == {"Q0", "Q1", "Q2"}
     assert set(exported(SourceFilter.MODEL)) == {"Q1"}
+
+
+def test_the_card_names_the_ai_source_and_the_audit_estimate(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "p.db")
+    items = [_item(f"Q{i}", "yes", "no") for i in range(6)]
+    add_items(db, items)
+    suggestions = [
+        record_label(db, Label(it.id, PairwiseValue(PairChoice.A), Source.MODEL, "judge"))
+        for it in items
+    ]
+    write_routes(
+        db, [it.id for it in items], np.array([1, 1, 2, 2, 2, 2]), np.zeros(6),
+        np.ones(6, dtype=bool), strategy="learned", budget=0.25, seed=0,
+        params={"ai": "judge"}, summary={},
+    )  # fmt: skip
+    for n, model_label in enumerate(suggestions[2:]):  # people review the audit: 3 of 4 agree
+        value = model_label.value if n < 3 else PairwiseValue(PairChoice.B)
+        action = Action.ACCEPT if n < 3 else Action.OVERRIDE
+        record_label(db, Label(model_label.item_id, value, Source.HUMAN, "rev", action=action,
+                               supersedes=model_label.id))  # fmt: skip
+    export_project(db, tmp_path / "out", ExportOptions(test_size=0.0))
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "strategy `learned`, human budget 0.25, AI labels from `judge`" in card
+    assert "Estimated accuracy of the model-made labels: 0.75" in card
+    assert "from 4 audited items" in card
+    assert "Estimated accuracy of the whole data set" in card
