@@ -14,12 +14,12 @@ run on a helper thread here, so the generator can yield between their batches.
 from __future__ import annotations
 
 import gzip
-import importlib
 import itertools
 import queue
 import threading
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,15 +54,6 @@ def _open(db_path: str | Path) -> sqlite_utils.Database:
         return open_db(db_path, create=False)
     except ProjectFileError as exc:
         raise JobError(str(exc)) from exc
-
-
-def _core(module: str, name: str, what: str) -> Any:
-    """A core function that another part of the product provides, or a clear JobError."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        raise JobError(f"{what} is not available in this version of prefmark ({module}.{name}).")\
-            from exc  # fmt: skip
 
 
 def run_with_progress(fn: Callable[[ProgressFn], T], name: str = "job") -> JobGen[T]:
@@ -200,7 +191,8 @@ def import_job(
     With ``skip_bad`` the bad records go to ``PROJECT.rejects.jsonl`` unless told otherwise,
     as the CLI does.
     """
-    import_files = _core("labeler.importers", "import_files", "Importing")
+    from labeler.importers import import_files
+
     project = Path(db_path)
     if skip_bad and reject_path is None:
         reject_path = project.with_name(project.name + ".rejects.jsonl")
@@ -229,7 +221,7 @@ def import_job(
 
 def export_job(db_path: str | Path, out_dir: str | Path, options: Any) -> JobGen[Any]:
     """Export the project's labels into ``out_dir``; returns the exporter's report."""
-    export_project = _core("labeler.exporters", "export_project", "Exporting")
+    from labeler.exporters import export_project
 
     def work(progress: ProgressFn) -> Any:
         db = _open(db_path)
@@ -321,14 +313,15 @@ def score_job(
     ``model`` is ``default`` (the project's trained default model) or an ONNX model folder.
     Cancelling keeps the batches already committed; a later run resumes.
     """
-    adapters = _core("labeler.cli.model_adapters", "scorer_for", "Scoring")
-    score_project = _core("labeler.scoring", "score_project", "Scoring")
-    options = _core("labeler.cli.model_adapters", "runtime_options", "Scoring")(threads)
+    from labeler.cli.model_adapters import runtime_options, scorer_for
+    from labeler.scoring import score_project
+
+    options = runtime_options(threads)
     db = _open(db_path)
     try:
         yield 0, 0  # loading the model takes seconds: show a busy bar meanwhile
         try:
-            scorer = adapters(db, model, options, int8=int8)
+            scorer = scorer_for(db, model, options, int8=int8)
         except (LookupError, ValueError) as exc:
             raise JobError(str(exc)) from exc
         return (yield from score_project(db, scorer, batch_size=batch_size))
@@ -345,9 +338,9 @@ def retrain_job(
     threads: int | None = None,
 ) -> JobGen[str]:
     """Train the default model's head on the project's human labels; returns its version."""
-    train_head = _core("labeler.training", "train_head", "Training")
-    not_enough = _core("labeler.training", "NotEnoughLabelsError", "Training")
-    adapters = importlib.import_module("labeler.cli.model_adapters")
+    from labeler.cli import model_adapters as adapters
+    from labeler.training import NotEnoughLabelsError, train_head
+
     options = adapters.runtime_options(threads)
     db = _open(db_path)
     try:
@@ -356,7 +349,7 @@ def retrain_job(
         trainer = adapters.default_trainer(heads, seed, options)
         try:
             head = yield from train_head(db, featurizer, trainer)
-        except not_enough as exc:
+        except NotEnoughLabelsError as exc:
             raise JobError(str(exc)) from exc
         return str(adapters.save_head(db, featurizer, head))
     finally:
@@ -375,10 +368,11 @@ def route_job(
     """Route every unlabelled item under the budget (fraction, or a count above 1)."""
     import numpy as np
 
+    from labeler.cli.route_cmd import default_head_trainer
     from labeler.routing import make_strategy
     from labeler.routing.project import RoutingSetupError, apply_decision, project_input
 
-    head = _core("labeler.cli.route_cmd", "default_head_trainer", "Routing")()
+    head = default_head_trainer()
     db = _open(db_path)
     try:
         yield 0, 2
@@ -405,34 +399,43 @@ def simulation_job(
     seeds: int = 3,
     ai_source: str | None = None,
     human: str | None = None,
-) -> JobGen[tuple[Path, Path]]:
-    """Replay every strategy on the human-labelled items; returns the CSV and PNG paths.
+) -> JobGen[tuple[Path, Path, str | None]]:
+    """Replay every strategy on the human-labelled items, with progress per seed and strategy.
 
-    The simulation reports no progress of its own, so the bar stays busy until it ends.
+    Returns the CSV and PNG paths and, when the AI was trained on this project's own human
+    labels (so the curves are optimistic), the warning to show.
     """
-    from functools import partial
-
+    from labeler.cli.route_cmd import default_head_trainer, optimism_warning, simulation_setup
     from labeler.routing import STRATEGY_NAMES, make_strategy
     from labeler.routing.simulate import plot, simulate, summarise, write_csv
 
-    route_cmd = importlib.import_module("labeler.cli.route_cmd")
-    head = route_cmd.default_head_trainer()
-    task_for = _core("labeler.cli.route_cmd", "_simulation_task", "Simulation")
+    head = default_head_trainer()
     out = Path(out_dir)
     db = _open(db_path)
     try:
         yield 0, 0
         try:
-            task = task_for(db, ai_source, human)
+            setup = simulation_setup(db, ai_source, human)
         except Exception as exc:  # click.ClickException / RoutingSetupError: a sentence
             raise JobError(getattr(exc, "message", None) or str(exc)) from exc
         factories = {name: partial(make_strategy, name, head) for name in STRATEGY_NAMES}
-        rows = simulate(factories, task, head, list(range(seeds)))
+        total = seeds * len(factories)
+
+        def run(progress: ProgressFn) -> Any:
+            done = [0]
+
+            def step(_seed: int, _strategy: str) -> None:
+                done[0] += 1
+                progress(done[0], total)
+
+            return simulate(factories, setup.task, head, list(range(seeds)), progress=step)
+
+        rows = yield from run_with_progress(run, "simulation")
         out.mkdir(parents=True, exist_ok=True)
         csv_path, png_path = out / "routing_simulation.csv", out / "routing_simulation.png"
         write_csv(rows, csv_path)
         plot(summarise(rows), png_path, f"{Path(db_path).name}: routing simulation")
-        yield 1, 1
-        return csv_path, png_path
+        warning = optimism_warning(setup) if setup.trained_on_project else None
+        return csv_path, png_path, warning
     finally:
         db.close()

@@ -99,8 +99,10 @@ def run_simulation(window: Any) -> None:
         window.statusBar().showMessage("Open a project first.", 5000)
         return
 
-    def done(paths: tuple[Path, Path]) -> None:
-        window.statusBar().showMessage(f"Simulation written to {paths[0].parent}", 8000)
+    def done(result: tuple[Path, Path, str | None]) -> None:
+        csv_path, _png, warning = result
+        text = f"Simulation written to {csv_path.parent}"
+        window.statusBar().showMessage(f"{text}. {warning}" if warning else text, 20000)
         show_saved_curve(window)
 
     job = partial(jobs.simulation_job, path, simulation_dir(Path(path)))

@@ -160,7 +160,7 @@ def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) 
 
     featurizer = DefaultFeaturizer()
     head = drive(train_head(db, featurizer, default_trainer()), "   embedding labelled pairs")
-    version = save_head(db, featurizer, head)  # type: ignore[arg-type]
+    version = save_head(db, featurizer, head)
     scored = drive(score_project(db, scorer_for(db, "default")), "   scoring")
     click.echo(f"4. trained {version} on the human labels and scored {scored} items")
     click.echo(

@@ -101,8 +101,10 @@ def heads_dir() -> Path:
     return path
 
 
-def save_head(db: sqlite_utils.Database, featurizer: DefaultFeaturizer, head: OnnxHead) -> str:
+def save_head(db: sqlite_utils.Database, featurizer: DefaultFeaturizer, head: Head) -> str:
     """Save a trained head and register the full model (encoder + head) in the project."""
+    if not isinstance(head, OnnxHead):
+        raise TypeError("only heads made by default_trainer can be saved")
     path = heads_dir() / f"{head.version}.npz"
     head.head.save(path)
     version = f"{featurizer.version}+{head.version}"

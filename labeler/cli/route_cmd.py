@@ -326,7 +326,8 @@ def route_command(
     click.echo(f"AI labels from {inp.ai_source} ({inp.ai_reason})")
 
 
-def _optimism_warning(setup: SimulationSetup) -> str:
+def optimism_warning(setup: SimulationSetup) -> str:
+    """Why a simulation whose AI learnt from the project's own human labels is optimistic."""
     return (
         f"warning: {setup.ai_source} is a model trained on this project's human labels, the "
         "same labels the simulation scores it against, so its accuracy and every curve below "
@@ -350,7 +351,7 @@ def _run_simulation(
         f"{setup.ai_accuracy:.1%} accurate on {setup.n_items} human-labelled items"
     )
     if setup.trained_on_project:
-        click.echo(_optimism_warning(setup), err=True)
+        click.echo(optimism_warning(setup), err=True)
     factories: dict[str, Callable[[], Strategy]] = {
         s: partial(make_strategy, s, head) for s in STRATEGY_NAMES
     }
@@ -376,4 +377,4 @@ def _run_simulation(
             )
     click.echo(f"wrote {out / 'routing_simulation.csv'} and {out / 'routing_simulation.png'}")
     if setup.trained_on_project:
-        click.echo(_optimism_warning(setup), err=True)
+        click.echo(optimism_warning(setup), err=True)

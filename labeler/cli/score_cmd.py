@@ -73,7 +73,7 @@ def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int
         )
     except NotEnoughLabelsError as exc:
         raise click.ClickException(str(exc)) from exc
-    version = save_head(db, featurizer, head)  # type: ignore[arg-type]
+    version = save_head(db, featurizer, head)
     accuracy, n_test = holdout_accuracy(db, featurizer, default_trainer(heads, seed, options))
     click.echo(f"trained {version}; score with `prefmark score {project}`")
     if n_test:
