@@ -7,7 +7,9 @@ from typing import Any
 import sqlite_utils
 
 from labeler.routing.audit import estimate_quality, more_audits_needed
-from labeler.store.routing_queries import audit_outcomes, last_routing_run, route_counts
+from labeler.store.progress_queries import route_counts
+from labeler.store.routing_queries import audit_outcomes, last_routing_run
+from labeler.types import Route, Status
 
 TARGET_HALF_WIDTH = 0.02
 
@@ -22,16 +24,16 @@ def routing_summary(
     until the AI-accuracy interval is +-``target_half_width``?" (None: not reachable).
     """
     counts = route_counts(db)
-    done_by_human = counts.get("human", {}).get("done", 0)
-    model = counts.get("model", {}).get("done", 0)
+    done_by_human = counts.get(Route.HUMAN, Status.DONE)
+    model = counts.get(Route.MODEL, Status.DONE)
     audited, confirmed = audit_outcomes(db)
     out: dict[str, Any] = {
-        "routes": {route: sum(by_status.values()) for route, by_status in counts.items()},
+        "routes": {r.value: n for r in Route if (n := counts.route_total(r))},
         "last_run": last_routing_run(db),
         "audited": audited,
         "confirmed": confirmed,
         # Only the audit routes to review, so unreviewed review items are the audit's backlog.
-        "audit_waiting": counts.get("review", {}).get("todo", 0),
+        "audit_waiting": counts.get(Route.REVIEW, Status.TODO),
         "quality": None,
     }
     if audited:

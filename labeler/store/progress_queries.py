@@ -19,6 +19,9 @@ class RouteCounts:
     def route_total(self, route: Route) -> int:
         return sum(n for (r, _s), n in self.counts.items() if r is route)
 
+    def status_total(self, status: Status) -> int:
+        return sum(n for (_r, s), n in self.counts.items() if s is status)
+
     def get(self, route: Route, status: Status) -> int:
         return self.counts.get((route, status), 0)
 

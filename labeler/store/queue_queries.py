@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from labeler.store.labels import LABEL_COLUMNS, LABEL_PRECEDENCE, LIVE_LABEL, row_to_label
-from labeler.types import Label
+from labeler.store.progress_queries import route_counts
+from labeler.types import Label, Route, Status
 
 _L_COLS = ", ".join(f"l.{c.strip()}" for c in LABEL_COLUMNS.split(","))
 
@@ -30,21 +31,15 @@ class QueueCounts:
 
 def queue_counts(db: sqlite_utils.Database) -> QueueCounts:
     """Counts for the human queue, the review queue, done, skipped and flagged items."""
-    to_label = to_review = done = skipped = total = 0
-    for status, route, n in db.conn.execute(
-        "SELECT status, route, count(*) FROM items GROUP BY status, route"
-    ):
-        total += n
-        if status == "todo" and route == "human":
-            to_label += n
-        elif status == "todo" and route == "review":
-            to_review += n
-        elif status == "done":
-            done += n
-        elif status == "skipped":
-            skipped += n
-    flagged = int(db.conn.execute("SELECT count(*) FROM items WHERE flagged = 1").fetchone()[0])
-    return QueueCounts(to_label, to_review, done, skipped, flagged, total)
+    counts = route_counts(db)
+    return QueueCounts(
+        to_label=counts.get(Route.HUMAN, Status.TODO),
+        to_review=counts.get(Route.REVIEW, Status.TODO),
+        done=counts.status_total(Status.DONE),
+        skipped=counts.status_total(Status.SKIPPED),
+        flagged=counts.flagged,
+        total=counts.total,
+    )
 
 
 def model_label(db: sqlite_utils.Database, item_id: str) -> Label | None:

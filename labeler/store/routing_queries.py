@@ -242,16 +242,6 @@ def write_routes(
     return int(cur.lastrowid or 0)
 
 
-def route_counts(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
-    """Item counts by route and status."""
-    out: dict[str, dict[str, int]] = {}
-    for route, status, count in db.conn.execute(
-        "SELECT route, status, count(*) FROM items GROUP BY route, status"
-    ):
-        out.setdefault(route, {})[status] = int(count)
-    return out
-
-
 def audit_outcomes(db: sqlite_utils.Database) -> tuple[int, int]:
     """(audited, confirmed) over review-routed items that a human has since labelled.
 

@@ -7,6 +7,8 @@ from typing import Any
 import sqlite_utils
 
 from labeler.store.labels import LABEL_PRECEDENCE, LIVE_LABEL
+from labeler.store.progress_queries import route_counts
+from labeler.types import Route, Status
 
 
 def _grouped(db: sqlite_utils.Database, sql: str) -> dict[str, int]:
@@ -19,14 +21,14 @@ def project_stats(db: sqlite_utils.Database) -> dict[str, Any]:
     ``labels_by_source`` counts the *resolved* label of each item (what an export would use);
     ``labels_by_annotator`` counts every live label event per annotator or model.
     """
-    items = int(db.conn.execute("SELECT count(*) FROM items").fetchone()[0])
+    counts = route_counts(db)
+    by_status = {s.value: n for s in Status if (n := counts.status_total(s))}
+    by_route = {r.value: n for r in Route if (n := counts.route_total(r))}
     return {
-        "items": items,
-        "flagged": int(
-            db.conn.execute("SELECT count(*) FROM items WHERE flagged = 1").fetchone()[0]
-        ),
-        "by_status": _grouped(db, "SELECT status, count(*) FROM items GROUP BY status ORDER BY 1"),
-        "by_route": _grouped(db, "SELECT route, count(*) FROM items GROUP BY route ORDER BY 1"),
+        "items": counts.total,
+        "flagged": counts.flagged,
+        "by_status": dict(sorted(by_status.items())),
+        "by_route": dict(sorted(by_route.items())),
         "by_responses": _grouped(
             db, "SELECT n_responses, count(*) FROM items GROUP BY n_responses ORDER BY 1"
         ),
