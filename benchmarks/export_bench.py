@@ -101,12 +101,12 @@ def _items_in(path: Path) -> int | None:
         db.conn.close()
 
 
-def _max_rss_mb() -> float:
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def _max_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    rss = resource.getrusage(who).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
-def phase_export(db_path: Path, out: Path, trace: bool) -> dict[str, float]:
+def phase_export(db_path: Path, out: Path, trace: bool, workers: int | None) -> dict[str, float]:
     import tracemalloc
 
     from labeler.db import open_db
@@ -116,20 +116,23 @@ def phase_export(db_path: Path, out: Path, trace: bool) -> dict[str, float]:
     if trace:
         tracemalloc.start()
     started, cpu = time.perf_counter(), time.process_time()
-    report = export_project(db, out, ExportOptions(target="trl-preference"))
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    report = export_project(db, out, ExportOptions(target="trl-preference", workers=workers))
+    seconds = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() - cpu + children.ru_utime + children.ru_stime
     result = {
         "records": report.records,
         "seconds": seconds,
         "cpu": cpu,
         "max_rss_mb": _max_rss_mb(),
+        "child_rss_mb": _max_rss_mb(resource.RUSAGE_CHILDREN),
     }
     if trace:
         result["heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
     return result
 
 
-def phase_baseline(jsonl: Path, work: Path) -> dict[str, float]:
+def phase_baseline(jsonl: Path, work: Path, repeat: int) -> dict[str, float]:
     os.environ.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1")
     os.environ["HF_DATASETS_CACHE"] = str(work / "hf-cache")
     import datasets
@@ -139,15 +142,22 @@ def phase_baseline(jsonl: Path, work: Path) -> dict[str, float]:
         records = [json.loads(line) for line in fh]
     started, cpu0 = time.perf_counter(), time.process_time()
     table = datasets.Dataset.from_list(records)
-    built, cpu1 = time.perf_counter(), time.process_time()
-    table.to_json(work / "baseline.jsonl")
-    done, cpu2 = time.perf_counter(), time.process_time()
+    build_wall, build_cpu = time.perf_counter() - started, time.process_time() - cpu0
+    del records
+    best_wall = best_cpu = float("inf")
+    for _ in range(repeat):
+        (work / "baseline.jsonl").unlink(missing_ok=True)
+        os.sync()  # start from a clean page cache, as the export does
+        wall, cpu = time.perf_counter(), time.process_time()
+        table.to_json(work / "baseline.jsonl")
+        best_wall = min(best_wall, time.perf_counter() - wall)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
     return {
-        "records": len(records),
-        "seconds_total": done - started,
-        "seconds_to_json": done - built,
-        "cpu_total": cpu2 - cpu0,
-        "cpu_to_json": cpu2 - cpu1,
+        "records": len(table),
+        "seconds_total": build_wall + best_wall,
+        "seconds_to_json": best_wall,
+        "cpu_total": build_cpu + best_cpu,
+        "cpu_to_json": best_cpu,
         "max_rss_mb": _max_rss_mb(),
     }
 
@@ -169,15 +179,21 @@ def main() -> None:
         "(default: a temp dir)",
     )
     parser.add_argument("--tracemalloc", action="store_true", help="also trace the heap peak")
+    parser.add_argument(
+        "--workers", type=int, help="export processes (default: the export's own choice)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each writer; the best one counts"
+    )
     parser.add_argument("--phase", choices=["export", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase == "export":
-        print(json.dumps(phase_export(args.db, args.out, args.tracemalloc)))
+        print(json.dumps(phase_export(args.db, args.out, args.tracemalloc, args.workers)))
         return
     if args.phase == "baseline":
-        print(json.dumps(phase_baseline(args.db, args.out)))
+        print(json.dumps(phase_baseline(args.db, args.out, args.repeat)))
         return
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,12 +208,21 @@ def main() -> None:
             print(f"building a project with {args.items:,} labelled pairwise items ...")
             print(f"  built in {build_project(db_path, args.items):.1f}s")
         out = work / "export"
-        trace = ["--tracemalloc"] if args.tracemalloc else []
-        ours = _child("--phase", "export", "--db", str(db_path), "--out", str(out), *trace)
+        extra = ["--tracemalloc"] if args.tracemalloc else []
+        extra += ["--workers", str(args.workers)] if args.workers else []
+        runs = []
+        for _ in range(args.repeat):  # each in a fresh process, after flushing earlier writes
+            os.sync()
+            args_ = ["--phase", "export", "--db", str(db_path), "--out", str(out), *extra]
+            runs.append(_child(*args_))
+        ours = min(runs, key=lambda r: r["seconds"])
+        ours["max_rss_mb"] = max(r["max_rss_mb"] for r in runs)
+        ours["child_rss_mb"] = max(r["child_rss_mb"] for r in runs)
         # The baseline writes the very records of our train split, held in memory.
         base = _child(
-            "--phase", "baseline", "--db", str(out / "data/train.jsonl"), "--out", str(work)
-        )
+            "--phase", "baseline", "--db", str(out / "data/train.jsonl"), "--out", str(work),
+            "--repeat", str(args.repeat),
+        )  # fmt: skip
         n, m = ours["records"], base["records"]
         rates = {
             "prefmark export (SQLite -> DPO JSONL)": (n / ours["seconds"], n / ours["cpu"]),
@@ -211,7 +236,8 @@ def main() -> None:
             ),
         }
         print(
-            f"prefmark: {n:,.0f} records (train + test), peak RSS {ours['max_rss_mb']:.0f} MB"
+            f"prefmark: {n:,.0f} records (train + test), best of {args.repeat}, peak RSS "
+            f"{ours['max_rss_mb']:.0f} MB + {ours['child_rss_mb']:.0f} MB (worker process)"
             + (f", heap peak {ours['heap_peak_mb']:.0f} MB" if "heap_peak_mb" in ours else "")
             + f"; datasets: {m:,.0f} records (the train split), "
             f"peak RSS {base['max_rss_mb']:.0f} MB"
@@ -225,7 +251,7 @@ def main() -> None:
                 f"ratio (prefmark rate / {name.split(' (')[0]} rate): "
                 f"wall {ours_wall / wall:.2f}x, CPU {ours_cpu / cpu:.2f}x"
             )
-        print("targets: >= 100,000 records/s, ratio >= 1.0x, peak RSS < 500 MB")
+        print("targets: >= 100,000 records/s, ratio >= 1.0x, peak RSS (all processes) < 500 MB")
 
 
 if __name__ == "__main__":

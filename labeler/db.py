@@ -100,7 +100,18 @@ def _v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[Migration] = [_v1]
+def _v2(conn: sqlite3.Connection) -> None:
+    """Labels learn their item's ``seq``: indexed with the label id, an export (or any walk
+    in import order) reads an item's labels from neighbouring index pages instead of seeking
+    the hashed item id at random, which made a million-item export a third slower."""
+    conn.execute("ALTER TABLE labels ADD COLUMN item_seq INTEGER")
+    conn.execute(
+        "UPDATE labels SET item_seq = (SELECT seq FROM items WHERE items.id = labels.item_id)"
+    )
+    conn.execute("CREATE INDEX labels_item_seq ON labels(item_seq, id)")
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -76,4 +76,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # a big export's spawned process runs its part here
     main()

@@ -235,9 +235,10 @@ def check_pipeline(app: Bundle, bundle_dir: Path, scratch: Path) -> None:
         ("train", ["train", project]),
         ("score", ["score", project, "--model", "default"]),
         # --source all: nothing was routed, so the model's labels are suggestions still
-        # waiting for people, which the default (finished) export leaves out.
+        # waiting for people, which the default (finished) export leaves out. --workers 2:
+        # a second process, spawned from the frozen binary as big exports do.
         ("export", ["export", project, "--format", "trl-preference", "--out", scratch / "dpo",
-                    "--source", "all"]),
+                    "--source", "all", "--workers", "2"]),
     ]  # fmt: skip
     for name, args in steps:
         proc, elapsed = app.run(*args)

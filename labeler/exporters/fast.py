@@ -78,36 +78,33 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
         return Pair(a, b, float(value.strength or 1))
 
     def suffix(label: LabelRow, pair: Pair) -> tuple[str, str]:
-        """The encoded columns after ``rejected``, around the item id (cached per label)."""
-        key = label[2:]  # value and provenance: everything but the id and kind
-        found = suffixes.get(key)
-        if found is None:
-            if len(suffixes) > 50_000:
-                suffixes.clear()
-            _, _, _, source, annotator, action, model_version, confidence = label
-            found = (
-                f',"margin":{text(margin(pair, source, confidence))},"item_id":',
-                f',"label_source":{text(source)},"label_action":{text(action)}'
-                f',"annotator":{text(annotator)},"model_version":{text(model_version)}'
-                f',"confidence":{text(confidence)}}}\n',
-            )
-            suffixes[key] = found
+        """The encoded columns after ``rejected``, around the item id; cached by the label's
+        value and provenance (everything but its id and kind)."""
+        if len(suffixes) > 50_000:
+            suffixes.clear()
+        _, _, _, source, annotator, action, model_version, confidence = label
+        found = suffixes[label[2:]] = (
+            f',"margin":{text(margin(pair, source, confidence))},"item_id":',
+            f',"label_source":{text(source)},"label_action":{text(action)}'
+            f',"annotator":{text(annotator)},"model_version":{text(model_version)}'
+            f',"confidence":{text(confidence)}}}\n',
+        )
         return found
 
     def build(row: ExportRow, label: LabelRow) -> bytes | None:
-        if label.kind != "pairwise":
-            return None
-        pair = pairs.get(label.value, _MISSING)
+        # Hot loop: tuple indexing instead of field names, the suffix cache inlined.
+        value = label[2]
+        pair = pairs.get(value, _MISSING)
         if pair is _MISSING:
             if len(pairs) > 50_000:
                 pairs.clear()
-            pair = pairs[label.value] = pair_of(label.value)
+            pair = pairs[value] = pair_of(value) if label[1] == "pairwise" else None
         if pair is None:
-            return None  # a tie or both bad: the general path decides
-        texts = two_texts(row.responses)
+            return None  # not pairwise, or a tie or both bad: the general path decides
+        texts = two_texts(row[3])
         if texts is None:
             return None
-        prompt = row.prompt
+        prompt = row[2]
         chosen, rejected = texts[pair.chosen], texts[pair.rejected]
         if prompt[0] != '"':
             if not conv:
@@ -119,10 +116,13 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
             rejected = '[{"role":"assistant","content":' + rejected + "}]"
         if bare:
             return f'{{"prompt":{prompt},"chosen":{chosen},"rejected":{rejected}}}\n'.encode()
-        head, tail = suffix(label, pair)
+        key = label[2:]
+        found = suffixes.get(key)
+        if found is None:
+            found = suffix(label, pair)
         return (
             f'{{"prompt":{prompt},"chosen":{chosen},"rejected":{rejected}'
-            f"{head}{_quote(row.item_id)}{tail}"
+            f"{found[0]}{_quote(row[1])}{found[1]}"
         ).encode()
 
     return build

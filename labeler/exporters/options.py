@@ -39,6 +39,8 @@ class ExportOptions:
     license: str | None = None
     name: str | None = None
     chunk_size: int = 5000
+    workers: int | None = None
+    """Processes to export with; None: two for a big JSONL export (``parallel``)."""
     command: str | None = None
 
     def selection(self) -> Selection:
@@ -59,7 +61,7 @@ class ExportOptions:
         args = ["prefmark", "export", project, "--format", self.target, "--out", out_dir]
         default = ExportOptions()
         for f in fields(self):
-            if f.name in ("target", "chunk_size", "command"):
+            if f.name in ("target", "chunk_size", "workers", "command"):
                 continue
             value, flag = getattr(self, f.name), _FLAGS[f.name]
             if value == getattr(default, f.name):

@@ -1,7 +1,8 @@
 """Export a project: walk the store in chunks, select and resolve labels, build, write.
 
-Memory stays bounded by one chunk of items (plus one Parquet row group); records come out
-in import order, so the same project and options always give the same bytes.
+Memory stays bounded by one chunk of items per process (plus one Parquet row group);
+records come out in import order, so the same project and options always give the same
+bytes, on one process or several.
 """
 
 from __future__ import annotations
@@ -16,32 +17,23 @@ import sqlite_utils
 
 from labeler import __version__
 from labeler.exporters.card import ROUTING_KEYS, CardInfo, render_card
-from labeler.exporters.example import decode_value, to_example
 from labeler.exporters.options import ExportOptions, ExportReport, Variant
-from labeler.exporters.policies import (
-    SourceFilter,
-    candidates,
-    item_passes,
-    label_passes,
-    resolve,
-    splitter,
-)
+from labeler.exporters.parallel import database_file, default_workers, export_parallel
 from labeler.exporters.spec import BuildSpec
 from labeler.exporters.targets import TARGETS, Target, TargetKind
-from labeler.exporters.unpair import supported
+from labeler.exporters.walk import ChunkExporter
 from labeler.exporters.writer import (
     MANIFEST,
     ExportError,
     JsonlWriter,
     ParquetWriter,
+    SplitFile,
     SplitWriter,
-    encode_record,
     prepare_folder,
 )
 from labeler.gcpause import gc_paused
 from labeler.routing.report import routing_summary
 from labeler.store import export_queries as q
-from labeler.store.export_queries import LabelRow
 from labeler.store.meta import get_meta, get_schema
 
 Progress = Callable[[int, int], None]
@@ -81,20 +73,15 @@ def export_project(
             unranked_last=get_schema(db).top_k is not None,
         )
     )
-    columns = target.columns(spec)
     prepare_folder(out)
-    writer: SplitWriter = ParquetWriter(out, columns) if options.parquet else JsonlWriter(out)
     report = ExportReport(
-        target.name, "conversational" if conversational else "standard", writer.extension, str(out)
+        target.name,
+        "conversational" if conversational else "standard",
+        "parquet" if options.parquet else "jsonl",
+        str(out),
     )
     started = time.perf_counter()
-    try:
-        with gc_paused():
-            _walk(db, options, spec, target, writer, report, progress)
-        report.files = writer.close()
-    except BaseException:
-        writer.abort()
-        raise
+    report.files = _write_files(db, out, options, spec, target, report, progress)
     if not report.files:
         raise ExportError("nothing to export: no labelled item passed the filters")
     report.seconds = time.perf_counter() - started
@@ -110,91 +97,39 @@ def export_project(
     return report
 
 
-def _walk(
+def _write_files(
     db: sqlite_utils.Database,
+    out: Path,
     options: ExportOptions,
     spec: BuildSpec,
     target: Target,
-    writer: SplitWriter,
     report: ExportReport,
     progress: Progress | None,
-) -> None:
-    sel = options.selection()
+) -> list[SplitFile]:
+    """Run the export on one process or several (see ``parallel``); the same bytes either way."""
     total = q.count_items(db)
-    strict = options.kto_require_support
-    policy = options.conflicts
-    build = target.build
-    # JSONL gets encoded lines (so the pre-encoded fast path can mix in); Parquet gets dicts.
-    jsonl = isinstance(writer, JsonlWriter)
-    fast = None
-    if jsonl and target.fast_lines is not None and not strict:
-        fast = target.fast_lines(spec, encode_record)
-    out: dict[str, list[Any]] = {"train": [], "test": []}
-    tally: dict[tuple[str, str], int] = {}  # (split, label source) -> records
-    filter_items = bool(sel.routes or sel.tags)
-    by_annotator = bool(sel.annotators)
-    check_labels = sel.source is not SourceFilter.ALL or sel.min_confidence is not None
-    split_of = splitter(options.test_size, options.seed)
-    done = exported = labelled = 0
-    for scanned, rows in q.iter_export_chunks(db, options.chunk_size):
-        done += scanned
-        for row in rows:
-            labelled += 1
-            if filter_items and not item_passes(row, sel):
-                report.drop("items outside the route/tag filters")
-                continue
-            labels = candidates(row.labels, sel) if by_annotator else row.labels
-            label: LabelRow | None
-            if len(labels) == 1:  # the common case, without a call
-                label, conflict = labels[0], False
-            else:
-                label, conflict = (
-                    resolve(labels, policy, row.ai_source) if labels else (None, False)
-                )
-                if conflict:
-                    report.conflicts += 1
-            if label is None:
-                report.drop("conflicts dropped" if conflict else "items without a chosen label")
-                continue
-            if check_labels and not label_passes(label, sel, row.route):
-                report.drop("labels outside the source/confidence filters")
-                continue
-            if fast is not None:
-                line = fast(row, label)
-                if line is not None:
-                    split = split_of(row.prompt)
-                    out[split].append(line)
-                    key = (split, label.source)
-                    tally[key] = tally.get(key, 0) + 1
-                    exported += 1
-                    continue
-            support = None
-            if strict:
-                others = [decode_value(x.kind, x.value) for x in labels if x is not label]
-                support = supported(others, unranked_last=spec.unranked_last)
-            records: list[Any] = build(to_example(row, label, support), spec)
-            if not records:
-                report.drop("items giving no record (ties, both bad, no order)")
-                continue
-            split = split_of(row.prompt)
-            out[split] += list(map(encode_record, records)) if jsonl else records
-            key = (split, label.source)
-            tally[key] = tally.get(key, 0) + len(records)
-            exported += 1
-        for split, pending in out.items():
-            if jsonl:
-                writer.write_lines(split, pending)  # type: ignore[attr-defined]
-            else:
-                writer.write(split, pending)
-            pending.clear()
-        report.items_scanned = done
-        if progress is not None:
-            progress(done, total)
-    report.items_labelled += labelled
-    report.items_exported += exported
-    for (split, source), n in sorted(tally.items()):
-        counts = report.by_source.setdefault(split, {})
-        counts[source] = counts.get(source, 0) + n
+    path = database_file(db)
+    workers = default_workers(options, total)
+    if workers > 1 and path is not None and not options.parquet:
+        return export_parallel(db, path, out, options, spec, target, report, workers, progress)
+    columns = target.columns(spec)
+    writer: SplitWriter = ParquetWriter(out, columns) if options.parquet else JsonlWriter(out)
+    exporter = ChunkExporter(options, spec, target, report, jsonl=not options.parquet)
+    try:
+        with gc_paused():
+            for chunk in q.chunk_ranges(db, options.chunk_size):
+                for split, pending in exporter.export_chunk(db.conn, chunk).items():
+                    if isinstance(writer, JsonlWriter):
+                        writer.write_lines(split, pending)
+                    else:
+                        writer.write(split, pending)
+                if progress is not None:
+                    progress(report.items_scanned, total)
+        exporter.finish()
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
 
 
 def _card_info(db: sqlite_utils.Database, out: Path, options: ExportOptions) -> CardInfo:

@@ -38,18 +38,25 @@ class SplitFile:
 
 
 def prepare_folder(out_dir: Path) -> None:
-    """Create ``out_dir`` or clear an earlier prefmark export from it."""
+    """Create ``out_dir`` or clear an earlier prefmark export from it (or what an export
+    that failed or was cancelled before its first file left: an empty ``data`` folder)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise ExportError(f"{out_dir}: exists and is not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
+    data = out_dir / "data"
+    if data.is_dir():
+        leftovers = [data / f"{s}.{ext}.partial" for s in SPLITS for ext in ("jsonl", "parquet")]
+        for leftover in [*data.glob(".part*.jsonl"), *leftovers]:
+            leftover.unlink(missing_ok=True)  # from an export that was killed
     entries = {p.name for p in out_dir.iterdir()}
+    if entries == {"data"} and not any(data.iterdir()):
+        return
     if not entries:
         return
     if MANIFEST not in entries:
         raise ExportError(f"{out_dir}: folder is not empty (and holds no prefmark export)")
     for name in OWN_FILES:
         (out_dir / name).unlink(missing_ok=True)
-    data = out_dir / "data"
     if data.is_dir():
         for split in SPLITS:
             for ext in ("jsonl", "parquet"):
@@ -113,6 +120,15 @@ class JsonlWriter:
             return
         self._file(split).write(b"".join(lines))
         self._counts[split] += len(lines)
+
+    def raw_file(self, split: str) -> Any:
+        """The split's file, flushed, for bytes appended from outside (``add_count`` them)."""
+        fh = self._file(split)
+        fh.flush()
+        return fh.raw
+
+    def add_count(self, split: str, records: int) -> None:
+        self._counts[split] += records
 
     def close(self) -> list[SplitFile]:
         return _finish(self.out_dir, self._files, self._counts, self.extension)

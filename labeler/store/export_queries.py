@@ -2,9 +2,10 @@
 
 The resolved-label query in ``labels.py`` builds domain objects per row; an export of a
 million items needs raw columns instead, and all live labels of an item at once (for the
-conflict policies), so this module walks ``items`` in keyset chunks and joins the live
-labels in one ordered query per chunk. Rows come back as plain strings; the exporters decode
-them.
+conflict policies), so this module cuts ``items`` into ranges of ``seq`` and joins the live
+labels of a range in one ordered query, through the labels' ``item_seq`` index so that
+consecutive items read neighbouring index pages. Rows come back as plain strings; the
+exporters decode them.
 """
 
 from __future__ import annotations
@@ -52,41 +53,42 @@ _new = tuple.__new__
 _LIVE_SQL = f"""
 SELECT i.seq, i.id, i.prompt, i.responses, i.images, i.tags, i.route, i.ai_source,
        l.id, l.kind, l.value, l.source, l.annotator, l.action, l.model_version, l.confidence
-FROM items i JOIN labels l ON l.item_id = i.id
+FROM items i CROSS JOIN labels l ON l.item_seq = i.seq
 WHERE i.seq > ? AND i.seq <= ? AND l.value IS NOT NULL AND {LIVE_LABEL}
 ORDER BY i.seq, l.id
 """
 
-_CHUNK_END_SQL = (
-    "SELECT count(*), max(seq) FROM (SELECT seq FROM items WHERE seq > ? ORDER BY seq LIMIT ?)"
-)
+ChunkRange = tuple[int, int]
+"""Items with ``lo < seq <= hi``."""
 
 
-def iter_export_chunks(
-    db: sqlite_utils.Database, chunk_size: int = 5000
-) -> Iterator[tuple[int, Iterator[ExportRow]]]:
-    """Yield ``(items scanned, its labelled items)`` per ``chunk_size`` items, in import order.
+def chunk_ranges(db: sqlite_utils.Database, chunk_size: int = 5000) -> list[ChunkRange]:
+    """Ranges of ``seq`` that cover every item, in import order, ``chunk_size`` seqs each.
 
-    The labelled items of a chunk come one at a time, straight off the cursor, so each is
-    freed as soon as the caller is done with it (a whole chunk held at once costs a tenth
-    of a big export's time in allocation alone). Unlabelled items are scanned (and
-    counted) but not returned.
+    Items are never deleted, so seqs are dense and every range but the last holds
+    ``chunk_size`` items; a range over a gap would just hold fewer.
     """
-    conn = db.conn
-    after = 0
-    while True:
-        scanned, last = conn.execute(_CHUNK_END_SQL, (after, chunk_size)).fetchone()
-        if not scanned:
-            return
-        yield int(scanned), _labelled_items(conn, after, last)
-        after = int(last)
+    first, last = db.conn.execute("SELECT min(seq), max(seq) FROM items").fetchone()
+    if first is None:
+        return []
+    return [(lo, min(lo + chunk_size, last)) for lo in range(first - 1, last, chunk_size)]
 
 
-def _labelled_items(conn: sqlite3.Connection, after: int, last: int) -> Iterator[ExportRow]:
+def items_in(conn: sqlite3.Connection, chunk: ChunkRange) -> int:
+    """How many items a range holds (labelled or not): the progress bar's unit."""
+    return int(
+        conn.execute("SELECT count(*) FROM items WHERE seq > ? AND seq <= ?", chunk).fetchone()[0]
+    )
+
+
+def labelled_items(conn: sqlite3.Connection, chunk: ChunkRange) -> Iterator[ExportRow]:
+    """The range's labelled items, one at a time straight off the cursor, so each is freed
+    as soon as the caller is done with it (a whole chunk held at once costs a tenth of a big
+    export's time in allocation alone)."""
     seq = -1
     labels: list[LabelRow] = []
     pending: ExportRow | None = None
-    for r in conn.execute(_LIVE_SQL, (after, last)):
+    for r in conn.execute(_LIVE_SQL, chunk):
         # tuple.__new__ skips the Python-level NamedTuple constructor (hot loop).
         label = _new(LabelRow, r[8:])
         if r[0] == seq:

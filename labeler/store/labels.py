@@ -28,8 +28,9 @@ LABEL_COLUMNS = (
 
 _INSERT = (
     "INSERT INTO labels (item_id, kind, value, source, annotator, action, model_version, "
-    "confidence, shown_order, time_ms, rationale, supersedes, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "confidence, shown_order, time_ms, rationale, supersedes, created_at, item_seq) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "(SELECT seq FROM items WHERE id = ?1))"
 )
 
 # A label is live unless it is a retraction, or something live (or a retraction) supersedes it.

@@ -179,11 +179,43 @@ def test_migration_backs_up_the_file_first(
     monkeypatch.setattr(dbmod, "MIGRATIONS", [*dbmod.MIGRATIONS, add_note_column])
     monkeypatch.setattr(dbmod, "SCHEMA_VERSION", len(dbmod.MIGRATIONS))
     migrated = open_db(project_path)
-    backup = project_path.with_name(f"{project_path.name}.v1.bak")
+    old = len(dbmod.MIGRATIONS) - 1
+    backup = project_path.with_name(f"{project_path.name}.v{old}.bak")
     assert backup.exists()
-    assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert sqlite3.connect(backup).execute("PRAGMA user_version").fetchone()[0] == old
     assert "note" in migrated["items"].columns_dict
     assert migrated.conn.execute("SELECT count(*) FROM items").fetchone()[0] == 2
+
+
+def test_version_1_files_get_each_labels_item_seq(project_path: Path) -> None:
+    db = open_db(project_path)
+    items = make_items(3)
+    add_items(db, items)
+    for item, choice in zip(items, (PairChoice.A, PairChoice.B, PairChoice.A), strict=True):
+        record_label(db, human(item, choice))
+    # Turn the file back into a version 1 file: no item_seq column, no index.
+    db.conn.execute("DROP INDEX labels_item_seq")
+    db.conn.execute("ALTER TABLE labels DROP COLUMN item_seq")
+    db.conn.execute("PRAGMA user_version = 1")
+    db.conn.close()
+
+    migrated = open_db(project_path)
+    rows = migrated.conn.execute(
+        "SELECT l.item_seq, i.seq FROM labels l JOIN items i ON i.id = l.item_id"
+    ).fetchall()
+    assert len(rows) == 3
+    assert all(label_seq == seq for label_seq, seq in rows)
+    assert project_path.with_name(f"{project_path.name}.v1.bak").exists()
+    assert resolved_label(migrated, items[1].id).value == PairwiseValue(PairChoice.B)
+
+
+def test_labels_record_their_items_seq(project_path: Path) -> None:
+    db = open_db(project_path)
+    items = make_items(4)
+    add_items(db, items)
+    record_label(db, human(items[2], PairChoice.A))
+    seq = db.conn.execute("SELECT seq FROM items WHERE id = ?", (items[2].id,)).fetchone()[0]
+    assert db.conn.execute("SELECT item_seq FROM labels").fetchall() == [(seq,)]
 
 
 def test_not_a_project_file_is_refused(tmp_path: Path) -> None:

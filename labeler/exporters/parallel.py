@@ -1,0 +1,291 @@
+"""Big JSONL exports on several processes, with the same bytes as one process writes.
+
+Building records is Python work that caps one core, so a big export shares its chunks of
+items between this process and ``workers - 1`` spawned ones. This process takes chunks
+from the front and writes them straight into ``data/{split}.jsonl``; the others take
+chunks from the back, append each to a part file of their own and note where it went.
+When the two ends meet, this process copies the others' pieces after its own in chunk
+order (``os.copy_file_range`` where the system has it, so the bytes need not pass through
+Python). Chunks are cut the same way in every case, and records keep their order within a
+chunk, so the files are identical to a one-process export of the same project.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import sqlite_utils
+
+from labeler.exporters.options import ExportOptions, ExportReport
+from labeler.exporters.spec import BuildSpec
+from labeler.exporters.targets import TARGETS, Target
+from labeler.exporters.walk import Batch, ChunkExporter, merge_counts
+from labeler.exporters.writer import ExportError, JsonlWriter, SplitFile
+from labeler.gcpause import gc_paused
+from labeler.store import export_queries as q
+from labeler.store.export_queries import ChunkRange
+
+PARALLEL_FROM = 100_000
+"""Items from which an export uses more than one process by default: below it, starting a
+process costs more than it saves."""
+
+PART_PREFIX = ".part"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Where one chunk's lines of one split went: a range of a process's part file."""
+
+    chunk: int
+    worker: int
+    split: str
+    offset: int
+    length: int
+    records: int
+
+
+def database_file(db: sqlite_utils.Database) -> str | None:
+    """The path of the project file (None for an in-memory project)."""
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    return str(path) if path else None
+
+
+def default_workers(options: ExportOptions, items: int) -> int:
+    """Two processes for a big JSONL export on a machine with two cores or more, else one."""
+    if options.workers is not None:
+        return max(1, options.workers)
+    if options.parquet or options.kto_require_support or items < PARALLEL_FROM:
+        return 1
+    return min(2, os.cpu_count() or 1)
+
+
+def part_path(out_dir: Path, worker: int, split: str) -> Path:
+    return out_dir / "data" / f"{PART_PREFIX}{worker}.{split}.jsonl"
+
+
+class PartWriter:
+    """One process's part files, and the index of the chunks in them."""
+
+    def __init__(self, out_dir: Path, worker: int) -> None:
+        self.out_dir, self.worker = out_dir, worker
+        self.pieces: list[Piece] = []
+        self._files: dict[str, BinaryIO] = {}
+
+    def write(self, chunk: int, batch: Batch) -> None:
+        for split, lines in batch.items():
+            if not lines:
+                continue
+            fh = self._files.get(split)
+            if fh is None:
+                path = part_path(self.out_dir, self.worker, split)
+                fh = self._files[split] = open(path, "wb", buffering=1 << 20)  # noqa: SIM115
+            data = b"".join(lines)
+            self.pieces.append(Piece(chunk, self.worker, split, fh.tell(), len(data), len(lines)))
+            fh.write(data)
+
+    def close(self) -> None:
+        for fh in self._files.values():
+            fh.close()
+        self._files.clear()
+
+
+def claim(ends: Any, front: bool) -> int | None:
+    """The next unclaimed chunk from the front or the back (None: the ends have met).
+
+    ``ends`` is a shared ``[first unclaimed, one past the last unclaimed]``.
+    """
+    with ends.get_lock():
+        first, stop = ends[0], ends[1]
+        if first >= stop:
+            return None
+        if front:
+            ends[0] = first + 1
+            return int(first)
+        ends[1] = stop - 1
+        return int(stop - 1)
+
+
+def _take_chunks(
+    exporter: ChunkExporter,
+    conn: Any,
+    ranges: list[ChunkRange],
+    ends: Any,
+    front: bool,
+    done: Any,
+    write: Callable[[int, Batch], None],
+    tick: Callable[[], None],
+) -> None:
+    """Export chunks from one end until the ends meet."""
+    while (k := claim(ends, front)) is not None:
+        before = exporter.report.items_scanned
+        write(k, exporter.export_chunk(conn, ranges[k]))
+        with done.get_lock():
+            done.value += exporter.report.items_scanned - before
+        tick()
+
+
+def _worker(
+    db_path: str,
+    out_dir: str,
+    options: ExportOptions,
+    spec: BuildSpec,
+    worker: int,
+    ranges: list[ChunkRange],
+    ends: Any,
+    done: Any,
+    results: Any,
+) -> None:
+    """A spawned process's share of the export; reports its pieces and counts, or its error."""
+    from labeler.db import open_db
+
+    try:
+        db = open_db(db_path, readonly=True)
+        target = TARGETS[options.target]
+        report = ExportReport(target.name, "", "jsonl", out_dir)
+        exporter = ChunkExporter(options, spec, target, report, jsonl=True)
+        writer = PartWriter(Path(out_dir), worker)
+        try:
+            with gc_paused():
+                _take_chunks(
+                    exporter, db.conn, ranges, ends, False, done, writer.write, lambda: None
+                )
+        finally:
+            writer.close()
+            db.conn.close()
+        results.put((worker, writer.pieces, exporter.finish(), None))
+    except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+        results.put((worker, [], None, f"{type(exc).__name__}: {exc}"))
+
+
+def export_parallel(
+    db: sqlite_utils.Database,
+    db_path: str,
+    out_dir: Path,
+    options: ExportOptions,
+    spec: BuildSpec,
+    target: Target,
+    report: ExportReport,
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[SplitFile]:
+    """Export with ``workers`` processes (this one included); returns the written files."""
+    ctx = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded GUI process
+    ranges = q.chunk_ranges(db, options.chunk_size)
+    total = q.count_items(db)
+    ends, done = ctx.Array("q", [0, len(ranges)]), ctx.Value("q", 0)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_worker,
+            args=(db_path, str(out_dir), options, spec, w, ranges, ends, done, results),
+            name=f"prefmark-export-{w}",
+            daemon=True,
+        )
+        for w in range(1, workers)
+    ]
+    (out_dir / "data").mkdir(exist_ok=True)
+    writer = JsonlWriter(out_dir)
+
+    def write(_chunk: int, batch: Batch) -> None:
+        for split, lines in batch.items():
+            writer.write_lines(split, lines)
+
+    def tick() -> None:
+        if progress is not None:
+            progress(done.value, total)
+
+    try:
+        for proc in procs:
+            proc.start()
+        exporter = ChunkExporter(options, spec, target, report, jsonl=True)
+        with gc_paused():
+            _take_chunks(exporter, db.conn, ranges, ends, True, done, write, tick)
+        exporter.finish()
+        pieces = _collect(procs, results, report, tick)
+        tick()
+        _append_pieces(writer, out_dir, pieces)
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+        results.close()
+        remove_parts(out_dir)
+
+
+def _collect(
+    procs: list[Any], results: Any, report: ExportReport, tick: Callable[[], None]
+) -> list[Piece]:
+    """Wait for every spawned process's pieces and counts; raise if one failed or died."""
+    pieces: list[Piece] = []
+    waiting = {proc.name: proc for proc in procs}
+    while waiting:
+        try:
+            worker, got, part, error = results.get(timeout=0.2)
+        except queue.Empty:
+            tick()  # keeps the progress bar moving, and lets a cancel through
+            for proc in waiting.values():
+                if proc.exitcode not in (None, 0):
+                    raise ExportError(
+                        f"an export process stopped (exit code {proc.exitcode})"
+                    ) from None
+            continue
+        if error is not None:
+            raise ExportError(f"an export process failed: {error}")
+        merge_counts(report, part)
+        pieces += got
+        waiting.pop(f"prefmark-export-{worker}").join()
+    return pieces
+
+
+def _append_pieces(writer: JsonlWriter, out_dir: Path, pieces: list[Piece]) -> None:
+    """Copy the other processes' pieces after this one's lines, in chunk order."""
+    with contextlib.ExitStack() as stack:
+        parts: dict[tuple[int, str], BinaryIO] = {}
+        for piece in sorted(pieces, key=lambda p: p.chunk):
+            key = (piece.worker, piece.split)
+            if key not in parts:
+                path = part_path(out_dir, piece.worker, piece.split)
+                parts[key] = stack.enter_context(open(path, "rb"))
+            dst = writer.raw_file(piece.split)
+            copy_range(parts[key], dst, piece.offset, piece.length)
+            writer.add_count(piece.split, piece.records)
+
+
+def copy_range(src: BinaryIO, dst: Any, offset: int, length: int) -> None:
+    """Append ``length`` bytes of ``src`` from ``offset`` to the unbuffered file ``dst``,
+    inside the kernel where the system can (Linux), else through memory."""
+    if hasattr(os, "copy_file_range"):
+        with contextlib.suppress(OSError):  # not between these file systems: copy below
+            while length > 0:
+                n = os.copy_file_range(src.fileno(), dst.fileno(), length, offset)
+                if n == 0:
+                    break
+                offset, length = offset + n, length - n
+    src.seek(offset)
+    while length > 0:
+        data = src.read(min(length, 1 << 22))
+        if not data:
+            raise ExportError("a part file of the export ended early")
+        length -= len(data)
+        view = memoryview(data)
+        while view:
+            view = view[dst.write(view) :]
+
+
+def remove_parts(out_dir: Path) -> None:
+    data = out_dir / "data"
+    if data.is_dir():
+        for part in data.glob(f"{PART_PREFIX}*.jsonl"):
+            part.unlink(missing_ok=True)

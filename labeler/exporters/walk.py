@@ -1,0 +1,143 @@
+"""One chunk of an export: select and resolve each item's label, build its records, split.
+
+``ChunkExporter`` holds what every chunk shares (the selection, the builders, the split)
+and the running counts; ``export_chunk`` turns one range of items into the lines (JSONL) or
+records (Parquet) of each split. The one-process and the parallel drivers both use it, so
+an item gives the same bytes whichever process exported it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from labeler.exporters.example import decode_value, to_example
+from labeler.exporters.options import ExportOptions, ExportReport
+from labeler.exporters.policies import (
+    SourceFilter,
+    candidates,
+    item_passes,
+    label_passes,
+    resolve,
+    splitter,
+)
+from labeler.exporters.spec import BuildSpec
+from labeler.exporters.targets import Target
+from labeler.exporters.unpair import supported
+from labeler.exporters.writer import encode_record
+from labeler.store import export_queries as q
+from labeler.store.export_queries import ChunkRange, LabelRow
+
+Batch = dict[str, list[Any]]
+"""Per split, the chunk's encoded lines (JSONL) or records (Parquet), in item order."""
+
+
+class ChunkExporter:
+    """Exports chunks of items under one set of options; counts land in ``report``."""
+
+    def __init__(
+        self,
+        options: ExportOptions,
+        spec: BuildSpec,
+        target: Target,
+        report: ExportReport,
+        *,
+        jsonl: bool,
+    ) -> None:
+        self.options, self.spec, self.target, self.report = options, spec, target, report
+        self.jsonl = jsonl
+        self.sel = options.selection()
+        self.strict = options.kto_require_support
+        # JSONL gets encoded lines (so the pre-encoded fast path can mix in); Parquet, dicts.
+        self.fast = None
+        if jsonl and target.fast_lines is not None and not self.strict:
+            self.fast = target.fast_lines(spec, encode_record)
+        self.split_of = splitter(options.test_size, options.seed)
+        self.tally: dict[tuple[str, str], int] = {}  # (split, label source) -> records
+
+    def export_chunk(self, conn: sqlite3.Connection, chunk: ChunkRange) -> Batch:
+        report, sel, fast, split_of, tally = (
+            self.report, self.sel, self.fast, self.split_of, self.tally
+        )  # fmt: skip
+        build, policy, jsonl = self.target.build, self.options.conflicts, self.jsonl
+        filter_items = bool(sel.routes or sel.tags)
+        by_annotator = bool(sel.annotators)
+        check_labels = sel.source is not SourceFilter.ALL or sel.min_confidence is not None
+        # The default selection's check, inlined: model labels only on items routed to it.
+        finished_only = sel.source is SourceFilter.FINISHED and sel.min_confidence is None
+        out: Batch = {"train": [], "test": []}
+        exported = labelled = 0
+        for row in q.labelled_items(conn, chunk):
+            labelled += 1
+            if filter_items and not item_passes(row, sel):
+                report.drop("items outside the route/tag filters")
+                continue
+            labels = candidates(row.labels, sel) if by_annotator else row.labels
+            label: LabelRow | None
+            if len(labels) == 1:  # the common case, without a call
+                label, conflict = labels[0], False
+            else:
+                label, conflict = (
+                    resolve(labels, policy, row.ai_source) if labels else (None, False)
+                )
+                if conflict:
+                    report.conflicts += 1
+            if label is None:
+                report.drop("conflicts dropped" if conflict else "items without a chosen label")
+                continue
+            if check_labels and (
+                (label[3] == "model" and row[6] != "model")
+                if finished_only
+                else not label_passes(label, sel, row.route)
+            ):
+                report.drop("labels outside the source/confidence filters")
+                continue
+            if fast is not None:
+                line = fast(row, label)
+                if line is not None:
+                    split = split_of(row.prompt)
+                    out[split].append(line)
+                    key = (split, label.source)
+                    tally[key] = tally.get(key, 0) + 1
+                    exported += 1
+                    continue
+            support = None
+            if self.strict:
+                others = [decode_value(x.kind, x.value) for x in labels if x is not label]
+                support = supported(others, unranked_last=self.spec.unranked_last)
+            records: list[Any] = build(to_example(row, label, support), self.spec)
+            if not records:
+                report.drop("items giving no record (ties, both bad, no order)")
+                continue
+            split = split_of(row.prompt)
+            out[split] += list(map(encode_record, records)) if jsonl else records
+            key = (split, label.source)
+            tally[key] = tally.get(key, 0) + len(records)
+            exported += 1
+        report.items_scanned += q.items_in(conn, chunk)
+        report.items_labelled += labelled
+        report.items_exported += exported
+        return out
+
+    def finish(self) -> ExportReport:
+        """Fold the per-source tally into the report and return it."""
+        merge_by_source(self.report, self.tally)
+        self.tally = {}
+        return self.report
+
+
+def merge_by_source(report: ExportReport, tally: dict[tuple[str, str], int]) -> None:
+    for (split, source), n in sorted(tally.items()):
+        counts = report.by_source.setdefault(split, {})
+        counts[source] = counts.get(source, 0) + n
+
+
+def merge_counts(into: ExportReport, part: ExportReport) -> None:
+    """Add one process's counts of a parallel export to the whole export's report."""
+    into.items_scanned += part.items_scanned
+    into.items_labelled += part.items_labelled
+    into.items_exported += part.items_exported
+    into.conflicts += part.conflicts
+    for reason, n in part.dropped.items():
+        into.dropped[reason] = into.dropped.get(reason, 0) + n
+    merge_by_source(into, {(s, src): n for s, c in part.by_source.items() for src, n in c.items()})

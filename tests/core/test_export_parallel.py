@@ -1,0 +1,122 @@
+"""Exports on several processes write the very bytes (and counts) of a one-process export,
+and a cancelled one leaves nothing behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from labeler.db import open_db, transaction
+from labeler.exporters import ExportOptions, export_project
+from labeler.exporters.parallel import PARALLEL_FROM, claim, default_workers
+from labeler.store import insert_items, insert_labels
+from labeler.types import (
+    Action,
+    Item,
+    Label,
+    Message,
+    PairChoice,
+    PairwiseValue,
+    RankingValue,
+    Response,
+    Source,
+)
+
+
+def _mixed_project(path: Path, n: int = 600) -> Any:
+    """Fast-path pairs, chat prompts, ties, conflicts, rankings and model labels, interleaved."""
+    db = open_db(path)
+    items, labels = [], []
+    for i in range(n):
+        prompt: Any = f"Prompt {i % 97}"
+        if i % 11 == 0:
+            prompt = (Message("user", f"Chat {i}"),)
+        texts = [f"a{i}", f"b{i}"] + ([f"c{i}"] if i % 7 == 0 else [])
+        item = Item(prompt, tuple(Response(t, "gen") for t in texts))
+        items.append(item)
+        if i % 13 == 0:
+            continue  # unlabelled
+        if len(texts) == 3:
+            value: Any = RankingValue((2, 3, 1))
+        elif i % 5 == 0:
+            value = PairwiseValue(PairChoice.TIE)
+        else:
+            value = PairwiseValue(PairChoice.A if i % 3 else PairChoice.B, 1 + i % 2)
+        labels.append(Label(item.id, value, Source.HUMAN, f"ann{i % 3}"))
+        if i % 17 == 0:  # a disagreeing second person: a conflict
+            labels.append(Label(item.id, PairwiseValue(PairChoice.B), Source.HUMAN, "zed"))
+        if i % 19 == 0:
+            labels.append(
+                Label(
+                    item.id,
+                    PairwiseValue(PairChoice.A),
+                    Source.MODEL,
+                    "rm",
+                    model_version="rm-1",
+                    confidence=0.5 + (i % 50) / 100,
+                    action=Action.LABEL,
+                )
+            )
+    with transaction(db.conn):
+        insert_items(db.conn, items)
+        insert_labels(db.conn, labels)
+    return db
+
+
+def _data(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "data").iterdir())}
+
+
+@pytest.mark.parametrize("target", ["trl-preference", "trl-unpaired", "llama-factory"])
+def test_several_processes_write_the_bytes_and_counts_of_one(tmp_path: Path, target: str) -> None:
+    db = _mixed_project(tmp_path / "p.db")
+    options = ExportOptions(target=target, test_size=0.25, seed=5, chunk_size=40, workers=1)
+    one = export_project(db, tmp_path / "one", options)
+    three = export_project(db, tmp_path / "three", replace(options, workers=3))
+    assert _data(tmp_path / "three") == _data(tmp_path / "one")
+    data = tmp_path / "three" / "data"
+    assert [f.name for f in data.iterdir() if f.name.startswith(".")] == []
+    for field in ("items_scanned", "items_labelled", "items_exported", "conflicts"):
+        assert getattr(three, field) == getattr(one, field), field
+    assert three.dropped == one.dropped
+    assert three.by_source == one.by_source
+    assert three.files == one.files
+    assert one.conflicts > 0
+    assert one.dropped
+
+
+def test_a_cancelled_parallel_export_stops_its_processes_and_leaves_no_files(
+    tmp_path: Path,
+) -> None:
+    db = _mixed_project(tmp_path / "p.db")
+    calls = []
+
+    def cancel(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        export_project(db, out, ExportOptions(chunk_size=20, workers=2), cancel)
+    assert multiprocessing.active_children() == []
+    assert sorted(p.name for p in (out / "data").iterdir()) == []
+    # The folder is still usable: the next export fills it.
+    report = export_project(db, out, ExportOptions(chunk_size=20, workers=2))
+    assert report.records > 0
+
+
+def test_claims_meet_in_the_middle_and_workers_default_by_size() -> None:
+    ends = multiprocessing.get_context("spawn").Array("q", [0, 5])
+    got = [claim(ends, True), claim(ends, False), claim(ends, True), claim(ends, False)]
+    assert got == [0, 4, 1, 3]
+    assert claim(ends, False) == 2
+    assert claim(ends, True) is None
+    assert claim(ends, False) is None
+    assert default_workers(ExportOptions(), PARALLEL_FROM - 1) == 1
+    assert default_workers(ExportOptions(parquet=True), 10 * PARALLEL_FROM) == 1
+    assert default_workers(ExportOptions(workers=3), 10) == 3
