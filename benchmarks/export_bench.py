@@ -20,6 +20,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -212,6 +213,7 @@ def main() -> None:
         extra += ["--workers", str(args.workers)] if args.workers else []
         runs = []
         for _ in range(args.repeat):  # each in a fresh process, after flushing earlier writes
+            shutil.rmtree(out, ignore_errors=True)  # as the baseline starts without its file
             os.sync()
             args_ = ["--phase", "export", "--db", str(db_path), "--out", str(out), *extra]
             runs.append(_child(*args_))

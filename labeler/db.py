@@ -10,8 +10,10 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -100,15 +102,35 @@ def _v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+CONTENT_FLAGS = {
+    "content.chat_prompts": "substr({row}prompt, 1, 1) = '['",
+    "content.images": "{row}images IS NOT NULL AND {row}images != '[]'",
+}
+"""Meta keys set (to '1') once any item has a chat prompt or images, by the triggers below:
+an export picks its variant and columns from them without scanning every item."""
+
+
 def _v2(conn: sqlite3.Connection) -> None:
     """Labels learn their item's ``seq``: indexed with the label id, an export (or any walk
     in import order) reads an item's labels from neighbouring index pages instead of seeking
-    the hashed item id at random, which made a million-item export a third slower."""
+    the hashed item id at random, which made a million-item export a third slower. And the
+    content flags (``CONTENT_FLAGS``), kept by triggers on every insert."""
     conn.execute("ALTER TABLE labels ADD COLUMN item_seq INTEGER")
     conn.execute(
         "UPDATE labels SET item_seq = (SELECT seq FROM items WHERE items.id = labels.item_id)"
     )
     conn.execute("CREATE INDEX labels_item_seq ON labels(item_seq, id)")
+    for key, test in CONTENT_FLAGS.items():
+        conn.execute(
+            f"CREATE TRIGGER flag_{key.split('.')[1]} AFTER INSERT ON items "
+            f"WHEN {test.format(row='NEW.')} BEGIN "
+            f"INSERT OR IGNORE INTO meta (key, value) VALUES ('{key}', '1'); END"
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) SELECT ?, '1' "
+            f"WHERE EXISTS (SELECT 1 FROM items WHERE {test.format(row='')})",
+            (key,),
+        )
 
 
 MIGRATIONS: list[Migration] = [_v1, _v2]
@@ -179,6 +201,15 @@ def open_db(
     ``synchronous=FULL`` makes every committed label survive a crash or power loss; bulk
     imports stay fast because they commit once per file.
     """
+    import sqlite_utils  # here, not at the top: an export's helper process needs only sqlite3
+
+    return sqlite_utils.Database(connect(path, create=create, readonly=readonly))
+
+
+def connect(
+    path: str | Path, *, create: bool = True, readonly: bool = False
+) -> sqlite3.Connection:
+    """``open_db``'s connection, without the ``sqlite_utils`` wrapper."""
     path = Path(path)
     if not create and not path.exists():
         raise ProjectFileError(f"{path}: no such project file")
@@ -208,11 +239,13 @@ def open_db(
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise ProjectFileError(f"{path}: cannot open project: {exc}") from exc
-    return sqlite_utils.Database(conn)
+    return conn
 
 
 def memory_db() -> sqlite_utils.Database:
     """A migrated in-memory project, for tests and dry runs."""
+    import sqlite_utils
+
     conn = sqlite3.connect(":memory:", isolation_level=None)
     conn.execute("PRAGMA foreign_keys=ON")
     migrate(conn)

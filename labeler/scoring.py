@@ -12,10 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import sqlite_utils
 
 from labeler.store.score_queries import (
     ResponseScore,
@@ -29,6 +28,9 @@ from labeler.store.score_queries import (
     write_scores_and_labels,
 )
 from labeler.types import Item, Label, PairChoice, PairwiseValue, RankingValue, Source
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Progress = Generator[tuple[int, int], None, int]
 

@@ -13,8 +13,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from labeler.store.items import QueueCursor, get_item, item_state, next_item, set_flag, set_status
 from labeler.store.labels import record_label
@@ -37,6 +36,9 @@ from labeler.types import (
     Source,
     Status,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Clock = Callable[[], float]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sqlite_utils
 
 from labeler.scoring import Featurizer, Head, item_features
 from labeler.store.labels import resolved_labels
@@ -26,6 +26,9 @@ from labeler.types import (
     RankingValue,
     Source,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Key = tuple[str, int]
 HeadTrainer = Callable[[np.ndarray, np.ndarray], Head]

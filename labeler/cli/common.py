@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import sqlite_utils
 
 from labeler.db import ProjectFileError, open_db
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def open_project_or_fail(path: Path, *, create: bool = True) -> sqlite_utils.Database:

@@ -13,17 +13,19 @@ import json
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
-import sqlite_utils
 
 from labeler.cli.score_cmd import drive
 from labeler.demo import VOTES_FILE, create_demo_project, demo_votes
 from labeler.store import record_label
 from labeler.store.labels import resolved_label
 from labeler.types import Label, PairChoice, PairwiseValue, Source
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ANNOTATOR = "annotator1"
 JUDGE = "gpt-3.5-turbo"

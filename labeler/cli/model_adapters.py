@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sqlite_utils
 
 from labeler.scoring import Head, HeadScorer, ItemScore, Scorer
 from labeler.store.score_queries import latest_model, register_model
 from labeler.types import Item, prompt_to_json
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DEFAULT_MODEL_NAME = "prefmark-default"
 N_EXTRA = 4  # length features appended after the embedding (models.features.LENGTH_FEATURES)

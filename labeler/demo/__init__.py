@@ -8,14 +8,15 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from labeler.db import open_db
 from labeler.importers import import_files
 from labeler.store.items import count_items
 from labeler.store.meta import get_guidelines, set_guidelines
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DATA = Path(str(files("labeler.demo") / "data"))
 PAIRWISE_FILE = DATA / "pandalm_pairwise.jsonl"

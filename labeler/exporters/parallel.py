@@ -19,9 +19,7 @@ import queue
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from labeler.exporters.options import ExportOptions, ExportReport
 from labeler.exporters.spec import BuildSpec
@@ -31,6 +29,9 @@ from labeler.exporters.writer import ExportError, JsonlWriter, SplitFile
 from labeler.gcpause import gc_paused
 from labeler.store import export_queries as q
 from labeler.store.export_queries import ChunkRange
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 PARALLEL_FROM = 100_000
 """Items from which an export uses more than one process by default: below it, starting a
@@ -132,64 +133,106 @@ def _take_chunks(
 
 
 def _worker(
-    db_path: str,
-    out_dir: str,
-    options: ExportOptions,
-    spec: BuildSpec,
-    worker: int,
-    ranges: list[ChunkRange],
-    ends: Any,
-    done: Any,
-    results: Any,
+    db_path: str, out_dir: str, worker: int, ends: Any, done: Any, jobs: Any, results: Any
 ) -> None:
-    """A spawned process's share of the export; reports its pieces and counts, or its error."""
-    from labeler.db import open_db
+    """A spawned process: wait for the job, export chunks from the back, report the pieces
+    and counts (or the error)."""
+    from labeler.db import connect
 
+    job = jobs.get()
+    if job is None:  # the export stopped before it began
+        return
+    options, spec, ranges = job
     try:
-        db = open_db(db_path, readonly=True)
+        conn = connect(db_path, readonly=True)
         target = TARGETS[options.target]
         report = ExportReport(target.name, "", "jsonl", out_dir)
         exporter = ChunkExporter(options, spec, target, report, jsonl=True)
         writer = PartWriter(Path(out_dir), worker)
         try:
             with gc_paused():
-                _take_chunks(
-                    exporter, db.conn, ranges, ends, False, done, writer.write, lambda: None
-                )
+                _take_chunks(exporter, conn, ranges, ends, False, done, writer.write, lambda: None)
         finally:
             writer.close()
-            db.conn.close()
+            conn.close()
         results.put((worker, writer.pieces, exporter.finish(), None))
     except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
         results.put((worker, [], None, f"{type(exc).__name__}: {exc}"))
 
 
+class Helpers:
+    """The spawned processes of one export. They start first, so that their start-up
+    overlaps this process's setup, and wait for ``send`` to hand them the job."""
+
+    def __init__(self, db_path: str, out_dir: Path, count: int) -> None:
+        ctx = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded GUI process
+        self.out_dir = out_dir
+        self.ends, self.done = ctx.Array("q", [0, 0]), ctx.Value("q", 0)
+        self.jobs, self.results = ctx.Queue(), ctx.Queue()
+        self.procs = [
+            ctx.Process(
+                target=_worker,
+                args=(db_path, str(out_dir), w, self.ends, self.done, self.jobs, self.results),
+                name=f"prefmark-export-{w}",
+                daemon=True,
+            )
+            for w in range(1, count + 1)
+        ]
+        for proc in self.procs:
+            proc.start()
+        self._sent = False
+
+    def send(self, options: ExportOptions, spec: BuildSpec, ranges: list[ChunkRange]) -> None:
+        with self.ends.get_lock():
+            self.ends[0], self.ends[1] = 0, len(ranges)
+        for _ in self.procs:
+            self.jobs.put((options, spec, ranges))
+        self._sent = True
+
+    def close(self) -> None:
+        """Stop the processes (a no-op once they are done) and remove their part files."""
+        if not self._sent:
+            for _ in self.procs:
+                self.jobs.put(None)
+        for proc in self.procs:
+            proc.join(timeout=5 if not self._sent else 0)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+        for channel in (self.jobs, self.results):
+            channel.close()
+        remove_parts(self.out_dir)
+
+
+def start_helpers(
+    db: sqlite_utils.Database, out_dir: Path, options: ExportOptions
+) -> Helpers | None:
+    """The helper processes a big JSONL export of ``db`` uses (None: one process)."""
+    path = database_file(db)
+    workers = default_workers(options, q.count_items(db))
+    if workers < 2 or path is None or options.parquet:
+        return None
+    return Helpers(path, out_dir, workers - 1)
+
+
 def export_parallel(
     db: sqlite_utils.Database,
-    db_path: str,
     out_dir: Path,
     options: ExportOptions,
     spec: BuildSpec,
     target: Target,
     report: ExportReport,
-    workers: int,
+    helpers: Helpers,
     progress: Callable[[int, int], None] | None,
+    meanwhile: Callable[[], object] = lambda: None,
 ) -> list[SplitFile]:
-    """Export with ``workers`` processes (this one included); returns the written files."""
-    ctx = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded GUI process
+    """Export with ``helpers`` and this process; returns the written files.
+
+    ``meanwhile`` runs once the helpers have the job, before this process takes chunks:
+    work that would otherwise hold up the export (the card's routing summary).
+    """
     ranges = q.chunk_ranges(db, options.chunk_size)
     total = q.count_items(db)
-    ends, done = ctx.Array("q", [0, len(ranges)]), ctx.Value("q", 0)
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(
-            target=_worker,
-            args=(db_path, str(out_dir), options, spec, w, ranges, ends, done, results),
-            name=f"prefmark-export-{w}",
-            daemon=True,
-        )
-        for w in range(1, workers)
-    ]
     (out_dir / "data").mkdir(exist_ok=True)
     writer = JsonlWriter(out_dir)
 
@@ -199,29 +242,22 @@ def export_parallel(
 
     def tick() -> None:
         if progress is not None:
-            progress(done.value, total)
+            progress(helpers.done.value, total)
 
     try:
-        for proc in procs:
-            proc.start()
+        helpers.send(options, spec, ranges)
+        meanwhile()
         exporter = ChunkExporter(options, spec, target, report, jsonl=True)
         with gc_paused():
-            _take_chunks(exporter, db.conn, ranges, ends, True, done, write, tick)
+            _take_chunks(exporter, db.conn, ranges, helpers.ends, True, helpers.done, write, tick)
         exporter.finish()
-        pieces = _collect(procs, results, report, tick)
+        pieces = _collect(helpers.procs, helpers.results, report, tick)
         tick()
         _append_pieces(writer, out_dir, pieces)
         return writer.close()
     except BaseException:
         writer.abort()
         raise
-    finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-            proc.join()
-        results.close()
-        remove_parts(out_dir)
 
 
 def _collect(

@@ -11,14 +11,12 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from labeler import __version__
 from labeler.exporters.card import ROUTING_KEYS, CardInfo, render_card
 from labeler.exporters.options import ExportOptions, ExportReport, Variant
-from labeler.exporters.parallel import database_file, default_workers, export_parallel
+from labeler.exporters.parallel import Helpers, export_parallel, start_helpers
 from labeler.exporters.spec import BuildSpec
 from labeler.exporters.targets import TARGETS, Target, TargetKind
 from labeler.exporters.walk import ChunkExporter
@@ -35,6 +33,9 @@ from labeler.gcpause import gc_paused
 from labeler.routing.report import routing_summary
 from labeler.store import export_queries as q
 from labeler.store.meta import get_meta, get_schema
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Progress = Callable[[int, int], None]
 """Called with (items scanned, total items) after each chunk."""
@@ -60,6 +61,22 @@ def export_project(
         raise ExportError("--test-size must be at least 0 and below 1")
     if options.kto_require_support and target.kind is not TargetKind.UNPAIRED:
         raise ExportError("--kto-require-support applies to trl-unpaired only")
+    helpers = start_helpers(db, out, options)  # None for a one-process export
+    try:
+        return _export(db, out, options, target, helpers, progress)
+    finally:
+        if helpers is not None:
+            helpers.close()
+
+
+def _export(
+    db: sqlite_utils.Database,
+    out: Path,
+    options: ExportOptions,
+    target: Target,
+    helpers: Helpers | None,
+    progress: Progress | None,
+) -> ExportReport:
     conversational = options.variant is Variant.CONVERSATIONAL or (
         options.variant is Variant.AUTO and q.any_chat_items(db)
     )
@@ -81,11 +98,22 @@ def export_project(
         str(out),
     )
     started = time.perf_counter()
-    report.files = _write_files(db, out, options, spec, target, report, progress)
+    cards: list[CardInfo] = []
+
+    def card_info() -> None:
+        cards.append(_card_info(db, out, options))
+
+    if helpers is not None:
+        report.files = export_parallel(
+            db, out, options, spec, target, report, helpers, progress, card_info
+        )
+    else:
+        card_info()
+        report.files = _export_here(db, out, options, spec, target, report, progress)
     if not report.files:
         raise ExportError("nothing to export: no labelled item passed the filters")
     report.seconds = time.perf_counter() - started
-    info = _card_info(db, out, options)
+    info = cards[0]
     files = {f.split: f.path for f in report.files}
     extra = target.extra_files(info.name, files, spec) if target.extra_files else {}
     for name, text in extra.items():
@@ -97,7 +125,7 @@ def export_project(
     return report
 
 
-def _write_files(
+def _export_here(
     db: sqlite_utils.Database,
     out: Path,
     options: ExportOptions,
@@ -106,12 +134,8 @@ def _write_files(
     report: ExportReport,
     progress: Progress | None,
 ) -> list[SplitFile]:
-    """Run the export on one process or several (see ``parallel``); the same bytes either way."""
+    """The one-process export (``parallel`` writes the same bytes with helpers)."""
     total = q.count_items(db)
-    path = database_file(db)
-    workers = default_workers(options, total)
-    if workers > 1 and path is not None and not options.parquet:
-        return export_parallel(db, path, out, options, spec, target, report, workers, progress)
     columns = target.columns(spec)
     writer: SplitWriter = ParquetWriter(out, columns) if options.parquet else JsonlWriter(out)
     exporter = ChunkExporter(options, spec, target, report, jsonl=not options.parquet)

@@ -14,9 +14,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
-
-import sqlite_utils
+from typing import IO, TYPE_CHECKING, Any
 
 from labeler.db import transaction
 from labeler.gcpause import gc_paused
@@ -43,6 +41,9 @@ from labeler.store.bulk import (
 )
 from labeler.store.labels import label_to_row
 from labeler.types import Item, Label
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 Progress = Callable[[int, int], None]
 """Called with (bytes read so far, total bytes of all files) after each batch."""

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sqlite_utils
 
 from labeler.routing.base import Budget, RoutingDecision, RoutingInput, with_audit
 from labeler.routing.features import item_tags, response_cosine, routing_features, text_stats
@@ -27,6 +26,9 @@ from labeler.store.routing_queries import (
     routing_arrays,
     write_routes,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class RoutingSetupError(ValueError):

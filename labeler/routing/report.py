@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from labeler.routing.audit import estimate_quality, more_audits_needed
 from labeler.store.progress_queries import route_counts
 from labeler.store.routing_queries import audit_outcomes, last_routing_run
 from labeler.types import Route, Status
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 TARGET_HALF_WIDTH = 0.02
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from labeler.agreement import IDLE_CAP_MS, AgreementReport, LabelFact, compute_report
 from labeler.types import Action, PairChoice, Source
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _FACTS_SQL = """
 SELECT l.id, l.item_id, l.source, l.annotator, l.action, l.kind,

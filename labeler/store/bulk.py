@@ -44,9 +44,8 @@ class Stored:
 def insert_item_rows(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> int:
     """Insert rows shaped like ``item_to_row`` inside the caller's transaction; returns how
     many were new (an id already stored is skipped)."""
-    before = conn.total_changes
-    conn.executemany(_INSERT, rows)
-    return conn.total_changes - before
+    # rowcount counts the rows this statement inserted, not the content-flag triggers' rows
+    return conn.executemany(_INSERT, rows).rowcount if rows else 0
 
 
 def insert_label_rows(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> int:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from typing import NamedTuple
-
-import sqlite_utils
+from typing import TYPE_CHECKING, NamedTuple
 
 from labeler.store.labels import LIVE_LABEL
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class LabelRow(NamedTuple):
@@ -68,7 +69,9 @@ def chunk_ranges(db: sqlite_utils.Database, chunk_size: int = 5000) -> list[Chun
     Items are never deleted, so seqs are dense and every range but the last holds
     ``chunk_size`` items; a range over a gap would just hold fewer.
     """
-    first, last = db.conn.execute("SELECT min(seq), max(seq) FROM items").fetchone()
+    first, last = db.conn.execute(
+        "SELECT (SELECT min(seq) FROM items), (SELECT max(seq) FROM items)"
+    ).fetchone()
     if first is None:
         return []
     return [(lo, min(lo + chunk_size, last)) for lo in range(first - 1, last, chunk_size)]
@@ -109,12 +112,13 @@ def count_items(db: sqlite_utils.Database) -> int:
 
 def any_chat_items(db: sqlite_utils.Database) -> bool:
     """Whether any item's prompt is a message list (stored as a JSON array)."""
-    row = db.conn.execute("SELECT 1 FROM items WHERE prompt LIKE '[%' LIMIT 1").fetchone()
-    return row is not None
+    return _flag(db, "content.chat_prompts")
 
 
 def any_images(db: sqlite_utils.Database) -> bool:
-    row = db.conn.execute(
-        "SELECT 1 FROM items WHERE images IS NOT NULL AND images != '[]' LIMIT 1"
-    ).fetchone()
-    return row is not None
+    return _flag(db, "content.images")
+
+
+def _flag(db: sqlite_utils.Database, key: str) -> bool:
+    """A content flag that the items triggers keep (``labeler.db.CONTENT_FLAGS``)."""
+    return db.conn.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchone() is not None

@@ -6,12 +6,13 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from labeler.db import transaction
 from labeler.types import Item, Response, Route, Status, prompt_from_json, prompt_to_json
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ITEM_COLUMNS = (
     "seq, id, prompt, responses, images, metadata, tags, status, flagged, route, priority"
@@ -64,10 +65,9 @@ def insert_items(
     conn: sqlite3.Connection, items: Iterable[Item], source: str | None = None
 ) -> InsertCounts:
     """Insert inside the caller's transaction; an item whose id exists already is skipped."""
-    before = conn.total_changes
     rows = [item_to_row(item, source) for item in items]
-    conn.executemany(_INSERT, rows)
-    inserted = conn.total_changes - before
+    # rowcount counts the rows this statement inserted, not the content-flag triggers' rows
+    inserted = conn.executemany(_INSERT, rows).rowcount if rows else 0
     return InsertCounts(inserted, len(rows) - inserted)
 
 

@@ -13,13 +13,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from labeler.db import transaction
 from labeler.store.items import ITEM_COLUMNS, row_to_item
 from labeler.types import Action, Item, Label, Route, Source, Status, value_from_json
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 LABEL_COLUMNS = (
     "id, item_id, kind, value, source, annotator, action, model_version, confidence, "

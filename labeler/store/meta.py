@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from labeler.db import transaction
 from labeler.types import LabelSchema
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from labeler.types import Route, Status
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,14 @@ the GUI runs it on a worker with its own read connection.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from labeler.store.labels import LABEL_COLUMNS, LABEL_PRECEDENCE, LIVE_LABEL, row_to_label
 from labeler.store.progress_queries import route_counts
 from labeler.types import Label, Route, Status
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 _L_COLS = ", ".join(f"l.{c.strip()}" for c in LABEL_COLUMNS.split(","))
 

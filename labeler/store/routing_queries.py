@@ -10,13 +10,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sqlite_utils
 
 from labeler.db import transaction
 from labeler.store.labels import LIVE_LABEL
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 ROUTE_CODES = ("human", "model", "review")
 

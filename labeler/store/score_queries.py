@@ -7,15 +7,17 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sqlite_utils
 
 from labeler.db import transaction
 from labeler.store.items import ITEM_COLUMNS, row_to_item
 from labeler.store.labels import LIVE_LABEL, insert_labels
 from labeler.types import Item, Label
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass(frozen=True, slots=True)

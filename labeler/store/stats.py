@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from labeler.store.labels import LABEL_PRECEDENCE, LIVE_LABEL
 from labeler.store.progress_queries import route_counts
 from labeler.types import Route, Status
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def _grouped(db: sqlite_utils.Database, sql: str) -> dict[str, int]:

@@ -20,6 +20,7 @@ from labeler.store import (
     resolved_labels,
     set_flag,
 )
+from labeler.store.export_queries import any_chat_items, any_images
 from labeler.store.items import QueueCursor, UnknownItemError, item_state
 from labeler.store.stats import project_stats
 from labeler.types import (
@@ -193,9 +194,13 @@ def test_version_1_files_get_each_labels_item_seq(project_path: Path) -> None:
     add_items(db, items)
     for item, choice in zip(items, (PairChoice.A, PairChoice.B, PairChoice.A), strict=True):
         record_label(db, human(item, choice))
-    # Turn the file back into a version 1 file: no item_seq column, no index.
+    add_items(db, [Item((Message("user", "hi"),), (Response("a"), Response("b")))])
+    # Turn the file back into a version 1 file: no item_seq column, index, triggers or flags.
     db.conn.execute("DROP INDEX labels_item_seq")
     db.conn.execute("ALTER TABLE labels DROP COLUMN item_seq")
+    for trigger in ("flag_chat_prompts", "flag_images"):
+        db.conn.execute(f"DROP TRIGGER {trigger}")
+    db.conn.execute("DELETE FROM meta WHERE key LIKE 'content.%'")
     db.conn.execute("PRAGMA user_version = 1")
     db.conn.close()
 
@@ -207,6 +212,21 @@ def test_version_1_files_get_each_labels_item_seq(project_path: Path) -> None:
     assert all(label_seq == seq for label_seq, seq in rows)
     assert project_path.with_name(f"{project_path.name}.v1.bak").exists()
     assert resolved_label(migrated, items[1].id).value == PairwiseValue(PairChoice.B)
+    assert any_chat_items(migrated)
+    assert not any_images(migrated)
+
+
+def test_content_flags_follow_every_insert(project_path: Path) -> None:
+    db = open_db(project_path)
+    add_items(db, make_items(2))
+    assert not any_chat_items(db)
+    assert not any_images(db)
+    add_items(db, [Item("look", (Response("a"), Response("b")), images=("cat.png",))])
+    assert any_images(db)
+    assert not any_chat_items(db)
+    chat = Item((Message("user", "hi"),), (Response("a"), Response("b")))
+    add_items(db, [chat, chat])  # a duplicate is ignored, the flag is set once
+    assert any_chat_items(db)
 
 
 def test_labels_record_their_items_seq(project_path: Path) -> None:
