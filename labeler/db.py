@@ -103,18 +103,18 @@ def _v1(conn: sqlite3.Connection) -> None:
 
 
 CONTENT_FLAGS = {
-    "content.chat_prompts": "substr({row}prompt, 1, 1) = '['",
-    "content.images": "{row}images IS NOT NULL AND {row}images != '[]'",
+    "content.chat_prompts": "substr(prompt, 1, 1) = '['",
+    "content.images": "images IS NOT NULL AND images != '[]'",
 }
-"""Meta keys set (to '1') once any item has a chat prompt or images, by the triggers below:
-an export picks its variant and columns from them without scanning every item."""
+"""Meta keys set (to '1') once any item has a chat prompt or images (``store.items`` sets
+them as it inserts): an export picks its variant and columns without scanning every item."""
 
 
 def _v2(conn: sqlite3.Connection) -> None:
     """Labels learn their item's ``seq``: indexed with the label id, an export (or any walk
     in import order) reads an item's labels from neighbouring index pages instead of seeking
     the hashed item id at random, which made a million-item export a third slower. And the
-    content flags (``CONTENT_FLAGS``), kept by triggers on every insert."""
+    content flags (``CONTENT_FLAGS``) of the items already stored."""
     conn.execute("ALTER TABLE labels ADD COLUMN item_seq INTEGER")
     conn.execute(
         "UPDATE labels SET item_seq = (SELECT seq FROM items WHERE items.id = labels.item_id)"
@@ -122,13 +122,8 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX labels_item_seq ON labels(item_seq, id)")
     for key, test in CONTENT_FLAGS.items():
         conn.execute(
-            f"CREATE TRIGGER flag_{key.split('.')[1]} AFTER INSERT ON items "
-            f"WHEN {test.format(row='NEW.')} BEGIN "
-            f"INSERT OR IGNORE INTO meta (key, value) VALUES ('{key}', '1'); END"
-        )
-        conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) SELECT ?, '1' "
-            f"WHERE EXISTS (SELECT 1 FROM items WHERE {test.format(row='')})",
+            f"WHERE EXISTS (SELECT 1 FROM items WHERE {test})",
             (key,),
         )
 

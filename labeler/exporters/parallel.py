@@ -62,7 +62,7 @@ def default_workers(options: ExportOptions, items: int) -> int:
     """Two processes for a big JSONL export on a machine with two cores or more, else one."""
     if options.workers is not None:
         return max(1, options.workers)
-    if options.parquet or options.kto_require_support or items < PARALLEL_FROM:
+    if options.parquet or items < PARALLEL_FROM:
         return 1
     return min(2, os.cpu_count() or 1)
 
@@ -139,7 +139,7 @@ def _worker(
     and counts (or the error)."""
     from labeler.db import connect
 
-    job = jobs.get()
+    job = _wait_for_job(jobs)
     if job is None:  # the export stopped before it began
         return
     options, spec, ranges = job
@@ -158,6 +158,24 @@ def _worker(
         results.put((worker, writer.pieces, exporter.finish(), None))
     except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
         results.put((worker, [], None, f"{type(exc).__name__}: {exc}"))
+
+
+def _wait_for_job(jobs: Any) -> Any:
+    """The job, or None once the export stopped (or the process that started this one died:
+    a killed export must not leave its helpers waiting for ever)."""
+    parent = multiprocessing.parent_process()
+    while True:
+        try:
+            return jobs.get(timeout=0.5)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                return None
+
+
+def _stop_if_orphaned() -> None:
+    parent = multiprocessing.parent_process()
+    if parent is not None and not parent.is_alive():
+        raise SystemExit("the export this process helped has stopped")
 
 
 class Helpers:

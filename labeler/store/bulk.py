@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from labeler.store.items import _INSERT
+from labeler.store.items import _INSERT, note_content
 from labeler.store.labels import _INSERT as _INSERT_LABEL
 from labeler.store.labels import LIVE_LABEL
 
@@ -44,8 +44,11 @@ class Stored:
 def insert_item_rows(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> int:
     """Insert rows shaped like ``item_to_row`` inside the caller's transaction; returns how
     many were new (an id already stored is skipped)."""
-    # rowcount counts the rows this statement inserted, not the content-flag triggers' rows
-    return conn.executemany(_INSERT, rows).rowcount if rows else 0
+    before = conn.total_changes
+    conn.executemany(_INSERT, rows)
+    inserted = conn.total_changes - before
+    note_content(conn, rows)
+    return inserted
 
 
 def insert_label_rows(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> int:

@@ -120,5 +120,5 @@ def any_images(db: sqlite_utils.Database) -> bool:
 
 
 def _flag(db: sqlite_utils.Database, key: str) -> bool:
-    """A content flag that the items triggers keep (``labeler.db.CONTENT_FLAGS``)."""
+    """A content flag that inserting items keeps (``labeler.db.CONTENT_FLAGS``)."""
     return db.conn.execute("SELECT 1 FROM meta WHERE key = ?", (key,)).fetchone() is not None

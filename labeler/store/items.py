@@ -66,9 +66,20 @@ def insert_items(
 ) -> InsertCounts:
     """Insert inside the caller's transaction; an item whose id exists already is skipped."""
     rows = [item_to_row(item, source) for item in items]
-    # rowcount counts the rows this statement inserted, not the content-flag triggers' rows
-    inserted = conn.executemany(_INSERT, rows).rowcount if rows else 0
+    before = conn.total_changes
+    conn.executemany(_INSERT, rows)
+    inserted = conn.total_changes - before
+    note_content(conn, rows)
     return InsertCounts(inserted, len(rows) - inserted)
+
+
+def note_content(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Set the content flags (``labeler.db.CONTENT_FLAGS``) that rows in ``item_to_row``'s
+    layout call for: a chat prompt is a JSON array, images a non-empty one."""
+    if any(row[1][0] == "[" for row in rows):
+        conn.execute("INSERT OR IGNORE INTO meta VALUES ('content.chat_prompts', '1')")
+    if any(row[4] not in (None, "[]") for row in rows):
+        conn.execute("INSERT OR IGNORE INTO meta VALUES ('content.images', '1')")
 
 
 def add_items(

@@ -4,6 +4,10 @@ and a cancelled one leaves nothing behind."""
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -120,3 +124,60 @@ def test_claims_meet_in_the_middle_and_workers_default_by_size() -> None:
     assert default_workers(ExportOptions(), PARALLEL_FROM - 1) == 1
     assert default_workers(ExportOptions(parquet=True), 10 * PARALLEL_FROM) == 1
     assert default_workers(ExportOptions(workers=3), 10) == 3
+
+
+_KILLED_EXPORT = """
+import multiprocessing, os, signal, sys, time
+from pathlib import Path
+from labeler.db import open_db
+from labeler.exporters import ExportOptions, export_project
+from labeler.exporters.parallel import Helpers
+
+def die(*_):
+    print(*[p.pid for p in multiprocessing.active_children()], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if __name__ == "__main__":
+    project, out, when = sys.argv[1:]
+    if when == "before the job":
+        helpers = Helpers(project, Path(out), 1)  # referenced: it owns the shared state
+        time.sleep(2)  # the helper is up, waiting for its job
+        die()
+    export_project(open_db(project), out, ExportOptions(chunk_size=5, workers=2), die)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status  # exited, waiting to be reaped
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+@pytest.mark.parametrize("when", ["before the job", "mid-export"])
+def test_a_killed_export_leaves_no_helper_running_and_the_folder_reusable(
+    tmp_path: Path, when: str
+) -> None:
+    db = _mixed_project(tmp_path / "p.db")
+    script = tmp_path / "killed_export.py"
+    script.write_text(_KILLED_EXPORT)
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "p.db"), str(out), when],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == -signal.SIGKILL
+    helpers = [int(pid) for pid in proc.stdout.split()]
+    assert helpers
+    deadline = time.monotonic() + 30
+    while not all(_gone(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(_gone(pid) for pid in helpers)
+    report = export_project(db, out, ExportOptions(chunk_size=40, workers=2))
+    assert report.records > 0
+    assert [p.name for p in (out / "data").iterdir() if p.name.startswith(".")] == []

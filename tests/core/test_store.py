@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from labeler import db as dbmod
+from labeler.db import transaction
 from labeler.store import (
     add_items,
     get_item,
@@ -20,8 +21,9 @@ from labeler.store import (
     resolved_labels,
     set_flag,
 )
+from labeler.store.bulk import insert_item_rows
 from labeler.store.export_queries import any_chat_items, any_images
-from labeler.store.items import QueueCursor, UnknownItemError, item_state
+from labeler.store.items import QueueCursor, UnknownItemError, item_state, item_to_row
 from labeler.store.stats import project_stats
 from labeler.types import (
     Action,
@@ -195,11 +197,9 @@ def test_version_1_files_get_each_labels_item_seq(project_path: Path) -> None:
     for item, choice in zip(items, (PairChoice.A, PairChoice.B, PairChoice.A), strict=True):
         record_label(db, human(item, choice))
     add_items(db, [Item((Message("user", "hi"),), (Response("a"), Response("b")))])
-    # Turn the file back into a version 1 file: no item_seq column, index, triggers or flags.
+    # Turn the file back into a version 1 file: no item_seq column, index or content flags.
     db.conn.execute("DROP INDEX labels_item_seq")
     db.conn.execute("ALTER TABLE labels DROP COLUMN item_seq")
-    for trigger in ("flag_chat_prompts", "flag_images"):
-        db.conn.execute(f"DROP TRIGGER {trigger}")
     db.conn.execute("DELETE FROM meta WHERE key LIKE 'content.%'")
     db.conn.execute("PRAGMA user_version = 1")
     db.conn.close()
@@ -225,7 +225,8 @@ def test_content_flags_follow_every_insert(project_path: Path) -> None:
     assert any_images(db)
     assert not any_chat_items(db)
     chat = Item((Message("user", "hi"),), (Response("a"), Response("b")))
-    add_items(db, [chat, chat])  # a duplicate is ignored, the flag is set once
+    with transaction(db.conn):  # the importers' bulk path
+        assert insert_item_rows(db.conn, [item_to_row(chat, None)] * 2) == 1
     assert any_chat_items(db)
 
 
