@@ -19,10 +19,11 @@ from typing import Any
 from labeler.exporters.example import decode_value
 from labeler.exporters.pairs import Pair, margin
 from labeler.exporters.spec import BuildSpec
-from labeler.store.export_queries import ExportRow, LabelRow
+from labeler.store.export_queries import RawRow
 from labeler.types import PairChoice, PairwiseValue
 
-LineBuilder = Callable[[ExportRow, LabelRow], "bytes | None"]
+LineBuilder = Callable[[RawRow], "bytes | None"]
+"""Builds the line of an item's label from its row as the export query returns it."""
 
 _MISSING: Any = object()
 _quote: Callable[[str], str] = json.encoder.encode_basestring  # the C version when built
@@ -77,13 +78,13 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
         a, b = (0, 1) if value.choice is PairChoice.A else (1, 0)
         return Pair(a, b, float(value.strength or 1))
 
-    def suffix(label: LabelRow, pair: Pair) -> tuple[str, str]:
+    def suffix(key: tuple[Any, ...], pair: Pair) -> tuple[str, str]:
         """The encoded columns after ``rejected``, around the item id; cached by the label's
-        value and provenance (everything but its id and kind)."""
+        value and provenance (``key``: everything but its id and kind)."""
         if len(suffixes) > 50_000:
             suffixes.clear()
-        _, _, _, source, annotator, action, model_version, confidence = label
-        found = suffixes[label[2:]] = (
+        _, source, annotator, action, model_version, confidence = key
+        found = suffixes[key] = (
             f',"margin":{text(margin(pair, source, confidence))},"item_id":',
             f',"label_source":{text(source)},"label_action":{text(action)}'
             f',"annotator":{text(annotator)},"model_version":{text(model_version)}'
@@ -91,14 +92,14 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
         )
         return found
 
-    def build(row: ExportRow, label: LabelRow) -> bytes | None:
-        # Hot loop: tuple indexing instead of field names, the suffix cache inlined.
-        value = label[2]
+    def build(row: RawRow) -> bytes | None:
+        # Hot loop: the label's fields start at 8 (LabelRow: id, kind, value, source, ...).
+        value = row[10]
         pair = pairs.get(value, _MISSING)
         if pair is _MISSING:
             if len(pairs) > 50_000:
                 pairs.clear()
-            pair = pairs[value] = pair_of(value) if label[1] == "pairwise" else None
+            pair = pairs[value] = pair_of(value) if row[9] == "pairwise" else None
         if pair is None:
             return None  # not pairwise, or a tie or both bad: the general path decides
         texts = two_texts(row[3])
@@ -116,10 +117,10 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
             rejected = '[{"role":"assistant","content":' + rejected + "}]"
         if bare:
             return f'{{"prompt":{prompt},"chosen":{chosen},"rejected":{rejected}}}\n'.encode()
-        key = label[2:]
+        key = row[10:]
         found = suffixes.get(key)
         if found is None:
-            found = suffix(label, pair)
+            found = suffix(key, pair)
         return (
             f'{{"prompt":{prompt},"chosen":{chosen},"rejected":{rejected}'
             f"{found[0]}{_quote(row[1])}{found[1]}"

@@ -9,6 +9,7 @@ an item gives the same bytes whichever process exported it.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from labeler.exporters.example import decode_value, to_example
@@ -26,7 +27,9 @@ from labeler.exporters.targets import Target
 from labeler.exporters.unpair import supported
 from labeler.exporters.writer import encode_record
 from labeler.store import export_queries as q
-from labeler.store.export_queries import ChunkRange, LabelRow
+from labeler.store.export_queries import ChunkRange, ExportRow, LabelRow
+
+_new = tuple.__new__
 
 Batch = dict[str, list[Any]]
 """Per split, the chunk's encoded lines (JSONL) or records (Parquet), in item order."""
@@ -56,68 +59,99 @@ class ChunkExporter:
         self.tally: dict[tuple[str, str], int] = {}  # (split, label source) -> records
 
     def export_chunk(self, conn: sqlite3.Connection, chunk: ChunkRange) -> Batch:
+        """The lines (or records) of each split for the items of ``chunk``, in item order.
+
+        The common case (one live label, no item or annotator filter, a line the fast path
+        builds) stays on the query's raw rows; everything else becomes an ``ExportRow`` and
+        goes through the policies and the target's builder.
+        """
         report, sel, fast, split_of, tally = (
             self.report, self.sel, self.fast, self.split_of, self.tally
         )  # fmt: skip
-        build, policy, jsonl = self.target.build, self.options.conflicts, self.jsonl
-        filter_items = bool(sel.routes or sel.tags)
-        by_annotator = bool(sel.annotators)
+        filters = bool(sel.routes or sel.tags or sel.annotators)
         check_labels = sel.source is not SourceFilter.ALL or sel.min_confidence is not None
         # The default selection's check, inlined: model labels only on items routed to it.
         finished_only = sel.source is SourceFilter.FINISHED and sel.min_confidence is None
         out: Batch = {"train": [], "test": []}
-        exported = labelled = 0
-        for row in q.labelled_items(conn, chunk):
+        labelled = exported = 0
+        for group in q.live_label_groups(conn, chunk):
             labelled += 1
-            if filter_items and not item_passes(row, sel):
-                report.drop("items outside the route/tag filters")
-                continue
-            labels = candidates(row.labels, sel) if by_annotator else row.labels
-            label: LabelRow | None
-            if len(labels) == 1:  # the common case, without a call
-                label, conflict = labels[0], False
-            else:
-                label, conflict = (
-                    resolve(labels, policy, row.ai_source) if labels else (None, False)
-                )
-                if conflict:
-                    report.conflicts += 1
-            if label is None:
-                report.drop("conflicts dropped" if conflict else "items without a chosen label")
-                continue
-            if check_labels and (
-                (label[3] == "model" and row[6] != "model")
-                if finished_only
-                else not label_passes(label, sel, row.route)
-            ):
-                report.drop("labels outside the source/confidence filters")
-                continue
-            if fast is not None:
-                line = fast(row, label)
+            if fast is not None and not filters and len(group) == 1:
+                r = group[0]  # item fields, then the label's from 8 (source 11; route 6)
+                if check_labels and (
+                    (r[11] == "model" and r[6] != "model")
+                    if finished_only
+                    else not label_passes(_new(LabelRow, r[8:]), sel, r[6])
+                ):
+                    report.drop("labels outside the source/confidence filters")
+                    continue
+                line = fast(r)
                 if line is not None:
-                    split = split_of(row.prompt)
+                    split = split_of(r[2])
                     out[split].append(line)
-                    key = (split, label.source)
+                    key = (split, r[11])
                     tally[key] = tally.get(key, 0) + 1
                     exported += 1
                     continue
-            support = None
-            if self.strict:
-                others = [decode_value(x.kind, x.value) for x in labels if x is not label]
-                support = supported(others, unranked_last=self.spec.unranked_last)
-            records: list[Any] = build(to_example(row, label, support), self.spec)
-            if not records:
-                report.drop("items giving no record (ties, both bad, no order)")
+                row = q.export_row(group)
+                self._build(row, row.labels[0], row.labels, out)
                 continue
-            split = split_of(row.prompt)
-            out[split] += list(map(encode_record, records)) if jsonl else records
-            key = (split, label.source)
-            tally[key] = tally.get(key, 0) + len(records)
-            exported += 1
+            self._resolve_and_build(q.export_row(group), out)
         report.items_scanned += q.items_in(conn, chunk)
         report.items_labelled += labelled
-        report.items_exported += exported
+        report.items_exported += exported  # the other paths count in _add
         return out
+
+    def _resolve_and_build(self, row: ExportRow, out: Batch) -> None:
+        """Filters, conflict resolution and the label filters, then ``_build``."""
+        report, sel = self.report, self.sel
+        if (sel.routes or sel.tags) and not item_passes(row, sel):
+            report.drop("items outside the route/tag filters")
+            return
+        labels = candidates(row.labels, sel)
+        label, conflict = (
+            resolve(labels, self.options.conflicts, row.ai_source)
+            if labels
+            else (
+                None,
+                False,
+            )
+        )
+        if conflict:
+            report.conflicts += 1
+        if label is None:
+            report.drop("conflicts dropped" if conflict else "items without a chosen label")
+            return
+        check = sel.source is not SourceFilter.ALL or sel.min_confidence is not None
+        if check and not label_passes(label, sel, row.route):
+            report.drop("labels outside the source/confidence filters")
+            return
+        line = self.fast((*row[:8], *label)) if self.fast is not None else None
+        if line is not None:
+            self._add(out, row, label, [line])
+            return
+        self._build(row, label, labels, out)
+
+    def _build(
+        self, row: ExportRow, label: LabelRow, labels: Sequence[LabelRow], out: Batch
+    ) -> None:
+        """The target's records of ``label`` (the general path)."""
+        support = None
+        if self.strict:
+            others = [decode_value(x.kind, x.value) for x in labels if x is not label]
+            support = supported(others, unranked_last=self.spec.unranked_last)
+        records: list[Any] = self.target.build(to_example(row, label, support), self.spec)
+        if not records:
+            self.report.drop("items giving no record (ties, both bad, no order)")
+            return
+        self._add(out, row, label, list(map(encode_record, records)) if self.jsonl else records)
+
+    def _add(self, out: Batch, row: ExportRow, label: LabelRow, records: list[Any]) -> None:
+        split = self.split_of(row.prompt)
+        out[split] += records
+        key = (split, label.source)
+        self.tally[key] = self.tally.get(key, 0) + len(records)
+        self.report.items_exported += 1
 
     def finish(self) -> ExportReport:
         """Fold the per-source tally into the report and return it."""

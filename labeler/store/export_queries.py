@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from itertools import groupby
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from labeler.store.labels import LIVE_LABEL
 
@@ -50,6 +52,7 @@ class ExportRow(NamedTuple):
 
 
 _new = tuple.__new__
+_first, _second = itemgetter(0), itemgetter(1)
 
 _LIVE_SQL = f"""
 SELECT i.seq, i.id, i.prompt, i.responses, i.images, i.tags, i.route, i.ai_source,
@@ -84,25 +87,23 @@ def items_in(conn: sqlite3.Connection, chunk: ChunkRange) -> int:
     )
 
 
-def labelled_items(conn: sqlite3.Connection, chunk: ChunkRange) -> Iterator[ExportRow]:
-    """The range's labelled items, one at a time straight off the cursor, so each is freed
-    as soon as the caller is done with it (a whole chunk held at once costs a tenth of a big
-    export's time in allocation alone)."""
-    seq = -1
-    labels: list[LabelRow] = []
-    pending: ExportRow | None = None
-    for r in conn.execute(_LIVE_SQL, chunk):
-        # tuple.__new__ skips the Python-level NamedTuple constructor (hot loop).
-        label = _new(LabelRow, r[8:])
-        if r[0] == seq:
-            labels.append(label)
-            continue
-        if pending is not None:
-            yield pending
-        seq, labels = r[0], [label]
-        pending = _new(ExportRow, (*r[:8], labels))
-    if pending is not None:
-        yield pending
+RawRow = tuple[Any, ...]
+"""One live label as the export query returns it: ``ExportRow``'s first eight fields (the
+item), then ``LabelRow``'s (the label)."""
+
+
+def live_label_groups(conn: sqlite3.Connection, chunk: ChunkRange) -> Iterator[list[RawRow]]:
+    """The range's labelled items in import order, each as the list of its live labels'
+    rows (oldest first), straight off the cursor: each is freed as soon as the caller is
+    done with it (a whole chunk held at once costs a tenth of a big export's time in
+    allocation alone)."""
+    return map(list, map(_second, groupby(conn.execute(_LIVE_SQL, chunk), _first)))
+
+
+def export_row(group: list[RawRow]) -> ExportRow:
+    """One item's rows as the ``ExportRow`` the export policies work on."""
+    # tuple.__new__ skips the Python-level NamedTuple constructor (hot loop).
+    return _new(ExportRow, (*group[0][:8], [_new(LabelRow, r[8:]) for r in group]))
 
 
 def count_items(db: sqlite_utils.Database) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 
 from labeler.db import transaction
 from labeler.store.labels import LIVE_LABEL
+from labeler.types import Status
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -248,8 +249,10 @@ def audit_outcomes(db: sqlite_utils.Database) -> tuple[int, int]:
     """(audited, confirmed) over review-routed items that a human has since labelled.
 
     Confirmed: the human label (an accept, or a label with the same choice) agrees with the
-    model label it checks.
+    model label it checks. (Naming every status lets the ``items_queue`` index, which leads
+    with the status, find the review-routed items without reading the whole table.)
     """
+    statuses = ", ".join(f"'{s.value}'" for s in Status)
     sql = f"""
         SELECT i.id,
           (SELECT l.action || '|' || coalesce(l.kind, '') || '|' || coalesce(l.value, '')
@@ -258,7 +261,7 @@ def audit_outcomes(db: sqlite_utils.Database) -> tuple[int, int]:
           (SELECT coalesce(l.kind, '') || '|' || coalesce(l.value, '')
            FROM labels l WHERE l.item_id = i.id AND l.source = 'model' AND {LIVE_LABEL}
            ORDER BY l.id DESC LIMIT 1)
-        FROM items i WHERE i.route = 'review'"""
+        FROM items i WHERE i.status IN ({statuses}) AND i.route = 'review'"""
     audited = confirmed = 0
     for _id, human, model in db.conn.execute(sql):
         if human is None:
