@@ -181,7 +181,7 @@ def main() -> None:
     )
     parser.add_argument("--tracemalloc", action="store_true", help="also trace the heap peak")
     parser.add_argument(
-        "--workers", type=int, help="export processes (default: the export's own choice)"
+        "--workers", type=int, help="export processes (default: automatic, as the CLI chooses)"
     )
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each writer; the best one counts"

@@ -213,7 +213,9 @@ def connect(
             if fh.read(16) != b"SQLite format 3\x00":
                 raise ProjectFileError(f"{path}: not a prefmark project (not an SQLite file)")
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        # as_uri escapes what a URI would read otherwise ('#', '?', '%' in a folder name)
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
     else:
         conn = sqlite3.connect(path, isolation_level=None)
     try:

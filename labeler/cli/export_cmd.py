@@ -124,7 +124,7 @@ def _choice(enum: type[StrEnum]) -> click.Choice:
 @click.option("--name", help="Dataset name for the card (default: the project's or folder's).")
 @click.option(
     "--workers",
-    type=click.IntRange(1),
+    type=click.IntRange(1, 32),
     help="Processes to build JSONL records with (default: 2 from 100,000 items on a "
     "machine with 2 cores or more, else 1). The files are the same either way.",
 )

@@ -39,8 +39,10 @@ class ExportOptions:
     license: str | None = None
     name: str | None = None
     chunk_size: int = 5000
-    workers: int | None = None
-    """Processes to export with; None: two for a big JSONL export (``parallel``)."""
+    workers: int | None = 1
+    """Processes to export with; None: automatic, two for a big JSONL export (``parallel``).
+    One by default here: helper processes are spawned, so a script calling the library needs
+    an ``if __name__ == "__main__":`` guard for more; the CLI and the app ask for None."""
     command: str | None = None
 
     def selection(self) -> Selection:

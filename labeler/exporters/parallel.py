@@ -25,7 +25,7 @@ from labeler.exporters.options import ExportOptions, ExportReport
 from labeler.exporters.spec import BuildSpec
 from labeler.exporters.targets import TARGETS, Target
 from labeler.exporters.walk import Batch, ChunkExporter, merge_counts
-from labeler.exporters.writer import ExportError, JsonlWriter, SplitFile
+from labeler.exporters.writer import ExportError, JsonlWriter, SplitFile, remove_parts
 from labeler.gcpause import gc_paused
 from labeler.store import export_queries as q
 from labeler.store.export_queries import ChunkRange
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 PARALLEL_FROM = 100_000
 """Items from which an export uses more than one process by default: below it, starting a
 process costs more than it saves."""
-
-PART_PREFIX = ".part"
 
 
 @dataclass(frozen=True)
@@ -59,16 +57,24 @@ def database_file(db: sqlite_utils.Database) -> str | None:
 
 
 def default_workers(options: ExportOptions, items: int) -> int:
-    """Two processes for a big JSONL export on a machine with two cores or more, else one."""
+    """``options.workers``, or when that is None (automatic): two processes for a big JSONL
+    export where this process may use two cores or more, else one."""
     if options.workers is not None:
         return max(1, options.workers)
     if options.parquet or items < PARALLEL_FROM:
         return 1
-    return min(2, os.cpu_count() or 1)
+    return min(2, usable_cpus())
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, where the system tells)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def part_path(out_dir: Path, worker: int, split: str) -> Path:
-    return out_dir / "data" / f"{PART_PREFIX}{worker}.{split}.jsonl"
+    return out_dir / "data" / f".part{worker}.{split}.jsonl"  # see writer.PART_NAME
 
 
 class PartWriter:
@@ -142,7 +148,8 @@ def _worker(
     job = _wait_for_job(jobs)
     if job is None:  # the export stopped before it began
         return
-    options, spec, ranges = job
+    options, spec, (first, last) = job
+    ranges = q.cut_ranges(first, last, options.chunk_size)
     try:
         conn = connect(db_path, readonly=True)
         target = TARGETS[options.target]
@@ -151,11 +158,16 @@ def _worker(
         writer = PartWriter(Path(out_dir), worker)
         try:
             with gc_paused():
-                _take_chunks(exporter, conn, ranges, ends, False, done, writer.write, lambda: None)
+                _take_chunks(
+                    exporter, conn, ranges, ends, False, done, writer.write, _stop_if_orphaned
+                )
         finally:
             writer.close()
             conn.close()
         results.put((worker, writer.pieces, exporter.finish(), None))
+    except _Orphaned:
+        # Nobody reads the results any more: leave without waiting to hand them over.
+        results.cancel_join_thread()
     except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
         results.put((worker, [], None, f"{type(exc).__name__}: {exc}"))
 
@@ -172,10 +184,15 @@ def _wait_for_job(jobs: Any) -> Any:
                 return None
 
 
+class _Orphaned(Exception):
+    """The process that started this helper has died."""
+
+
 def _stop_if_orphaned() -> None:
+    """Between chunks: stop if the export this process helps was killed."""
     parent = multiprocessing.parent_process()
     if parent is not None and not parent.is_alive():
-        raise SystemExit("the export this process helped has stopped")
+        raise _Orphaned
 
 
 class Helpers:
@@ -196,15 +213,23 @@ class Helpers:
             )
             for w in range(1, count + 1)
         ]
-        for proc in self.procs:
-            proc.start()
         self._sent = False
+        try:
+            for proc in self.procs:
+                proc.start()
+        except BaseException:
+            self.close()
+            raise
 
-    def send(self, options: ExportOptions, spec: BuildSpec, ranges: list[ChunkRange]) -> None:
+    def send(
+        self, options: ExportOptions, spec: BuildSpec, bounds: tuple[int, int], chunks: int
+    ) -> None:
+        """Hand over the job: the options, the build spec and the first and last seq, from
+        which each helper cuts the same ``chunks`` ranges (a few bytes, however big)."""
         with self.ends.get_lock():
-            self.ends[0], self.ends[1] = 0, len(ranges)
+            self.ends[0], self.ends[1] = 0, chunks
         for _ in self.procs:
-            self.jobs.put((options, spec, ranges))
+            self.jobs.put((options, spec, bounds))
         self._sent = True
 
     def close(self) -> None:
@@ -213,13 +238,17 @@ class Helpers:
             for _ in self.procs:
                 self.jobs.put(None)
         for proc in self.procs:
+            if proc.pid is None:  # never started
+                continue
             proc.join(timeout=5 if not self._sent else 0)
             if proc.is_alive():
                 proc.terminate()
                 proc.join()
         for channel in (self.jobs, self.results):
+            channel.cancel_join_thread()  # a job no helper read must not hold up the exit
             channel.close()
-        remove_parts(self.out_dir)
+        if self._sent:  # only then is the folder an export of ours
+            remove_parts(self.out_dir)
 
 
 def start_helpers(
@@ -249,7 +278,8 @@ def export_parallel(
     ``meanwhile`` runs once the helpers have the job, before this process takes chunks:
     work that would otherwise hold up the export (the card's routing summary).
     """
-    ranges = q.chunk_ranges(db, options.chunk_size)
+    bounds = q.seq_bounds(db)
+    ranges = q.cut_ranges(*bounds, options.chunk_size)
     total = q.count_items(db)
     (out_dir / "data").mkdir(exist_ok=True)
     writer = JsonlWriter(out_dir)
@@ -263,7 +293,7 @@ def export_parallel(
             progress(helpers.done.value, total)
 
     try:
-        helpers.send(options, spec, ranges)
+        helpers.send(options, spec, bounds, len(ranges))
         meanwhile()
         exporter = ChunkExporter(options, spec, target, report, jsonl=True)
         with gc_paused():
@@ -336,10 +366,3 @@ def copy_range(src: BinaryIO, dst: Any, offset: int, length: int) -> None:
         view = memoryview(data)
         while view:
             view = view[dst.write(view) :]
-
-
-def remove_parts(out_dir: Path) -> None:
-    data = out_dir / "data"
-    if data.is_dir():
-        for part in data.glob(f"{PART_PREFIX}*.jsonl"):
-            part.unlink(missing_ok=True)

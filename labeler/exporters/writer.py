@@ -10,6 +10,7 @@ renamed when complete, so a failed export leaves no half file behind.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,29 +39,50 @@ class SplitFile:
 
 
 def prepare_folder(out_dir: Path) -> None:
-    """Create ``out_dir`` or clear an earlier prefmark export from it (or what an export
-    that failed or was cancelled before its first file left: an empty ``data`` folder)."""
+    """Create ``out_dir`` or clear an earlier prefmark export from it, or what an export
+    that was killed or failed before its manifest left (a ``data`` folder holding only its
+    partial and part files, or nothing). Any other non-empty folder is refused untouched."""
     if out_dir.exists() and not out_dir.is_dir():
         raise ExportError(f"{out_dir}: exists and is not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
     data = out_dir / "data"
-    if data.is_dir():
-        leftovers = [data / f"{s}.{ext}.partial" for s in SPLITS for ext in ("jsonl", "parquet")]
-        for leftover in [*data.glob(".part*.jsonl"), *leftovers]:
-            leftover.unlink(missing_ok=True)  # from an export that was killed
     entries = {p.name for p in out_dir.iterdir()}
-    if entries == {"data"} and not any(data.iterdir()):
-        return
     if not entries:
         return
-    if MANIFEST not in entries:
+    leftovers_only = (
+        entries == {"data"} and data.is_dir() and all(map(_leftover, os.listdir(data)))
+    )
+    if MANIFEST not in entries and not leftovers_only:
         raise ExportError(f"{out_dir}: folder is not empty (and holds no prefmark export)")
     for name in OWN_FILES:
         (out_dir / name).unlink(missing_ok=True)
     if data.is_dir():
-        for split in SPLITS:
-            for ext in ("jsonl", "parquet"):
-                (data / f"{split}.{ext}").unlink(missing_ok=True)
+        for name in os.listdir(data):
+            if _leftover(name) or name in _FINAL_NAMES:
+                (data / name).unlink(missing_ok=True)
+
+
+_FINAL_NAMES = {f"{split}.{ext}" for split in SPLITS for ext in ("jsonl", "parquet")}
+
+
+def _leftover(name: str) -> bool:
+    """A file an unfinished export writes: a split's ``.partial`` file or a part file."""
+    if name.endswith(".partial"):
+        return name.removesuffix(".partial") in _FINAL_NAMES
+    return PART_NAME.fullmatch(name) is not None
+
+
+PART_NAME = re.compile(r"\.part\d+\.(train|test)\.jsonl")
+"""A part file of a parallel export's helper process (``parallel.part_path``)."""
+
+
+def remove_parts(out_dir: Path) -> None:
+    """Delete the helpers' part files in ``out_dir/data`` (only files named as they are)."""
+    data = out_dir / "data"
+    if data.is_dir():
+        for part in data.iterdir():
+            if PART_NAME.fullmatch(part.name):
+                part.unlink(missing_ok=True)
 
 
 class SplitWriter(Protocol):

@@ -67,15 +67,30 @@ ChunkRange = tuple[int, int]
 
 
 def chunk_ranges(db: sqlite_utils.Database, chunk_size: int = 5000) -> list[ChunkRange]:
-    """Ranges of ``seq`` that cover every item, in import order, ``chunk_size`` seqs each.
+    """Ranges of ``seq`` that cover every item, in import order, ``chunk_size`` seqs each."""
+    return cut_ranges(*seq_bounds(db), chunk_size)
 
-    Items are never deleted, so seqs are dense and every range but the last holds
-    ``chunk_size`` items; a range over a gap would just hold fewer.
-    """
+
+def seq_bounds(db: sqlite_utils.Database) -> tuple[int, int]:
+    """The first and last item's ``seq`` ((0, 0) for no items)."""
+    # Two subqueries: min() and max() in one select would scan the whole table.
     first, last = db.conn.execute(
         "SELECT (SELECT min(seq) FROM items), (SELECT max(seq) FROM items)"
     ).fetchone()
-    if first is None:
+    return (0, 0) if first is None else (int(first), int(last))
+
+
+def cut_ranges(first: int, last: int, chunk_size: int) -> list[ChunkRange]:
+    """``chunk_ranges`` from the bounds alone. Items are never deleted, so seqs are dense
+    and every range but the last holds ``chunk_size`` items; a range over a gap would just
+    hold fewer.
+
+    >>> cut_ranges(1, 5, 2)
+    [(0, 2), (2, 4), (4, 5)]
+    >>> cut_ranges(0, 0, 2)
+    []
+    """
+    if last == 0:
         return []
     return [(lo, min(lo + chunk_size, last)) for lo in range(first - 1, last, chunk_size)]
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from labeler.db import open_db, transaction
-from labeler.exporters import ExportOptions, export_project
-from labeler.exporters.parallel import PARALLEL_FROM, claim, default_workers
+from labeler.exporters import ExportError, ExportOptions, export_project
+from labeler.exporters.parallel import PARALLEL_FROM, claim, default_workers, usable_cpus
 from labeler.store import insert_items, insert_labels
 from labeler.types import (
     Action,
@@ -121,8 +121,11 @@ def test_claims_meet_in_the_middle_and_workers_default_by_size() -> None:
     assert claim(ends, False) == 2
     assert claim(ends, True) is None
     assert claim(ends, False) is None
-    assert default_workers(ExportOptions(), PARALLEL_FROM - 1) == 1
-    assert default_workers(ExportOptions(parquet=True), 10 * PARALLEL_FROM) == 1
+    automatic = ExportOptions(workers=None)  # what the CLI and the app ask for
+    assert default_workers(automatic, PARALLEL_FROM - 1) == 1
+    assert default_workers(automatic, PARALLEL_FROM) == min(2, usable_cpus())
+    assert default_workers(replace(automatic, parquet=True), 10 * PARALLEL_FROM) == 1
+    assert default_workers(ExportOptions(), 10 * PARALLEL_FROM) == 1  # the library's default
     assert default_workers(ExportOptions(workers=3), 10) == 3
 
 
@@ -130,20 +133,33 @@ _KILLED_EXPORT = """
 import multiprocessing, os, signal, sys, time
 from pathlib import Path
 from labeler.db import open_db
-from labeler.exporters import ExportOptions, export_project
+from labeler.exporters import ExportError, ExportOptions, export_project
 from labeler.exporters.parallel import Helpers
 
-def die(*_):
+def helpers():
     print(*[p.pid for p in multiprocessing.active_children()], flush=True)
+
+def die(*_):
+    helpers()
     os.kill(os.getpid(), signal.SIGKILL)
+
+def cancel(*_):
+    helpers()
+    raise KeyboardInterrupt
 
 if __name__ == "__main__":
     project, out, when = sys.argv[1:]
+    options = ExportOptions(chunk_size=1, workers=2)  # many chunks: big results to hand over
     if when == "before the job":
-        helpers = Helpers(project, Path(out), 1)  # referenced: it owns the shared state
+        waiting = Helpers(project, Path(out), 1)  # referenced: it owns the shared state
         time.sleep(2)  # the helper is up, waiting for its job
         die()
-    export_project(open_db(project), out, ExportOptions(chunk_size=5, workers=2), die)
+    if when == "cancelled":
+        try:
+            export_project(open_db(project), out, options, cancel)
+        except KeyboardInterrupt:
+            sys.exit(0)  # and the interpreter must be able to exit
+    export_project(open_db(project), out, options, die)
 """
 
 
@@ -156,11 +172,13 @@ def _gone(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
-@pytest.mark.parametrize("when", ["before the job", "mid-export"])
-def test_a_killed_export_leaves_no_helper_running_and_the_folder_reusable(
+@pytest.mark.parametrize("when", ["before the job", "mid-export", "cancelled"])
+def test_a_killed_or_cancelled_export_leaves_no_helper_running_and_the_folder_reusable(
     tmp_path: Path, when: str
 ) -> None:
-    db = _mixed_project(tmp_path / "p.db")
+    # Mid-export, the helper has thousands of chunks' pieces to report: more than a pipe
+    # holds, so it must notice the dead parent rather than block handing them over.
+    db = _mixed_project(tmp_path / "p.db", n=6000 if when == "mid-export" else 600)
     script = tmp_path / "killed_export.py"
     script.write_text(_KILLED_EXPORT)
     out = tmp_path / "out"
@@ -171,7 +189,7 @@ def test_a_killed_export_leaves_no_helper_running_and_the_folder_reusable(
         timeout=120,
         check=False,
     )
-    assert proc.returncode == -signal.SIGKILL
+    assert proc.returncode == (0 if when == "cancelled" else -signal.SIGKILL), proc.stderr
     helpers = [int(pid) for pid in proc.stdout.split()]
     assert helpers
     deadline = time.monotonic() + 30
@@ -181,3 +199,33 @@ def test_a_killed_export_leaves_no_helper_running_and_the_folder_reusable(
     report = export_project(db, out, ExportOptions(chunk_size=40, workers=2))
     assert report.records > 0
     assert [p.name for p in (out / "data").iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_project_folder_name_that_a_uri_would_misread_exports_in_parallel(
+    tmp_path: Path,
+) -> None:
+    odd = tmp_path / "we#ird %41 q?x"
+    odd.mkdir()
+    db = _mixed_project(odd / "p.db")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    options = ExportOptions(chunk_size=40, workers=1)
+    export_project(db, tmp_path / "one", options)
+    export_project(db, tmp_path / "two", replace(options, workers=2))
+    assert _data(tmp_path / "two") == _data(tmp_path / "one")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "one", "two"])
+
+
+def test_a_folder_that_is_not_an_export_is_refused_untouched(tmp_path: Path) -> None:
+    db = _mixed_project(tmp_path / "p.db")
+    data = tmp_path / "theirs" / "data"
+    data.mkdir(parents=True)
+    for name in (".partners.jsonl", ".part1.train.jsonl", "train.jsonl.partial"):
+        (data / name).write_text("keep me")
+    (data.parent / "notes.txt").write_text("keep me")
+    with pytest.raises(ExportError, match="not empty"):
+        export_project(db, data.parent, ExportOptions(workers=2))
+    assert sorted(p.name for p in data.iterdir()) == [
+        ".part1.train.jsonl",
+        ".partners.jsonl",
+        "train.jsonl.partial",
+    ]

@@ -31,7 +31,7 @@ from ui.dialogs.import_dialog import error_html
 from ui.dialogs.options_form import OptionsForm
 from ui.jobs import JobError
 
-HIDDEN = ("chunk_size", "command")  # tuning and provenance, not choices for a person
+HIDDEN = ("chunk_size", "workers", "command")  # tuning and provenance, not a person's choices
 LABELS = {
     "target": "Format",
     "variant": "Variant",
@@ -60,7 +60,8 @@ def default_export_options() -> Any | None:
     """The exporters' default options, or None when this build has no exporters."""
     module = _exporters()
     try:
-        return module.ExportOptions() if module is not None else None
+        # workers=None: big exports use two processes (the app's entry points are guarded)
+        return module.ExportOptions(workers=None) if module is not None else None
     except (AttributeError, TypeError):
         return None
 
