@@ -172,15 +172,20 @@ def _worker(
         results.put((worker, [], None, f"{type(exc).__name__}: {exc}"))
 
 
-def _wait_for_job(jobs: Any) -> Any:
-    """The job, or None once the export stopped (or the process that started this one died:
-    a killed export must not leave its helpers waiting for ever)."""
+def _orphaned() -> bool:
+    """Whether the process that started this helper has died (its export was killed)."""
     parent = multiprocessing.parent_process()
+    return parent is not None and not parent.is_alive()
+
+
+def _wait_for_job(jobs: Any) -> Any:
+    """The job, or None once the export stopped or this helper is orphaned: a killed export
+    must not leave its helpers waiting for ever."""
     while True:
         try:
             return jobs.get(timeout=0.5)
         except queue.Empty:
-            if parent is not None and not parent.is_alive():
+            if _orphaned():
                 return None
 
 
@@ -190,8 +195,7 @@ class _Orphaned(Exception):
 
 def _stop_if_orphaned() -> None:
     """Between chunks: stop if the export this process helps was killed."""
-    parent = multiprocessing.parent_process()
-    if parent is not None and not parent.is_alive():
+    if _orphaned():
         raise _Orphaned
 
 
@@ -271,13 +275,8 @@ def export_parallel(
     report: ExportReport,
     helpers: Helpers,
     progress: Callable[[int, int], None] | None,
-    meanwhile: Callable[[], object] = lambda: None,
 ) -> list[SplitFile]:
-    """Export with ``helpers`` and this process; returns the written files.
-
-    ``meanwhile`` runs once the helpers have the job, before this process takes chunks:
-    work that would otherwise hold up the export (the card's routing summary).
-    """
+    """Export with ``helpers`` and this process; returns the written files."""
     bounds = q.seq_bounds(db)
     ranges = q.cut_ranges(*bounds, options.chunk_size)
     total = q.count_items(db)
@@ -294,7 +293,6 @@ def export_parallel(
 
     try:
         helpers.send(options, spec, bounds, len(ranges))
-        meanwhile()
         exporter = ChunkExporter(options, spec, target, report, jsonl=True)
         with gc_paused():
             _take_chunks(exporter, db.conn, ranges, helpers.ends, True, helpers.done, write, tick)

@@ -98,22 +98,14 @@ def _export(
         str(out),
     )
     started = time.perf_counter()
-    cards: list[CardInfo] = []
-
-    def card_info() -> None:
-        cards.append(_card_info(db, out, options))
-
     if helpers is not None:
-        report.files = export_parallel(
-            db, out, options, spec, target, report, helpers, progress, card_info
-        )
+        report.files = export_parallel(db, out, options, spec, target, report, helpers, progress)
     else:
-        card_info()
         report.files = _export_here(db, out, options, spec, target, report, progress)
     if not report.files:
         raise ExportError("nothing to export: no labelled item passed the filters")
     report.seconds = time.perf_counter() - started
-    info = cards[0]
+    info = _card_info(db, out, options)
     files = {f.split: f.path for f in report.files}
     extra = target.extra_files(info.name, files, spec) if target.extra_files else {}
     for name, text in extra.items():

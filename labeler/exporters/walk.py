@@ -57,6 +57,11 @@ class ChunkExporter:
             self.fast = target.fast_lines(spec, encode_record)
         self.split_of = splitter(options.test_size, options.seed)
         self.tally: dict[tuple[str, str], int] = {}  # (split, label source) -> records
+        sel = self.sel
+        self.filters = bool(sel.routes or sel.tags or sel.annotators)
+        self.check_labels = sel.source is not SourceFilter.ALL or sel.min_confidence is not None
+        # The default selection's check, inlined: model labels only on items routed to it.
+        self.finished_only = sel.source is SourceFilter.FINISHED and sel.min_confidence is None
 
     def export_chunk(self, conn: sqlite3.Connection, chunk: ChunkRange) -> Batch:
         """The lines (or records) of each split for the items of ``chunk``, in item order.
@@ -65,18 +70,14 @@ class ChunkExporter:
         builds) stays on the query's raw rows; everything else becomes an ``ExportRow`` and
         goes through the policies and the target's builder.
         """
-        report, sel, fast, split_of, tally = (
-            self.report, self.sel, self.fast, self.split_of, self.tally
-        )  # fmt: skip
-        filters = bool(sel.routes or sel.tags or sel.annotators)
-        check_labels = sel.source is not SourceFilter.ALL or sel.min_confidence is not None
-        # The default selection's check, inlined: model labels only on items routed to it.
-        finished_only = sel.source is SourceFilter.FINISHED and sel.min_confidence is None
+        report, sel, fast, add = self.report, self.sel, self.fast, self._add
+        check_labels, finished_only = self.check_labels, self.finished_only
+        unfiltered = not self.filters
         out: Batch = {"train": [], "test": []}
-        labelled = exported = 0
+        labelled = 0
         for group in q.live_label_groups(conn, chunk):
             labelled += 1
-            if fast is not None and not filters and len(group) == 1:
+            if fast is not None and unfiltered and len(group) == 1:
                 r = group[0]  # item fields, then the label's from 8 (source 11; route 6)
                 if check_labels and (
                     (r[11] == "model" and r[6] != "model")
@@ -87,11 +88,7 @@ class ChunkExporter:
                     continue
                 line = fast(r)
                 if line is not None:
-                    split = split_of(r[2])
-                    out[split].append(line)
-                    key = (split, r[11])
-                    tally[key] = tally.get(key, 0) + 1
-                    exported += 1
+                    add(out, r[2], r[11], [line])
                     continue
                 row = q.export_row(group)
                 self._build(row, row.labels[0], row.labels, out)
@@ -99,7 +96,6 @@ class ChunkExporter:
             self._resolve_and_build(q.export_row(group), out)
         report.items_scanned += q.items_in(conn, chunk)
         report.items_labelled += labelled
-        report.items_exported += exported  # the other paths count in _add
         return out
 
     def _resolve_and_build(self, row: ExportRow, out: Batch) -> None:
@@ -109,26 +105,21 @@ class ChunkExporter:
             report.drop("items outside the route/tag filters")
             return
         labels = candidates(row.labels, sel)
-        label, conflict = (
-            resolve(labels, self.options.conflicts, row.ai_source)
-            if labels
-            else (
-                None,
-                False,
-            )
-        )
+        if not labels:
+            report.drop("items without a chosen label")
+            return
+        label, conflict = resolve(labels, self.options.conflicts, row.ai_source)
         if conflict:
             report.conflicts += 1
         if label is None:
             report.drop("conflicts dropped" if conflict else "items without a chosen label")
             return
-        check = sel.source is not SourceFilter.ALL or sel.min_confidence is not None
-        if check and not label_passes(label, sel, row.route):
+        if self.check_labels and not label_passes(label, sel, row.route):
             report.drop("labels outside the source/confidence filters")
             return
         line = self.fast((*row[:8], *label)) if self.fast is not None else None
         if line is not None:
-            self._add(out, row, label, [line])
+            self._add(out, row.prompt, label.source, [line])
             return
         self._build(row, label, labels, out)
 
@@ -144,12 +135,14 @@ class ChunkExporter:
         if not records:
             self.report.drop("items giving no record (ties, both bad, no order)")
             return
-        self._add(out, row, label, list(map(encode_record, records)) if self.jsonl else records)
+        encoded = list(map(encode_record, records)) if self.jsonl else records
+        self._add(out, row.prompt, label.source, encoded)
 
-    def _add(self, out: Batch, row: ExportRow, label: LabelRow, records: list[Any]) -> None:
-        split = self.split_of(row.prompt)
+    def _add(self, out: Batch, prompt: str, source: str, records: list[Any]) -> None:
+        """One exported item's records, into the split of its (stored) prompt."""
+        split = self.split_of(prompt)
         out[split] += records
-        key = (split, label.source)
+        key = (split, source)
         self.tally[key] = self.tally.get(key, 0) + len(records)
         self.report.items_exported += 1
 
