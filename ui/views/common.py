@@ -148,6 +148,17 @@ def prompt_html(prompt: Prompt, dark: bool) -> str:
     return "".join(parts)
 
 
+def prompt_pane(prompt: SafeBrowser, images: ImageStrip) -> QWidget:
+    """The "Prompt" heading over the prompt text and its images, as every view shows them."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(QLabel("<b>Prompt</b>"))
+    layout.addWidget(prompt, 1)
+    layout.addWidget(images)
+    return box
+
+
 class ScrollSync(QObject):
     """Keeps several vertical scroll bars at the same relative position."""
 

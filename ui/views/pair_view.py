@@ -24,7 +24,14 @@ from labeler.session import ShownItem
 from labeler.types import AspectsValue, PairwiseValue
 from ui.render import text_stats, word_diff_html
 from ui.views.aspects_form import AspectsForm
-from ui.views.common import ImageStrip, SafeBrowser, ScrollSync, is_dark, prompt_html
+from ui.views.common import (
+    ImageStrip,
+    SafeBrowser,
+    ScrollSync,
+    is_dark,
+    prompt_html,
+    prompt_pane,
+)
 
 NARROW = 560  # px: below this width the responses stack vertically
 
@@ -62,12 +69,7 @@ class PairView(QWidget):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.prompt = SafeBrowser()
         self.images = ImageStrip()
-        prompt_box = QWidget()
-        prompt_layout = QVBoxLayout(prompt_box)
-        prompt_layout.setContentsMargins(0, 0, 0, 0)
-        prompt_layout.addWidget(QLabel("<b>Prompt</b>"))
-        prompt_layout.addWidget(self.prompt, 1)
-        prompt_layout.addWidget(self.images)
+        prompt_box = prompt_pane(self.prompt, self.images)
 
         self.left = ResponsePane("Left (A)")
         self.right = ResponsePane("Right (B)")

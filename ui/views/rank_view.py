@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from labeler.session import ShownItem
 from labeler.types import BinaryValue, RankingValue, RatingValue
 from ui.render import text_stats
-from ui.views.common import ImageStrip, SafeBrowser, is_dark, prompt_html
+from ui.views.common import ImageStrip, SafeBrowser, is_dark, prompt_html, prompt_pane
 
 HINT = (
     "Digits rank the selected response (ties allowed) · drag rows into order · "
@@ -69,12 +69,7 @@ class RankView(QWidget):
         inner.setStretchFactor(0, 2)
         inner.setStretchFactor(1, 3)
         outer = QSplitter(Qt.Orientation.Vertical)
-        prompt_box = QWidget()
-        prompt_layout = QVBoxLayout(prompt_box)
-        prompt_layout.setContentsMargins(0, 0, 0, 0)
-        prompt_layout.addWidget(QLabel("<b>Prompt</b>"))
-        prompt_layout.addWidget(self.prompt, 1)
-        prompt_layout.addWidget(self.images)
+        prompt_box = prompt_pane(self.prompt, self.images)
         outer.addWidget(prompt_box)
         outer.addWidget(inner)
         outer.setStretchFactor(0, 1)
