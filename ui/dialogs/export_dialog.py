@@ -12,22 +12,20 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.dialogs.import_dialog import error_html
+from ui.dialogs.job_dialog import JobDialog, error_html
 from ui.dialogs.options_form import OptionsForm
 from ui.jobs import JobError
 
@@ -73,9 +71,8 @@ def format_choices() -> list[tuple[str, str]]:
     return [(name, f"{name}: {getattr(t, 'title', '') or name}") for name, t in targets.items()]
 
 
-class ExportDialog(QDialog):
+class ExportDialog(JobDialog):
     export_requested = Signal(object, object)  # Path, options
-    cancel_requested = Signal()
 
     def __init__(
         self,
@@ -87,7 +84,6 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export data set")
-        self._running = False
         self.project_path = project_path
         options = options if options is not None else default_export_options()
         formats = format_choices()
@@ -111,22 +107,12 @@ class ExportDialog(QDialog):
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(browse)
 
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828")
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
         self.export_button = QPushButton("&Export")
         self.export_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
         buttons = QDialogButtonBox()
         buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.export_button.clicked.connect(self._on_export_clicked)
-        self.cancel_button.clicked.connect(self._on_cancel_clicked)
 
         layout = QVBoxLayout(self)
         if self.form is not None:
@@ -148,18 +134,8 @@ class ExportDialog(QDialog):
     # ---- controller feedback -------------------------------------------------------------
 
     def set_running(self, running: bool) -> None:
-        self._running = running
         self.export_button.setEnabled(not running and self.form is not None)
-        self.progress.setVisible(running)
-        if running:
-            self.progress.setRange(0, 0)
-            self.error_label.clear()
-            self.status_label.setText("Exporting…")
-
-    def set_progress(self, done: int, total: int) -> None:
-        if total > 0:
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(round(1000 * min(done, total) / total))
+        self._show_running(running, "Exporting…")
 
     def show_result(self, report: Any) -> None:
         self.set_running(False)
@@ -205,10 +181,3 @@ class ExportDialog(QDialog):
             return
         self.error_label.clear()
         self.export_requested.emit(Path(text).expanduser(), options)
-
-    def _on_cancel_clicked(self) -> None:
-        if self._running:
-            self.cancel_requested.emit()
-            self.status_label.setText("Cancelling…")
-        else:
-            self.reject()

@@ -12,26 +12,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from ui.dialogs.job_dialog import JobDialog, error_html
 from ui.jobs import JobError, Preview, preview_records
 from ui.panels.table_model import RowsModel
 
@@ -49,21 +48,8 @@ def _cell(value: Any) -> str:
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
 
-def error_html(error: BaseException) -> str:
-    """An error as the dialog shows it: the message, and the failing line if known."""
-    import html
-
-    message = getattr(error, "message", None) or str(error) or type(error).__name__
-    text = f"<b>{html.escape(message)}</b>"
-    detail = getattr(error, "detail", None)
-    if detail:
-        text += f"<br>The line that failed:<pre>{html.escape(detail)}</pre>"
-    return text
-
-
-class ImportDialog(QDialog):
+class ImportDialog(JobDialog):
     import_requested = Signal(list, object, bool)  # paths, FieldMapping | None, skip_bad
-    cancel_requested = Signal()
 
     def __init__(
         self,
@@ -76,7 +62,6 @@ class ImportDialog(QDialog):
         self.setWindowTitle("Import data")
         self.paths = [Path(p) for p in paths]
         self._preview_fn = preview
-        self._running = False
         self.preview: Preview | None = None
 
         self.file_combo = QComboBox()
@@ -110,23 +95,13 @@ class ImportDialog(QDialog):
             "Skip bad records (saved beside the project as a .rejects.jsonl file) "
             "instead of stopping"
         )
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.setStyleSheet("color: #c62828")
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
 
         self.import_button = QPushButton("&Import")
         self.import_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
         self.buttons = QDialogButtonBox()
         self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.import_button.clicked.connect(self._on_import_clicked)
-        self.cancel_button.clicked.connect(self._on_cancel_clicked)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Preview of"))
@@ -175,18 +150,8 @@ class ImportDialog(QDialog):
     # ---- controller feedback -------------------------------------------------------------
 
     def set_running(self, running: bool) -> None:
-        self._running = running
         self.import_button.setEnabled(not running)
-        self.progress.setVisible(running)
-        if running:
-            self.progress.setRange(0, 0)
-            self.error_label.clear()
-            self.status_label.setText("Importing…")
-
-    def set_progress(self, done: int, total: int) -> None:
-        if total > 0:
-            self.progress.setRange(0, 1000)
-            self.progress.setValue(round(1000 * min(done, total) / total))
+        self._show_running(running, "Importing…")
 
     def show_result(self, report: Any) -> None:
         self.set_running(False)
@@ -214,13 +179,6 @@ class ImportDialog(QDialog):
             return
         self.error_label.clear()
         self.import_requested.emit(list(self.paths), mapping, self.skip_check.isChecked())
-
-    def _on_cancel_clicked(self) -> None:
-        if self._running:
-            self.cancel_requested.emit()
-            self.status_label.setText("Cancelling…")
-        else:
-            self.reject()
 
     def _load_preview(self) -> None:
         if not self.paths:
