@@ -6,14 +6,33 @@ This module and ``labeler.store`` are the only code that speaks SQL. The schema 
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from labeler.db_errors import Problem, classify, describe_error
+
 if TYPE_CHECKING:
     import sqlite_utils
+
+BUSY_TIMEOUT_MS = 5000
+BusyListener = Callable[[float], bool]
+_busy_listener: BusyListener | None = None
+
+
+def on_busy(listener: BusyListener | None) -> None:
+    """Let a front end decide what happens when another program holds the write lock.
+
+    After each ``BUSY_TIMEOUT_MS`` wait the listener gets the seconds waited so far; it can
+    tell the person (once) and return True to wait again, or False to give up. With none set,
+    a write gives up after one wait.
+    """
+    global _busy_listener  # one process-wide policy, set by the front end
+    _busy_listener = listener
 
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -128,8 +147,25 @@ def _v2(conn: sqlite3.Connection) -> None:
         )
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2]
+def _v3(conn: sqlite3.Connection) -> None:
+    """Stamp the file as a prefmark project (``PRAGMA application_id``), so that no other
+    SQLite file is ever taken for one. Files made by this version get the stamp at creation."""
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    # Trained heads live inside the project (keyed by head version), so a copied file scores
+    # alike on any machine; older projects named a file in the user's data folder instead.
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS heads (version TEXT PRIMARY KEY, data BLOB NOT NULL)"
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
+READABLE_FROM = 2
+"""The oldest schema that read-only commands can read as it is (later versions only add what
+they do not read); an older file must be opened for writing once, which upgrades it."""
+
+APPLICATION_ID = 0x70666D6B  # "pfmk"
+_PROJECT_TABLES = {"meta", "items", "labels"}
 
 
 class ProjectFileError(Exception):
@@ -141,7 +177,21 @@ def _user_version(conn: sqlite3.Connection) -> int:
 
 
 def _backup(path: Path, version: int) -> Path:
-    target = path.with_name(f"{path.name}.v{version}.bak")
+    """Copy the project (through SQLite) to a backup file that did not exist before.
+
+    ``project.db.v1.bak`` or, if a user kept one of those already, ``project.db.v1.2.bak``...:
+    an earlier backup is never overwritten.
+    """
+    for n in range(1, 1000):
+        suffix = f".v{version}.bak" if n == 1 else f".v{version}.{n}.bak"
+        target = path.with_name(path.name + suffix)
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise ProjectFileError(f"{path}: too many old backups beside it; move some away")
     src = sqlite3.connect(path)
     try:
         dst = sqlite3.connect(target)
@@ -153,23 +203,72 @@ def _backup(path: Path, version: int) -> Path:
     return target
 
 
+def _check_project(conn: sqlite3.Connection, path: Path | str, *, allow_new: bool) -> int:
+    """Refuse files that are not prefmark projects; returns the file's schema version.
+
+    A project carries prefmark's ``application_id`` (or, from before the stamp existed, its
+    schema version and tables). An empty database is a new project only when ``allow_new``.
+    """
+    try:
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        version = _user_version(conn)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "encrypted" in str(exc):
+            raise ProjectFileError(f"{path}: not a prefmark project (not an SQLite file)") from exc
+        raise
+    if app_id == APPLICATION_ID:
+        return version
+    if app_id != 0:
+        raise ProjectFileError(f"{path}: not a prefmark project (another program's database)")
+    if not tables and version == 0:
+        if allow_new:
+            return 0
+        raise ProjectFileError(f"{path}: not a prefmark project (an empty file)")
+    if version == 0 or not tables >= _PROJECT_TABLES:
+        raise ProjectFileError(f"{path}: not a prefmark project (another program's database)")
+    return version
+
+
 def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
-    """Bring the schema to ``SCHEMA_VERSION``; returns the version the file had."""
-    found = _user_version(conn)
-    if found > SCHEMA_VERSION:
-        raise ProjectFileError(
-            f"{path or 'database'}: schema version {found} is newer than this prefmark "
-            f"({SCHEMA_VERSION}); upgrade prefmark to open it"
-        )
-    if found == SCHEMA_VERSION:
-        return found
-    if found > 0 and path is not None:
-        _backup(path, found)
-    for version in range(found, SCHEMA_VERSION):
-        with transaction(conn):
+    """Bring the schema to ``SCHEMA_VERSION``; returns the version the file had.
+
+    The version is read inside the write transaction that migrates, so two programs opening a
+    new or old project at the same moment cannot both migrate it.
+    """
+    begin(conn)
+    try:
+        found = _user_version(conn)
+        if found > SCHEMA_VERSION:
+            raise ProjectFileError(
+                f"{path or 'database'}: schema version {found} is newer than this prefmark "
+                f"({SCHEMA_VERSION}); upgrade prefmark to open it"
+            )
+        if found < SCHEMA_VERSION and found > 0 and path is not None:
+            _backup(path, found)  # reads the committed state, which this lock keeps as it is
+        for version in range(found, SCHEMA_VERSION):
             MIGRATIONS[version](conn)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
+        if found < SCHEMA_VERSION:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
     return found
+
+
+def begin(conn: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE``, waiting for another writer as long as the busy listener allows."""
+    started = time.monotonic()
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if classify(exc) is not Problem.BUSY or _busy_listener is None:
+                raise
+            if not _busy_listener(time.monotonic() - started):
+                raise
 
 
 @contextmanager
@@ -179,11 +278,12 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     Connections run in autocommit mode (``isolation_level=None``) so that nothing is ever
     committed implicitly; every multi-statement write goes through here.
     """
-    conn.execute("BEGIN IMMEDIATE")
+    begin(conn)
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
@@ -204,38 +304,55 @@ def open_db(
 def connect(
     path: str | Path, *, create: bool = True, readonly: bool = False
 ) -> sqlite3.Connection:
-    """``open_db``'s connection, without the ``sqlite_utils`` wrapper."""
+    """``open_db``'s connection, without the ``sqlite_utils`` wrapper.
+
+    Nothing here opens the file outside SQLite: closing any other descriptor of it would drop
+    every SQLite lock this process holds on it (POSIX), and another program could then delete
+    the WAL under a live connection. The file's kind is asked of SQLite itself.
+    """
     path = Path(path)
-    if not create and not path.exists():
-        raise ProjectFileError(f"{path}: no such project file")
-    if path.exists() and path.stat().st_size > 0:
-        with path.open("rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise ProjectFileError(f"{path}: not a prefmark project (not an SQLite file)")
+    if not path.exists():
+        if not create or readonly:
+            raise ProjectFileError(f"{path}: no such project file")
+    elif not path.is_file():
+        raise ProjectFileError(f"{path}: not a prefmark project (not a regular file)")
     if readonly:
         # as_uri escapes what a URI would read otherwise ('#', '?', '%' in a folder name)
         uri = f"{path.resolve().as_uri()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     else:
         conn = sqlite3.connect(path, isolation_level=None)
     try:
-        if not readonly and _user_version(conn) == 0:
-            # A 2 KB item fills a 4 KB page on its own; 16 KB pages make files about a third
-            # smaller and bulk imports faster. Only possible before the first table exists.
-            conn.execute("PRAGMA page_size=16384")
-        if not readonly:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        version = _check_project(conn, path, allow_new=create and not readonly)
+        if readonly:
+            if version < READABLE_FROM:
+                raise ProjectFileError(
+                    f"{path}: made by an older prefmark; open it once to upgrade it "
+                    "(a copy of the old file is kept beside it)"
+                )
+            if version > SCHEMA_VERSION:
+                raise ProjectFileError(
+                    f"{path}: schema version {version} is newer than this prefmark "
+                    f"({SCHEMA_VERSION}); upgrade prefmark to open it"
+                )
+        else:
+            if version == 0:
+                # A 2 KB item fills a 4 KB page on its own; 16 KB pages make files about a
+                # third smaller and bulk imports faster. Only possible before the first table.
+                conn.execute("PRAGMA page_size=16384")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=5000")
         conn.execute("PRAGMA cache_size=-65536")
         if not readonly:
             migrate(conn, path)
-        elif _user_version(conn) != SCHEMA_VERSION:
-            raise ProjectFileError(f"{path}: project needs migrating; open it read-write once")
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        raise ProjectFileError(f"{path}: cannot open project: {exc}") from exc
+        raise ProjectFileError(describe_error(exc, path)) from exc
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 

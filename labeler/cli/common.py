@@ -14,10 +14,16 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-def open_project_or_fail(path: Path, *, create: bool = True) -> sqlite_utils.Database:
-    """Open PROJECT or exit with a one-line reason (click prints it to stderr, exit 1)."""
+def open_project_or_fail(
+    path: Path, *, create: bool = True, readonly: bool = False
+) -> sqlite_utils.Database:
+    """Open PROJECT or exit with a one-line reason (click prints it to stderr, exit 1).
+
+    Commands that only read (``stats``, ``export``) open read-only: they never write to the
+    file, so they never convert a foreign file or upgrade a project behind the user's back.
+    """
     try:
-        return open_db(path, create=create)
+        return open_db(path, create=create, readonly=readonly)
     except ProjectFileError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -178,7 +178,7 @@ def export_command(
         workers=workers,
     )
     options = replace(options, command=options.command_line(str(project), str(out_dir)))
-    db = open_project_or_fail(project, create=False)
+    db = open_project_or_fail(project, create=False, readonly=True)
     try:
         with progress_bar(1, "Exporting") as bar:
 

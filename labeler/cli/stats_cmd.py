@@ -38,7 +38,7 @@ def _print_section(title: str, counts: dict[str, int]) -> None:
 def stats_command(project: Path, as_json: bool) -> None:
     """Show counts for PROJECT: items by status and route, labels by source and annotator,
     and the estimated accuracy of the finished data set once routing has run."""
-    db = open_project_or_fail(project, create=False)
+    db = open_project_or_fail(project, create=False, readonly=True)
     stats = project_stats(db)
     routing = _routing_summary(db)
     if routing is not None:
