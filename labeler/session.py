@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from labeler.store.items import QueueCursor, get_item, item_state, next_item, set_flag, set_status
-from labeler.store.labels import record_label
+from labeler.store.labels import record_labels
 from labeler.store.meta import get_schema
 from labeler.store.queue_queries import live_labels_by, model_label
 from labeler.types import (
@@ -268,7 +268,7 @@ class LabelingSession:
         elapsed = self._elapsed_ms()
         mine = {lab.kind: lab for lab in shown.my_labels}
         review = shown.route is Route.REVIEW and shown.model_label is not None
-        recorded: list[Label] = []
+        decision: list[Label] = []
         for n, shown_value in enumerate(values):
             value = to_stored(shown_value, shown.shown_order)
             previous = mine.get(value.kind)
@@ -280,34 +280,23 @@ class LabelingSession:
                 action = Action.ACCEPT if same else Action.OVERRIDE
                 if previous is None:
                     supersedes = shown.model_label.id
-            recorded.append(self._record(shown, value, action, supersedes, elapsed, rationale))
+            decision.append(
+                Label(
+                    item_id=shown.item.id,
+                    value=value,
+                    source=Source.HUMAN,
+                    annotator=self.annotator,
+                    action=action,
+                    shown_order=shown.shown_order,
+                    time_ms=elapsed,
+                    rationale=rationale or None,
+                    supersedes=supersedes,
+                )
+            )
+        recorded = record_labels(self.db, decision)  # one decision, one transaction
         self._undo.append(_Undo("labels", shown.item.id, recorded))
         self._after_decision(shown.item.id)
         return recorded
-
-    def _record(
-        self,
-        shown: ShownItem,
-        value: LabelValue,
-        action: Action,
-        supersedes: int | None,
-        elapsed: int,
-        rationale: str | None,
-    ) -> Label:
-        return record_label(
-            self.db,
-            Label(
-                item_id=shown.item.id,
-                value=value,
-                source=Source.HUMAN,
-                annotator=self.annotator,
-                action=action,
-                shown_order=shown.shown_order,
-                time_ms=elapsed,
-                rationale=rationale or None,
-                supersedes=supersedes,
-            ),
-        )
 
     def submit_pairwise(
         self, choice: PairChoice, strength: int | None = None, rationale: str | None = None
@@ -385,18 +374,22 @@ class LabelingSession:
             raise NothingToUndoError("nothing to undo")
         entry = self._undo.pop()
         if entry.kind == "labels":
-            for label in reversed(entry.labels):
-                record_label(
-                    self.db,
-                    Label(
-                        item_id=entry.item_id,
-                        value=None,
-                        source=Source.HUMAN,
-                        annotator=self.annotator,
-                        action=Action.RETRACT,
-                        supersedes=label.id,
-                    ),
+            retractions = [
+                Label(
+                    item_id=entry.item_id,
+                    value=None,
+                    source=Source.HUMAN,
+                    annotator=self.annotator,
+                    action=Action.RETRACT,
+                    supersedes=label.id,
                 )
+                for label in reversed(entry.labels)
+            ]
+            try:
+                record_labels(self.db, retractions)
+            except BaseException:
+                self._undo.append(entry)  # not undone: it can be asked for again
+                raise
         elif entry.kind == "skip":
             assert isinstance(entry.previous, Status)
             set_status(self.db, entry.item_id, entry.previous)

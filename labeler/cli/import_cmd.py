@@ -6,25 +6,21 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from labeler.db import ProjectFileError, open_db
-from labeler.importers import ImportFailed, import_files, parse_map_options
+from labeler.cli.common import open_project_or_fail
+from labeler.db import ProjectFileError
+from labeler.importers import ImportFailed, ImportReport, import_files, parse_map_options
+from labeler.new_project import ProjectAppearedError, building_new_project
 from labeler.store.meta import get_meta, set_schema
 from labeler.types import LabelSchema, SchemaMode
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print only their summary
-
-_SIDE_FILES = ("-wal", "-shm", "-journal")
-
-
-def _remove_created(project: Path) -> None:
-    """Delete a project this command created (and SQLite's side files): a failed import
-    into a new project leaves nothing behind."""
-    for suffix in ("", *_SIDE_FILES):
-        project.with_name(project.name + suffix).unlink(missing_ok=True)
 
 
 class _LazyBar:
@@ -152,32 +148,51 @@ def import_command(
             raise click.ClickException(f"{path}: no such file")
     if skip_bad and rejects is None:
         rejects = project.with_name(project.name + ".rejects.jsonl")
-    created = not project.exists()
-    try:
-        db = open_db(project)
-    except ProjectFileError as exc:
-        raise click.ClickException(str(exc)) from None
-    bar = _LazyBar(not quiet)
-    try:
-        report = import_files(
-            db,
-            files,
-            mapping=mapping,
-            skip_bad=skip_bad,
-            reject_path=rejects,
-            progress=bar,
-            source_name=source_name,
-        )
-    except BaseException as exc:
-        bar.close()
-        db.conn.close()
-        if created:  # rolled back, so the file holds nothing but the empty schema
-            _remove_created(project)
-        if isinstance(exc, ImportFailed):
+
+    def run(db: sqlite_utils.Database) -> ImportReport:
+        bar = _LazyBar(not quiet)
+        try:
+            report = import_files(
+                db,
+                files,
+                mapping=mapping,
+                skip_bad=skip_bad,
+                reject_path=rejects,
+                progress=bar,
+                source_name=source_name,
+            )
+        except ImportFailed as exc:
             raise click.ClickException(f"{exc} (nothing was imported)") from None
-        raise
+        finally:
+            bar.close()
+        _apply_schema(db, report, schema, top_k, aspects)
+        return report
+
+    if not project.exists():
+        try:
+            with building_new_project(project) as db:
+                report = run(db)
+            click.echo(report.summary())
+            return
+        except ProjectFileError as exc:
+            raise click.ClickException(str(exc)) from None
+        except ProjectAppearedError:
+            pass  # another program made the project meanwhile: add to it below
+    db = open_project_or_fail(project)
+    try:
+        report = run(db)
     finally:
-        bar.close()
+        db.conn.close()
+    click.echo(report.summary())
+
+
+def _apply_schema(
+    db: sqlite_utils.Database,
+    report: ImportReport,
+    schema: str | None,
+    top_k: int | None,
+    aspects: str | None,
+) -> None:
     if schema is not None:
         chosen = LabelSchema(mode=SchemaMode(schema), top_k=top_k)
         if aspects:
@@ -186,5 +201,3 @@ def import_command(
     elif get_meta(db, "label_schema") is None:  # a new project: pick from what came in
         mode = SchemaMode.LISTWISE if report.max_responses > 2 else SchemaMode.PAIRWISE
         set_schema(db, LabelSchema(mode=mode))
-    db.conn.close()
-    click.echo(report.summary())

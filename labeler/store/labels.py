@@ -115,20 +115,36 @@ def _refresh_status(conn: sqlite3.Connection, item_id: str) -> None:
 
 
 def record_label(db: sqlite_utils.Database, label: Label) -> Label:
-    """Append one label event in its own committed transaction; returns it with id and time.
+    """Append one label event in its own committed transaction; returns it with id and time."""
+    return record_labels(db, [label])[0]
 
+
+def record_labels(db: sqlite_utils.Database, labels: Sequence[Label]) -> list[Label]:
+    """Append the events of one user decision in ONE committed transaction.
+
+    A ranking with its thumbs and rating, or the undo of all of them, is kept whole or not at
+    all: a crash never leaves part of a decision stored and the item marked done.
     A retraction (undo) must name the label it retracts in ``supersedes``.
     """
-    if label.action is Action.RETRACT and label.supersedes is None:
-        raise ValueError("a retraction must name the label it retracts")
-    if label.action is not Action.RETRACT and label.value is None:
-        raise ValueError("only a retraction may have no value")
-    stamped = replace(label, created_at=label.created_at or _now())
+    for label in labels:
+        if label.action is Action.RETRACT and label.supersedes is None:
+            raise ValueError("a retraction must name the label it retracts")
+        if label.action is not Action.RETRACT and label.value is None:
+            raise ValueError("only a retraction may have no value")
+    now = _now()
+    stamped = [replace(label, created_at=label.created_at or now) for label in labels]
+    recorded: list[Label] = []
     with transaction(db.conn):
-        cur = db.conn.execute(_INSERT, label_to_row(stamped))
-        if stamped.source is not Source.MODEL or stamped.action is Action.RETRACT:
-            _refresh_status(db.conn, stamped.item_id)
-    return replace(stamped, id=cur.lastrowid)
+        for label in stamped:
+            cur = db.conn.execute(_INSERT, label_to_row(label))
+            recorded.append(replace(label, id=cur.lastrowid))
+        for item_id in dict.fromkeys(
+            lab.item_id
+            for lab in stamped
+            if lab.source is not Source.MODEL or lab.action is Action.RETRACT
+        ):
+            _refresh_status(db.conn, item_id)
+    return recorded
 
 
 def label_history(db: sqlite_utils.Database, item_id: str) -> list[Label]:

@@ -208,7 +208,8 @@ def write_routes(
 
     Human and review items become ``todo`` (their queues are ``status='todo' AND route=...``
     ordered by priority); model items that have an AI label become ``done``, since the
-    accepted AI label is their label. Items with a human label are never touched.
+    accepted AI label is their label. Items with a human label are never touched, including
+    those labelled while this decision was being made (checked inside the write transaction).
     ``params["ai"]`` names the AI source whose labels the decision trusted; it is kept per item
     so that source's label is the one that counts among several model labels.
     """
@@ -234,7 +235,9 @@ def write_routes(
         )
         db.conn.executemany(
             "UPDATE items SET route = ?, priority = ?, routed_by = ?, status = ?, ai_source = ? "
-            "WHERE id = ?",
+            # decided on a snapshot: an item a person labelled meanwhile keeps its label
+            f"WHERE id = ? AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.item_id = items.id "
+            f"AND l.source != 'model' AND {LIVE_LABEL})",
             rows,
         )
         cur = db.conn.execute(
