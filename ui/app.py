@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from ui.main_window import AppConfig, MainWindow
+from ui.project_link import install_busy_policy
 from ui.theme import apply_theme
 
 APP_ID = "io.github.prefmark.Prefmark"  # the .desktop file's name: Wayland matches windows by it
@@ -46,6 +47,7 @@ def create_window(settings: QSettings | None = None, theme: str | None = None) -
     settings = settings or QSettings("prefmark", "prefmark")
     mode = theme or str(settings.value("theme", "system"))
     apply_theme(app, mode)
+    install_busy_policy()
     return MainWindow(AppConfig(settings, mode))
 
 

@@ -7,21 +7,18 @@ million items, so they run on a worker with its own read connection, debounced.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from labeler.db import open_db
-from labeler.session import (
-    IncompleteRankingError,
-    LabelingSession,
-    NothingToUndoError,
-    ShownItem,
-)
+from labeler.session import IncompleteRankingError, LabelingSession, ShownItem
 from labeler.store.queue_queries import QueueCounts, queue_counts
 from labeler.types import PairChoice, Route
+from ui.project_link import GuardedWrites, SharedReader, open_for_gui
 from ui.views.item_page import ItemPage
 from ui.workers import Job, JobRunner, one_shot
 
@@ -45,15 +42,8 @@ class ViewOptions:
     zoom: float = 11.0
 
 
-def _counts_job(path: Path) -> Job:
-    def run() -> QueueCounts:
-        db = open_db(path, create=False, readonly=True)
-        try:
-            return queue_counts(db)
-        finally:
-            db.conn.close()
-
-    return one_shot(run)
+def _counts_job(reader: SharedReader) -> Job:
+    return one_shot(lambda: reader.run(queue_counts))
 
 
 class Controller(QObject):
@@ -61,6 +51,7 @@ class Controller(QObject):
     message = Signal(str)
     rationale_requested = Signal(str)
     item_shown = Signal(object)
+    problem = Signal(str)
 
     def __init__(self, page: ItemPage, jobs: JobRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +60,10 @@ class Controller(QObject):
         self.db: sqlite_utils.Database | None = None
         self.path: Path | None = None
         self.session: LabelingSession | None = None
+        self.reader: SharedReader | None = None
+        self.writes = GuardedWrites(self)
+        self.writes.message.connect(self.message)
+        self.writes.failed.connect(self.problem)
         self.annotator = ""
         self.queue = Route.HUMAN
         self.seed = 0
@@ -86,16 +81,20 @@ class Controller(QObject):
 
     # ---- project and session -------------------------------------------------------------
     def open_project(self, path: Path, create: bool = False) -> None:
-        db = open_db(path, create=create)
+        db = open_for_gui(path, create)
         self.close_project()
         self.db, self.path = db, path
+        self.reader, self.writes.path = SharedReader(path), path
         self._new_session()
         self.refresh_counts()
 
     def close_project(self) -> None:
+        self.writes.cancel()
+        if self.reader is not None:
+            self.reader.close()
         if self.db is not None:
             self.db.conn.close()
-        self.db = self.path = self.session = None
+        self.db = self.path = self.session = self.reader = None
         self.page.show_empty("Open or create a project to start (Ctrl+O / Ctrl+N).")
 
     def set_annotator(self, name: str) -> None:
@@ -107,6 +106,7 @@ class Controller(QObject):
         self._new_session()
 
     def _new_session(self) -> None:
+        self.writes.cancel()
         self.session = None
         self.rationale = ""
         if self.db is None:
@@ -163,13 +163,13 @@ class Controller(QObject):
         self._counts_timer.start()
 
     def _start_counts(self) -> None:
-        if self.path is None:
+        if self.reader is None:
             return
         if any(n == "counts" for n in self.jobs.running_names()):
             self._counts_pending = True
             return
         self.jobs.start(
-            "counts", _counts_job(self.path), self._on_counts, self._on_error, quiet=True
+            "counts", _counts_job(self.reader), self._on_counts, self._on_error, quiet=True
         )
 
     def _on_counts(self, counts: QueueCounts) -> None:
@@ -186,39 +186,36 @@ class Controller(QObject):
         shown = self.session.current if self.session is not None else None
         return None if shown is None else shown.item.id
 
-    def _decided(self) -> None:
+    def _decided(self, _result: object = None) -> None:
         self.rationale = ""
         self.show_current()
         self.refresh_counts()
 
-    def _on_choice_made(self, item_id: str, choice: str, strength: int | None) -> None:
-        if self.session is None or item_id != self._current_id():
+    def _decide(self, item_id: str, write: Callable[[LabelingSession], Any]) -> None:
+        """Save a decision on the shown item; it stays on screen until it is saved."""
+        session = self.session
+        if session is None or item_id != self._current_id():
             return  # stale intent for an item no longer shown
-        self.session.submit_pairwise(PairChoice(choice), strength, self.rationale or None)
-        self._decided()
+        self.writes.attempt(lambda: write(session), self._decided)
+
+    def _on_choice_made(self, item_id: str, choice: str, strength: int | None) -> None:
+        rationale = self.rationale or None
+        self._decide(item_id, lambda s: s.submit_pairwise(PairChoice(choice), strength, rationale))
 
     def _on_aspects_made(self, item_id: str, aspects: dict) -> None:
-        if self.session is None or item_id != self._current_id():
-            return
-        self.session.submit_aspects(aspects, self.rationale or None)
-        self._decided()
+        rationale = self.rationale or None
+        self._decide(item_id, lambda s: s.submit_aspects(aspects, rationale))
 
     def _on_ranking_made(self, item_id: str, ranks: list, thumbs: list, ratings: list) -> None:
-        if self.session is None or item_id != self._current_id():
-            return
+        rationale = self.rationale or None
         try:
-            self.session.submit_ranking(ranks, thumbs, ratings, self.rationale or None)
+            self._decide(item_id, lambda s: s.submit_ranking(ranks, thumbs, ratings, rationale))
         except IncompleteRankingError as exc:
             self.message.emit(str(exc).capitalize())
-            return
-        self._decided()
 
     def _on_accepted(self, item_id: str) -> None:
-        if self.session is None or item_id != self._current_id():
-            return
-        self.session.accept(self.rationale or None)
-        self.message.emit("Accepted the model's label")
-        self._decided()
+        rationale = self.rationale or None
+        self._decide(item_id, lambda s: s.accept(rationale))
 
     def set_rationale(self, text: str) -> None:
         self.rationale = text.strip()
@@ -274,27 +271,33 @@ class Controller(QObject):
         self.page.banner.accept()
 
     def _item_action(self, action_id: str) -> None:
-        if self.session is None:
+        session = self.session
+        if session is None:
             return
-        if action_id == "skip":
-            self.session.skip()
-        elif action_id == "flag":
-            flagged = self.session.toggle_flag()
-            self.message.emit("Flagged" if flagged else "Flag removed")
+        if action_id in ("back", "forward"):
+            if action_id == "back":
+                session.back()
+            else:
+                session.forward()
+            self.show_current()
+            return
+        if action_id == "undo" and not session.can_undo:
+            self.message.emit("Nothing to undo")
+            return
+        writes: dict[str, Callable[[], Any]] = {
+            "skip": session.skip,
+            "flag": session.toggle_flag,
+            "undo": session.undo,
+        }
+        self.writes.attempt(writes[action_id], lambda result: self._acted(action_id, result))
+
+    def _acted(self, action_id: str, result: object) -> None:
+        if action_id == "flag":
+            self.message.emit("Flagged" if result else "Flag removed")
         elif action_id == "undo":
-            try:
-                self.session.undo()
-            except NothingToUndoError:
-                self.message.emit("Nothing to undo")
-                return
             self.message.emit("Undone")
-        elif action_id == "back":
-            self.session.back()
-        else:
-            self.session.forward()
         self.show_current()
-        if action_id in ("skip", "flag", "undo"):
-            self.refresh_counts()
+        self.refresh_counts()
 
     def _zoom(self, action_id: str) -> None:
         steps = list(ZOOM_STEPS)

@@ -49,9 +49,9 @@ class JobCancelled(Exception):
     """Raised inside a core call from its progress callback after the user cancelled."""
 
 
-def _open(db_path: str | Path) -> sqlite_utils.Database:
+def _open(db_path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:
     try:
-        return open_db(db_path, create=False)
+        return open_db(db_path, create=False, readonly=readonly)
     except ProjectFileError as exc:
         raise JobError(str(exc)) from exc
 
@@ -224,7 +224,7 @@ def export_job(db_path: str | Path, out_dir: str | Path, options: Any) -> JobGen
     from labeler.exporters import export_project
 
     def work(progress: ProgressFn) -> Any:
-        db = _open(db_path)
+        db = _open(db_path, readonly=True)  # an export never writes to the project
         try:
             return export_project(db, Path(out_dir), options, progress)
         finally:
@@ -245,7 +245,7 @@ def agreement_job(db_path: str | Path, chunk_size: int = 5000) -> JobGen[Any]:
     """Position bias, agreement and time per item; progress counts label events."""
     from labeler.agreement import AgreementAccumulator
 
-    db = _open(db_path)
+    db = _open(db_path, readonly=True)
     try:
         total = count_labels(db)
         acc = AgreementAccumulator()
@@ -289,7 +289,7 @@ def routing_snapshot(db: sqlite_utils.Database) -> RoutingSnapshot:
 
 
 def routing_snapshot_job(db_path: str | Path) -> JobGen[RoutingSnapshot]:
-    db = _open(db_path)
+    db = _open(db_path, readonly=True)
     try:
         yield 0, 1
         return routing_snapshot(db)

@@ -21,6 +21,7 @@ from ui.panels.agreement_panel import AgreementPanel
 from ui.panels.curve_view import read_curve_csv
 from ui.panels.guidelines_panel import GuidelinesPanel
 from ui.panels.routing_panel import RoutingPanel
+from ui.workers import one_shot
 
 PANELS = (
     ("guidelines", GuidelinesPanel, "Guidelines"),
@@ -142,12 +143,12 @@ def refresh_agreement(window: Any) -> None:
 
 def refresh_routing(window: Any) -> None:
     panel = window.panels.get("routing")
-    path = window.controller.path
-    if panel is None or path is None:
+    reader = window.controller.reader  # refreshes share the window's read connection
+    if panel is None or reader is None:
         return
     if "routing-snapshot" in window.jobs.running_names():
         return
-    job = partial(jobs.routing_snapshot_job, path)
+    job = one_shot(lambda: reader.run(jobs.routing_snapshot))
     _start(window, "routing-snapshot", job, panel.show_snapshot, quiet=True)
 
 
