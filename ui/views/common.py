@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import html
 import io
+import warnings
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
@@ -60,24 +63,74 @@ class SafeBrowser(QTextBrowser):
             self.setHtml(markdown_to_html(text, is_dark(self)))
 
 
-def load_image(ref: str, base_dir: Path | None = None) -> QImage | None:
-    """An item image from a local path or a data: URI, decoded with Pillow; never a remote URL."""
+MAX_IMAGE_BYTES = 64 * 1024 * 1024  # an image file beyond this is not read at all
+# raster formats only: Pillow hands some others (EPS) to outside programs
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF", "ICO", "PPM", "TGA")
+BLOCKED_HINT = "No label can be given for it: S skips it, F flags it."
+
+
+def error_text(exc: BaseException) -> str:
+    """An exception in a few words for the person at the screen (a huge message is cut)."""
+    if isinstance(exc, UnidentifiedImageError):
+        return "not an image format that can be read"
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror
+    else:
+        text = str(exc) or type(exc).__name__
+    if isinstance(exc, binascii.Error):
+        text = f"bad base64 data ({text})"
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _image_bytes(ref: str, base_dir: Path | None) -> bytes | str:
+    """The encoded image a reference names, or why there is none."""
+    if ref.startswith("data:"):
+        header, comma, payload = ref[5:].partition(",")
+        if not comma:
+            return "the data: URI has no comma before its data"
+        if header.lower().endswith(";base64"):
+            return base64.b64decode(payload)
+        return unquote_to_bytes(payload)
+    if "://" in ref:
+        return "remote images are never loaded"
+    if not ref.strip():
+        return "the image reference is empty"
+    path = Path(ref)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if not path.exists():
+        return f"no such file: {ref[:80]!r}"
+    if not path.is_file():
+        return f"not a regular file: {ref[:80]!r}"
+    size = path.stat().st_size
+    if size > MAX_IMAGE_BYTES:
+        return f"the file is too large ({size:,} bytes)"
+    return path.read_bytes()
+
+
+def load_image(ref: str, base_dir: Path | None = None) -> QImage | str:
+    """An item image from a local path or a data: URI, decoded with Pillow; never a remote URL.
+
+    Never raises: an image that cannot be shown comes back as the reason why, because the item
+    is then not all on screen and the view has to say so (and take no label for it).
+    """
     try:
-        if ref.startswith("data:"):
-            raw = base64.b64decode(ref.split(",", 1)[1])
-            pil: Image.Image = Image.open(io.BytesIO(raw))
-        elif "://" in ref:
-            return None
-        else:
-            path = Path(ref)
-            if not path.is_absolute() and base_dir is not None:
-                path = base_dir / path
-            pil = Image.open(path)
-        pil = pil.convert("RGBA")
-    except (OSError, ValueError):
-        return None
-    data = pil.tobytes("raw", "RGBA")
-    return QImage(data, pil.width, pil.height, 4 * pil.width, QImage.Format.Format_RGBA8888).copy()
+        raw = _image_bytes(ref, base_dir)
+        if isinstance(raw, str):
+            return raw
+        with warnings.catch_warnings():
+            # Pillow only warns between its pixel limit and twice it; refuse those too
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw), formats=IMAGE_FORMATS) as pil:
+                rgba = pil.convert("RGBA")
+        width, height = rgba.size
+        data = rgba.tobytes("raw", "RGBA")
+        image = QImage(data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return "too large to decode safely"
+    except Exception as exc:  # noqa: BLE001 - any failure becomes a reason shown on screen
+        return error_text(exc)
+    return "the image is empty" if image.isNull() else image
 
 
 class _Thumb(QLabel):
@@ -98,17 +151,25 @@ class ImageStrip(QWidget):
         self.base_dir: Path | None = None
         self.setVisible(False)
 
-    def show_images(self, refs: tuple[str, ...]) -> None:
+    def show_images(self, refs: tuple[str, ...]) -> list[str]:
+        """Thumbnails for ``refs``; returns why each image that could not be shown was not."""
         while self._layout.count():
             item = self._layout.takeAt(0)
             w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
+        problems = []
         for ref in refs:
             image = load_image(ref, self.base_dir)
             thumb = _Thumb()
-            if image is None:
-                thumb.setText(f"[image not shown: {html.escape(ref[:60])}]")
+            if isinstance(image, str):
+                problem = f"image could not be shown: {image}"
+                problems.append(problem)
+                thumb.setTextFormat(Qt.TextFormat.PlainText)
+                thumb.setWordWrap(True)
+                thumb.setMaximumWidth(320)
+                thumb.setText(f"[{problem}]")
+                thumb.setToolTip(html.escape(ref[:200]))
             else:
                 pix = QPixmap.fromImage(image)
                 thumb.setPixmap(pix.scaled(QSize(120, 90), Qt.AspectRatioMode.KeepAspectRatio))
@@ -118,6 +179,7 @@ class ImageStrip(QWidget):
             self._layout.addWidget(thumb)
         self._layout.addStretch(1)
         self.setVisible(bool(refs))
+        return problems
 
     def _enlarge(self, pix: QPixmap) -> None:
         dialog = QDialog(self)
@@ -129,6 +191,23 @@ class ImageStrip(QWidget):
         QVBoxLayout(dialog).addWidget(area)
         dialog.resize(min(pix.width() + 40, 1200), min(pix.height() + 40, 900))
         dialog.open()
+
+
+class BlockNotice(QLabel):
+    """Why the item on screen takes no label; hidden while it takes one."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.reason = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setStyleSheet("QLabel { background-color: #b3261e; color: white; padding: 6px; }")
+        self.setVisible(False)
+
+    def set_reason(self, reason: str) -> None:
+        self.reason = reason
+        self.setText(f"{reason}\n{BLOCKED_HINT}" if reason else "")
+        self.setVisible(bool(reason))
 
 
 def prompt_html(prompt: Prompt, dark: bool) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from labeler.session import ShownItem
 from labeler.types import LabelSchema, SchemaMode
+from ui.views.common import error_text
 from ui.views.pair_view import PairView
 from ui.views.rank_view import RankView
 from ui.views.review_view import ReviewView
@@ -38,6 +41,12 @@ class ItemPage(QWidget):
         widget = self.stack.currentWidget()
         return "pair" if widget is self.pair else "rank" if widget is self.rank else "empty"
 
+    @property
+    def blocked(self) -> str:
+        """Why the item on screen takes no label ("" when it takes one, or none is shown)."""
+        widget = self.stack.currentWidget()
+        return widget.blocked if isinstance(widget, PairView | RankView) else ""
+
     def show_empty(self, message: str) -> None:
         self.empty.setText(message)
         self.banner.show_suggestion("", None, None, False)
@@ -51,18 +60,29 @@ class ItemPage(QWidget):
         reviewing: bool,
         suggestions: bool,
     ) -> None:
-        if len(shown.item.responses) == 2:
-            multi = schema.mode is SchemaMode.MULTI_ASPECT
-            self.pair.set_aspects(schema.aspects if multi else None)
-            self.pair.show_item(shown, status)
-            self.stack.setCurrentWidget(self.pair)
-        else:
-            self.rank.show_item(shown, status)
-            self.stack.setCurrentWidget(self.rank)
-        self.show_banner(shown, reviewing, suggestions)
+        """All of the item or none of it: if any part fails to build, the view is cleared and
+        shows why, and takes no label (skip and flag still work)."""
+        view: PairView | RankView = self.pair if len(shown.item.responses) == 2 else self.rank
+        try:
+            if view is self.pair:
+                multi = schema.mode is SchemaMode.MULTI_ASPECT
+                self.pair.set_aspects(schema.aspects if multi else None)
+            view.show_item(shown, status)
+            self.stack.setCurrentWidget(view)
+            self.show_banner(shown, reviewing, suggestions)
+        except Exception as exc:  # any failure: the reason is shown, no label is taken
+            logging.getLogger(__name__).exception("could not show item %s", shown.item.id)
+            self.banner.show_suggestion("", None, None, False)
+            view.show_broken(error_text(exc))
+            view.status.setText(status)
+            self.stack.setCurrentWidget(view)
 
     def show_banner(self, shown: ShownItem, reviewing: bool, suggestions: bool) -> None:
-        label = shown.model_label if reviewing or suggestions else None
+        """The model's label, only over a whole item that takes a label (Enter accepts it)."""
+        widget = self.stack.currentWidget()
+        whole = isinstance(widget, PairView | RankView) and widget.item_id == shown.item.id
+        usable = whole and not self.blocked
+        label = shown.model_label if (reviewing or suggestions) and usable else None
         self.banner.show_suggestion(
             shown.item.id, label, shown.shown_value(label), reviewing and label is not None
         )

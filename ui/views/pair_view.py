@@ -7,6 +7,8 @@ the left response. It never touches the store.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
@@ -25,9 +27,11 @@ from labeler.types import AspectsValue, PairwiseValue
 from ui.render import text_stats, word_diff_html
 from ui.views.aspects_form import AspectsForm
 from ui.views.common import (
+    BlockNotice,
     ImageStrip,
     SafeBrowser,
     ScrollSync,
+    error_text,
     is_dark,
     prompt_html,
     prompt_pane,
@@ -67,6 +71,7 @@ class PairView(QWidget):
         self._diff = False
         self.status = QLabel()
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice = BlockNotice()
         self.prompt = SafeBrowser()
         self.images = ImageStrip()
         prompt_box = prompt_pane(self.prompt, self.images)
@@ -112,6 +117,7 @@ class PairView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
+        layout.addWidget(self.notice)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.aspects)
         layout.addLayout(buttons)
@@ -127,13 +133,23 @@ class PairView(QWidget):
     def uses_aspects(self) -> bool:
         return not self.aspects.isHidden()
 
+    @property
+    def blocked(self) -> str:
+        """Why the item on screen takes no label ("" when it takes one)."""
+        return self.notice.reason
+
     def show_item(self, shown: ShownItem, status: str = "") -> None:
-        self.item_id = shown.item.id
+        """Show all of the item; it takes a label only once every part of it is on screen.
+
+        Raises when a part cannot be built: the page then shows the view broken instead.
+        """
+        self.item_id = ""  # no label for a half-drawn item
+        self._set_inputs(False)
+        self.status.setText(status)
         left, right = shown.responses[0], shown.responses[1]
         self._texts = (left.text, right.text)
-        self.status.setText(status)
         self.prompt.setHtml(prompt_html(shown.item.prompt, is_dark(self)))
-        self.images.show_images(shown.item.images)
+        problems = self.images.show_images(shown.item.images)
         self._render_responses()
         mine = {lab.kind: shown.shown_value(lab) for lab in shown.my_labels}
         previous = next((v for v in mine.values() if isinstance(v, AspectsValue)), None)
@@ -146,6 +162,33 @@ class PairView(QWidget):
             font = button.font()
             font.setBold(picked)
             button.setFont(font)
+        self.item_id = shown.item.id
+        self._block(f"This item can't be labelled: {'; '.join(problems)}" if problems else "")
+
+    def show_broken(self, reason: str) -> None:
+        """Nothing of any item, and why it is not shown; no input takes a label here."""
+        self.item_id = ""
+        self._texts = ("", "")
+        self.prompt.clear()
+        self.images.show_images(())
+        for pane in (self.left, self.right):
+            pane.header.setText(pane.title)
+            pane.browser.clear()
+        self.aspects.show_item("")
+        self._block(f"This item can't be shown: {reason}")
+
+    def _block(self, reason: str) -> None:
+        self.notice.set_reason(reason)
+        self._set_inputs(not reason)
+
+    def _set_inputs(self, enabled: bool) -> None:
+        for button in self.buttons.values():
+            button.setEnabled(enabled)
+        self.aspects.setEnabled(enabled)
+
+    @property
+    def takes_input(self) -> bool:
+        return bool(self.item_id) and not self.blocked
 
     def _render_responses(self) -> None:
         diff = word_diff_html(*self._texts, dark=is_dark(self)) if self._diff else None
@@ -160,8 +203,13 @@ class PairView(QWidget):
 
     def set_diff(self, on: bool) -> None:
         self._diff = on
-        if self.item_id:
+        if not self.item_id:
+            return
+        try:
             self._render_responses()
+        except Exception as exc:  # a response that cannot be shown blocks the item
+            logging.getLogger(__name__).exception("could not show the responses")
+            self.show_broken(error_text(exc))
 
     def set_zoom(self, points: float) -> None:
         for browser in (self.prompt, self.left.browser, self.right.browser):
@@ -173,7 +221,7 @@ class PairView(QWidget):
     # ---- intents out ---------------------------------------------------------------------
     def choose(self, choice: str, strength: int | None = None) -> None:
         """A pick in shown terms; in the multi-aspect form it sets ``overall`` instead."""
-        if not self.item_id:
+        if not self.takes_input:
             return
         if self.uses_aspects:
             sign = {"a": -1, "b": 1}.get(choice, 0)
@@ -182,7 +230,7 @@ class PairView(QWidget):
         self.choice_made.emit(self.item_id, choice, strength)
 
     def submit(self) -> bool:
-        return self.uses_aspects and self.aspects.submit()
+        return self.takes_input and self.uses_aspects and self.aspects.submit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         narrow = event.size().width() < NARROW
