@@ -79,7 +79,8 @@ class _AppLike:
         self.committed: list[int] = []
 
     def send(self, command: str) -> None:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.write(command + "\n")
         self.proc.stdin.flush()
         while True:
@@ -153,7 +154,8 @@ def test_a_failing_import_never_deletes_the_project_another_import_made(tmp_path
     time.sleep(1.0)  # the failing import has started and is reading its long file
     good = _prefmark("import", "-q", str(project), str(small))
     _out, err = failing.communicate(timeout=300)
-    assert failing.returncode == 1 and "big_bad.jsonl" in err
+    assert failing.returncode == 1
+    assert "big_bad.jsonl" in err
     assert good.returncode == 0, good.stderr
     assert project.exists()
     db = open_db(project, create=False)

@@ -58,7 +58,8 @@ def test_a_ranking_with_thumbs_and_rating_is_stored_whole_or_not_at_all(tmp_path
         session.submit_ranking([1, 2, 3], thumbs=[True, None, False], ratings=[5, 3, 1])
     assert _label_rows(db) == []
     assert item_state(db, first.item.id)[0] is Status.TODO
-    assert session.current is not None and session.current.item.id == first.item.id
+    assert session.current is not None
+    assert session.current.item.id == first.item.id
     db.conn.execute("DROP TRIGGER fail_rating")
     recorded = session.submit_ranking([1, 2, 3], thumbs=[True, None, False], ratings=[5, 3, 1])
     assert [lab.value.kind.value for lab in recorded if lab.value] == [

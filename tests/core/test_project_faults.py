@@ -144,7 +144,7 @@ def test_a_locked_project_is_waited_for_and_the_wait_announced(
     )
     time.sleep(7)  # longer than one busy wait: the command has said why it waits
     release.set()
-    out, err = proc.communicate(timeout=120)
+    _out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert "another program is writing to this project; waiting" in err
     assert open_db(path).conn.execute("SELECT count(*) FROM items").fetchone()[0] == 15
@@ -159,7 +159,8 @@ def test_a_project_locked_for_too_long_is_one_sentence(
 
     path, _release = holder
     monkeypatch.setattr(cli, "BUSY_WAIT_S", 0.1)
-    result = CliRunner().invoke(cli.main, ["import", str(path), str(_records(tmp_path / "d.jsonl", 3))])
+    data = _records(tmp_path / "d.jsonl", 3)
+    result = CliRunner().invoke(cli.main, ["import", str(path), str(data)])
     assert result.exit_code == 1, result.exception
     assert result.output.strip().splitlines()[-1] == (
         f"Error: {path}: another program is writing to this project and did not finish in "
