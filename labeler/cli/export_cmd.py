@@ -44,7 +44,8 @@ def _choice(enum: type[StrEnum]) -> click.Choice:
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder to write (created; an earlier prefmark export in it is replaced).",
+    help="Folder to write (it appears whole once the export is complete; an earlier prefmark "
+    "export there is replaced, any other non-empty folder is refused).",
 )
 @click.option(
     "--variant",

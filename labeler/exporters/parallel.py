@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from labeler.exporters.folder import NO_SPACE
 from labeler.exporters.options import ExportOptions, ExportReport
 from labeler.exporters.spec import BuildSpec
 from labeler.exporters.targets import TARGETS, Target
@@ -169,7 +170,8 @@ def _worker(
         # Nobody reads the results any more: leave without waiting to hand them over.
         results.cancel_join_thread()
     except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
-        results.put((worker, [], None, f"{type(exc).__name__}: {exc}"))
+        code = exc.errno if isinstance(exc, OSError) else None
+        results.put((worker, [], None, (f"{type(exc).__name__}: {exc}", code)))
 
 
 def _orphaned() -> bool:
@@ -251,8 +253,7 @@ class Helpers:
         for channel in (self.jobs, self.results):
             channel.cancel_join_thread()  # a job no helper read must not hold up the exit
             channel.close()
-        if self._sent:  # only then is the folder an export of ours
-            remove_parts(self.out_dir)
+        remove_parts(self.out_dir)  # the export's own hidden folder (``folder``)
 
 
 def start_helpers(
@@ -324,7 +325,10 @@ def _collect(
                     ) from None
             continue
         if error is not None:
-            raise ExportError(f"an export process failed: {error}")
+            message, code = error
+            if code in NO_SPACE:  # a full disk is reported as such, whoever hit it
+                raise OSError(code, os.strerror(code))
+            raise ExportError(f"an export process failed: {message}")
         merge_counts(report, part)
         pieces += got
         waiting.pop(f"prefmark-export-{worker}").join()

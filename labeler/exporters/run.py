@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeler import __version__
 from labeler.exporters.card import ROUTING_KEYS, CardInfo, render_card
+from labeler.exporters.folder import ownership, staged_export
 from labeler.exporters.options import ExportOptions, ExportReport, Variant
 from labeler.exporters.parallel import Helpers, export_parallel, start_helpers
 from labeler.exporters.spec import BuildSpec
@@ -27,7 +28,6 @@ from labeler.exporters.writer import (
     ParquetWriter,
     SplitFile,
     SplitWriter,
-    prepare_folder,
 )
 from labeler.gcpause import gc_paused
 from labeler.routing.report import routing_summary
@@ -49,7 +49,9 @@ def export_project(
 ) -> ExportReport:
     """Write the project's labels to ``out_dir`` as ``options.target`` asks; see the module doc.
 
-    Raises ExportError for an unknown target, an impossible option or an empty result.
+    The folder appears complete in one rename, or not at all (``folder``). Raises ExportError
+    for an unknown target, an impossible option, a folder that is not ours to replace, a full
+    disk or an empty result.
     """
     out = Path(out_dir)
     target = TARGETS.get(options.target)
@@ -61,17 +63,19 @@ def export_project(
         raise ExportError("--test-size must be at least 0 and below 1")
     if options.kto_require_support and target.kind is not TargetKind.UNPAIRED:
         raise ExportError("--kto-require-support applies to trl-unpaired only")
-    helpers = start_helpers(db, out, options)  # None for a one-process export
-    try:
-        return _export(db, out, options, target, helpers, progress)
-    finally:
-        if helpers is not None:
-            helpers.close()
+    with staged_export(out) as work:
+        helpers = start_helpers(db, work, options)  # None for a one-process export
+        try:
+            return _export(db, out, work, options, target, helpers, progress)
+        finally:
+            if helpers is not None:
+                helpers.close()  # before the folder moves: their part files go first
 
 
 def _export(
     db: sqlite_utils.Database,
     out: Path,
+    work: Path,
     options: ExportOptions,
     target: Target,
     helpers: Helpers | None,
@@ -90,7 +94,6 @@ def _export(
             unranked_last=get_schema(db).top_k is not None,
         )
     )
-    prepare_folder(out)
     report = ExportReport(
         target.name,
         "conversational" if conversational else "standard",
@@ -99,21 +102,22 @@ def _export(
     )
     started = time.perf_counter()
     if helpers is not None:
-        report.files = export_parallel(db, out, options, spec, target, report, helpers, progress)
+        report.files = export_parallel(db, work, options, spec, target, report, helpers, progress)
     else:
-        report.files = _export_here(db, out, options, spec, target, report, progress)
+        report.files = _export_here(db, work, options, spec, target, report, progress)
     if not report.files:
         raise ExportError("nothing to export: no labelled item passed the filters")
     report.seconds = time.perf_counter() - started
     info = _card_info(db, out, options)
     files = {f.split: f.path for f in report.files}
     extra = target.extra_files(info.name, files, spec) if target.extra_files else {}
+    extra["README.md"] = render_card(target, spec, options, report, info)
+    contents = {f.path: f.bytes for f in report.files}
     for name, text in extra.items():
-        (out / name).write_text(text, encoding="utf-8", newline="\n")
-    (out / "README.md").write_text(
-        render_card(target, spec, options, report, info), encoding="utf-8", newline="\n"
-    )
-    (out / MANIFEST).write_text(_manifest(report, options, info), encoding="utf-8", newline="\n")
+        data = text.encode("utf-8")
+        (work / name).write_bytes(data)
+        contents[name] = len(data)
+    (work / MANIFEST).write_bytes(_manifest(report, info, contents).encode("utf-8"))
     return report
 
 
@@ -177,7 +181,7 @@ def _card_info(db: sqlite_utils.Database, out: Path, options: ExportOptions) -> 
     )
 
 
-def _manifest(report: ExportReport, options: ExportOptions, info: CardInfo) -> str:
+def _manifest(report: ExportReport, info: CardInfo, contents: dict[str, int]) -> str:
     data = {
         "prefmark_version": info.version,
         "target": report.target,
@@ -195,5 +199,6 @@ def _manifest(report: ExportReport, options: ExportOptions, info: CardInfo) -> s
         "by_source": {k: dict(sorted(v.items())) for k, v in sorted(report.by_source.items())},
         "license": info.license,
         "routing": info.routing,
+        **ownership(contents),
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

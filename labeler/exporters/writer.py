@@ -1,14 +1,14 @@
 """Write records to an export folder: JSONL (default) or Parquet, one file per split.
 
 Layout: ``data/<split>.jsonl`` or ``data/<split>.parquet``, plus ``README.md`` (the dataset
-card) and any target files at the top. A folder holds one export in one format: writing
-into a folder that holds an earlier prefmark export replaces it (both formats' files), and
-a folder holding anything else is refused. Files are written under a temporary name and
-renamed when complete, so a failed export leaves no half file behind.
+card) and any target files at the top. The writers fill a hidden folder that ``folder``
+renames into place once the export is complete; each split is written under a ``.partial``
+name and renamed when closed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -20,9 +20,8 @@ import orjson
 from labeler.exporters.spec import Record
 
 MANIFEST = "prefmark-export.json"
-"""Marks a folder as a prefmark export (and describes it for programs)."""
+"""Describes an export for programs; its ``export_id`` proves a folder is one (``folder``)."""
 
-OWN_FILES = ("README.md", MANIFEST, "dataset_info.json")
 SPLITS = ("train", "test")
 
 
@@ -36,40 +35,6 @@ class SplitFile:
     path: str  # relative to the export folder, with forward slashes
     records: int
     bytes: int
-
-
-def prepare_folder(out_dir: Path) -> None:
-    """Create ``out_dir`` or clear an earlier prefmark export from it, or what an export
-    that was killed or failed before its manifest left (a ``data`` folder holding only its
-    partial and part files, or nothing). Any other non-empty folder is refused untouched."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ExportError(f"{out_dir}: exists and is not a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    data = out_dir / "data"
-    entries = {p.name for p in out_dir.iterdir()}
-    if not entries:
-        return
-    leftovers_only = (
-        entries == {"data"} and data.is_dir() and all(map(_leftover, os.listdir(data)))
-    )
-    if MANIFEST not in entries and not leftovers_only:
-        raise ExportError(f"{out_dir}: folder is not empty (and holds no prefmark export)")
-    for name in OWN_FILES:
-        (out_dir / name).unlink(missing_ok=True)
-    if data.is_dir():
-        for name in os.listdir(data):
-            if _leftover(name) or name in _FINAL_NAMES:
-                (data / name).unlink(missing_ok=True)
-
-
-_FINAL_NAMES = {f"{split}.{ext}" for split in SPLITS for ext in ("jsonl", "parquet")}
-
-
-def _leftover(name: str) -> bool:
-    """A file an unfinished export writes: a split's ``.partial`` file or a part file."""
-    if name.endswith(".partial"):
-        return name.removesuffix(".partial") in _FINAL_NAMES
-    return PART_NAME.fullmatch(name) is not None
 
 
 PART_NAME = re.compile(r"\.part\d+\.(train|test)\.jsonl")
@@ -176,9 +141,13 @@ def _finish(
 
 
 def _discard(out_dir: Path, files: dict[str, Any], ext: str) -> None:
+    """Drop what a failed export wrote; quietly, so its own error (say a full disk, which
+    closing would hit again) is the one reported."""
     for split, fh in files.items():
-        fh.close()
-        (out_dir / "data" / f"{split}.{ext}.partial").unlink(missing_ok=True)
+        with contextlib.suppress(Exception):
+            fh.close()
+        with contextlib.suppress(OSError):
+            (out_dir / "data" / f"{split}.{ext}.partial").unlink(missing_ok=True)
     files.clear()
 
 

@@ -108,7 +108,8 @@ def test_a_cancelled_parallel_export_stops_its_processes_and_leaves_no_files(
     with pytest.raises(KeyboardInterrupt):
         export_project(db, out, ExportOptions(chunk_size=20, workers=2), cancel)
     assert multiprocessing.active_children() == []
-    assert sorted(p.name for p in (out / "data").iterdir()) == []
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == []  # nor a hidden one
     # The folder is still usable: the next export fills it.
     report = export_project(db, out, ExportOptions(chunk_size=20, workers=2))
     assert report.records > 0
@@ -199,6 +200,7 @@ def test_a_killed_or_cancelled_export_leaves_no_helper_running_and_the_folder_re
     report = export_project(db, out, ExportOptions(chunk_size=40, workers=2))
     assert report.records > 0
     assert [p.name for p in (out / "data").iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_project_folder_name_that_a_uri_would_misread_exports_in_parallel(
