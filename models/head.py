@@ -15,6 +15,7 @@ rewards together instead of being thrown away; leaving ties out is equally valid
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,24 +73,37 @@ class PreferenceHead:
         members = self.member_rewards(features)
         return members.mean(axis=1), members.std(axis=1)
 
-    def save(self, path: Path) -> None:
-        """One ``.npz`` file: the arrays plus the metadata as a JSON string (no pickle)."""
+    def to_bytes(self) -> bytes:
+        """The ``.npz`` content: the arrays plus the metadata as a JSON string (no pickle).
+
+        Small (tens of KB), so a project stores its heads inside itself and travels whole.
+        """
         meta = json.dumps({"format": HEAD_FORMAT, **dict(self.meta)}, sort_keys=True)
-        with path.open("wb") as fh:
-            np.savez(
-                fh,
-                weights=self.weights.astype(np.float32),
-                bias=self.bias.astype(np.float32),
-                meta_json=np.array(meta),
-            )
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            meta_json=np.array(meta),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "head") -> PreferenceHead:
+        """Read ``to_bytes`` output; never unpickles, so untrusted bytes cannot run code."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            meta = json.loads(str(arrays["meta_json"]))
+            if meta.pop("format", None) != HEAD_FORMAT:
+                raise ValueError(f"{source}: not a preference head of format {HEAD_FORMAT}")
+            return cls(weights=arrays["weights"], bias=arrays["bias"], meta=meta)
+
+    def save(self, path: Path) -> None:
+        """One ``.npz`` file holding ``to_bytes``."""
+        path.write_bytes(self.to_bytes())
 
     @classmethod
     def load(cls, path: Path) -> PreferenceHead:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta_json"]))
-            if meta.pop("format", None) != HEAD_FORMAT:
-                raise ValueError(f"{path}: not a preference head file of format {HEAD_FORMAT}")
-            return cls(weights=data["weights"], bias=data["bias"], meta=meta)
+        return cls.from_bytes(path.read_bytes(), str(path))
 
 
 def fit_logistic(

@@ -2,8 +2,12 @@
 
 The core defines ``Scorer``/``Featurizer``/``Head`` and never imports ``models``; this module
 (part of the composition root, like ``ui``) imports ``models`` lazily and adapts it. Trained
-heads are saved in the user's data folder and registered in the project with their version,
-so every model label names the exact head and encoder that made it.
+heads are stored inside the project (tens of KB) and registered with their version, so every
+model label names the exact head and encoder that made it, and a project file copied to
+another machine scores exactly as it did. Projects trained by older versions name a head file
+in the user's data folder instead; it is still read from there, and copied into the project
+the first time that project is scored (opened read-write), so from then on the file alone
+suffices.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeler.scoring import Head, HeadScorer, ItemScore, Scorer
-from labeler.store.score_queries import latest_model, register_model
+from labeler.store.heads import head_data, keep_head, register_head_model
+from labeler.store.score_queries import latest_model
 from labeler.types import Item, prompt_to_json
 
 if TYPE_CHECKING:
@@ -95,23 +100,15 @@ def default_trainer(n_heads: int = 8, seed: int = 0, options: Any = None) -> Any
     return train
 
 
-def heads_dir() -> Path:
-    from models.paths import data_dir
-
-    path = data_dir() / "heads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def save_head(db: sqlite_utils.Database, featurizer: DefaultFeaturizer, head: Head) -> str:
-    """Save a trained head and register the full model (encoder + head) in the project."""
+    """Store a trained head inside the project and register the full model (encoder + head)
+    in the same transaction."""
     if not isinstance(head, OnnxHead):
         raise TypeError("only heads made by default_trainer can be saved")
-    path = heads_dir() / f"{head.version}.npz"
-    head.head.save(path)
     version = f"{featurizer.version}+{head.version}"
-    register_model(
-        db, version, kind="default-head", name=DEFAULT_MODEL_NAME, path=str(path),
+    register_head_model(
+        db, version, head_version=head.version, data=head.head.to_bytes(),
+        kind="default-head", name=DEFAULT_MODEL_NAME,
         info={"encoder": featurizer.version, "head": head.version, "n_heads": head.head.n_heads},
     )  # fmt: skip
     return version
@@ -122,16 +119,26 @@ def load_trained_default(
 ) -> HeadScorer | None:
     """The project's latest trained default model as a Scorer, or None if it has never been
     trained (or was trained on another feature layout, so must be retrained)."""
+    from models.features import FEATURES_VERSION
     from models.head import PreferenceHead
 
     record = latest_model(db, kind="default-head")
-    if record is None or not record["path"] or not Path(record["path"]).exists():
+    if record is None:
         return None
-    from models.features import FEATURES_VERSION
-
-    head = PreferenceHead.load(Path(record["path"]))
+    head_version = str(record["info"].get("head") or record["version"].rsplit("+", 1)[-1])
+    data = head_data(db, head_version)
+    from_file = data is None
+    if data is None:
+        # Trained by an older version: the head is a file in that machine's data folder.
+        path = Path(record["path"]) if record["path"] else None
+        if path is None or not path.is_file():
+            return None
+        data = path.read_bytes()
+    head = PreferenceHead.from_bytes(data, f"head {head_version}")
     if head.meta.get("features") != FEATURES_VERSION:
         return None  # trained by an older prefmark on other features: retrain
+    if from_file and head.version == head_version:
+        keep_head(db, head_version, data)  # from now on the project file alone suffices
     featurizer = DefaultFeaturizer(options, int8=int8)
     return HeadScorer(db, featurizer, OnnxHead(head, options), name=DEFAULT_MODEL_NAME)
 

@@ -204,22 +204,35 @@ def register_model(
 ) -> None:
     """Remember a model (its version names the exact weights) so labels can be traced to it."""
     with transaction(db.conn):
-        db.conn.execute(
-            # Registering again (every scoring run does) keeps what is known: a saved head's
-            # path and details are never overwritten by a registration that lacks them.
-            "INSERT INTO models (version, kind, name, path, created_at, info) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(version) DO UPDATE SET "
-            "path = coalesce(excluded.path, models.path), "
-            "info = CASE WHEN excluded.info = '{}' THEN models.info ELSE excluded.info END",
-            (
-                version,
-                kind,
-                name,
-                path,
-                datetime.now(UTC).isoformat(timespec="seconds"),
-                json.dumps(info or {}),
-            ),
-        )
+        upsert_model(db.conn, version, kind=kind, name=name, path=path, info=info)
+
+
+def upsert_model(
+    conn: sqlite3.Connection,
+    version: str,
+    *,
+    kind: str,
+    name: str,
+    path: str | None = None,
+    info: dict[str, Any] | None = None,
+) -> None:
+    """``register_model``'s statement, inside the caller's transaction."""
+    conn.execute(
+        # Registering again (every scoring run does) keeps what is known: a saved head's
+        # path and details are never overwritten by a registration that lacks them.
+        "INSERT INTO models (version, kind, name, path, created_at, info) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(version) DO UPDATE SET "
+        "path = coalesce(excluded.path, models.path), "
+        "info = CASE WHEN excluded.info = '{}' THEN models.info ELSE excluded.info END",
+        (
+            version,
+            kind,
+            name,
+            path,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            json.dumps(info or {}),
+        ),
+    )
 
 
 def latest_model(db: sqlite_utils.Database, kind: str | None = None) -> dict[str, Any] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +74,19 @@ def test_save_load_round_trip_keeps_version(tmp_path: Path) -> None:
     assert loaded.version.startswith("bt3-")
     np.testing.assert_array_equal(loaded.weights, head.weights)
     assert fit_head(ec, er, fc, fr, n_heads=3, seed=1).version != head.version
+    # The file is exactly the bytes a project stores; bytes read back alike.
+    assert path.read_bytes() == head.to_bytes()
+    assert PreferenceHead.from_bytes(head.to_bytes()).version == head.version
+
+
+def test_bytes_that_are_not_a_head_are_refused() -> None:
+    ec, er, fc, fr, _ = synthetic_pairs(50)
+    head = fit_head(ec, er, fc, fr, n_heads=1)
+    other_format = replace(head, meta={**head.meta, "format": 99}).to_bytes()
+    with pytest.raises(ValueError, match="not a preference head"):
+        PreferenceHead.from_bytes(other_format)
+    with pytest.raises(ValueError, match="pickled"):  # never unpickled, whatever it holds
+        PreferenceHead.from_bytes(pickle.dumps({"weights": [1.0]}))
 
 
 def test_ties_pull_rewards_together() -> None:
