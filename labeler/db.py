@@ -34,6 +34,7 @@ def on_busy(listener: BusyListener | None) -> None:
     global _busy_listener  # one process-wide policy, set by the front end
     _busy_listener = listener
 
+
 SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -153,9 +154,7 @@ def _v3(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     # Trained heads live inside the project (keyed by head version), so a copied file scores
     # alike on any machine; older projects named a file in the user's data folder instead.
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS heads (version TEXT PRIMARY KEY, data BLOB NOT NULL)"
-    )
+    conn.execute("CREATE TABLE IF NOT EXISTS heads (version TEXT PRIMARY KEY, data BLOB NOT NULL)")
 
 
 MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
