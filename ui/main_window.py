@@ -31,6 +31,7 @@ from labeler.types import Route
 from ui import panel_wiring
 from ui.actions import ACTIONS, GROUPS, ShortcutsDialog, build_actions
 from ui.controller import Controller
+from ui.dialogs.backups_dialog import backup_on_open, open_backups
 from ui.theme import apply_theme, next_mode
 from ui.views.item_page import ItemPage
 from ui.views.rationale import RationaleDialog
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
             "open_project": self.open_project_dialog,
             "import_files": self.import_dialog,
             "export": lambda: panel_wiring.open_export(self),
+            "restore_backup": lambda: open_backups(self),
             "about": lambda: panel_wiring.open_about(self),
             "annotator": self.annotator.setFocus,
             "queue_label": lambda: self.queues.setCurrentRow(0),
@@ -193,6 +195,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("recent", [str(path), *recent][:MAX_RECENT])
         self._update_recent_menu()
         panel_wiring.project_opened(self)
+        backup_on_open(self, path)
         return True
 
     def recent_projects(self) -> list[str]:

@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "train": "labeler.cli.score_cmd:train_command",
     "route": "labeler.cli.route_cmd:route_command",
     "export": "labeler.cli.export_cmd:export_command",
+    "check": "labeler.cli.check_cmd:check_command",
 }
 
 
