@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.counts_changed.connect(self._update_counts)
         c.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        c.problem.connect(self._show_problem)
         c.rationale_requested.connect(self._edit_rationale)
         self.annotator.setText(str(self.settings.value("annotator", "")))
         self.controller.set_annotator(self.annotator.text())
@@ -166,6 +168,13 @@ class MainWindow(QMainWindow):
         self.settings.setValue("theme", self.config.theme)
         self.statusBar().showMessage(f"Theme: {self.config.theme} ({scheme})", 3000)
         self.controller.show_current()
+
+    def _show_problem(self, text: str) -> None:
+        """A decision that was not saved: said in a box the person has to close."""
+        self.statusBar().showMessage(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Not saved", text, parent=self)
+        box.setObjectName("problem_box")
+        box.open()
 
     def _edit_rationale(self, text: str) -> None:
         dialog = RationaleDialog(text, self)

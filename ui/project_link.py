@@ -119,7 +119,7 @@ class GuardedWrites(QObject):
             self._pending = None
             text = describe_error(exc, self.path or "project")
             if problem is Problem.DAMAGED:
-                text += "; use File > Restore from backup"
+                text += "; Project > Restore from backup… brings back an earlier copy"
             self.failed.emit(f"Not saved. {text}")
             return False
         self._pending = None

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import sqlite3
+import sys
+import warnings
+from typing import Any
 
 import click
+
+from labeler.db_errors import Problem, classify, describe_error
+
+BUSY_WAIT_S = 60.0
 
 # command name -> "module:function"; modules are imported lazily so `prefmark --help` stays fast
 # and commands that need a model load it only when they run.
@@ -34,6 +42,61 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module_name), attr)
         assert isinstance(command, click.Command)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run a command; a locked, full, read-only or damaged project ends in one sentence."""
+        from labeler import db
+
+        project = _project_argument(self, ctx)
+        db.on_busy(_BusyNotice(project))
+        try:
+            return super().invoke(ctx)
+        except (sqlite3.Error, OSError) as exc:
+            problem = classify(exc)
+            if problem is None:
+                raise
+            where = getattr(exc, "filename", None) or project or "project"
+            message = describe_error(exc, where)
+            if problem is Problem.DAMAGED and project:
+                message += f"; run `prefmark check {project}` to see what can be recovered"
+            raise click.ClickException(message) from None
+        finally:
+            db.on_busy(None)
+
+
+def _project_argument(group: click.Group, ctx: click.Context) -> str | None:
+    """The PROJECT argument of the command about to run, parsed leniently (no errors)."""
+    with warnings.catch_warnings():  # click 8.2 renamed the attribute; both spell it so
+        warnings.simplefilter("ignore", DeprecationWarning)
+        rest = [*ctx.protected_args, *ctx.args]
+    if not rest:
+        return None
+    name, command, args = group.resolve_command(ctx, rest)
+    if command is None or name is None:
+        return None
+    with command.make_context(name, list(args), parent=ctx, resilient_parsing=True) as sub:
+        project = sub.params.get("project")
+    return None if project is None else str(project)
+
+
+class _BusyNotice:
+    """While another program holds the project's write lock: say so once, wait up to a bound."""
+
+    def __init__(self, project: str | None) -> None:
+        self.project = project or "the project"
+        self.told = False
+
+    def __call__(self, waited: float) -> bool:
+        if waited >= BUSY_WAIT_S:
+            return False
+        if not self.told:
+            self.told = True
+            click.echo(
+                f"{self.project}: another program is writing to this project; "
+                f"waiting for it (up to {BUSY_WAIT_S:.0f} s)...",
+                file=sys.stderr,
+            )
+        return True
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
