@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Cannot open {path.name}: {exc}", 8000)
             return False
         self.project_label.setText(str(path))
+        self.jobs.project = path
         self.setWindowTitle(f"{path.name} – prefmark")
         recent = [p for p in self.recent_projects() if p != str(path)]
         self.settings.setValue("recent", [str(path), *recent][:MAX_RECENT])

@@ -7,10 +7,14 @@ that needs the project opens its own connection (WAL lets it read while the GUI 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from labeler.db_errors import classify, describe_error
 
 Job = Callable[[], Iterator[tuple[int, int]]]
 
@@ -24,10 +28,28 @@ class WorkerSignals(QObject):
     finished = Signal()
 
 
+class ProjectProblem(Exception):
+    """A job met a locked, full, read-only or damaged project: said in one sentence."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def in_words(exc: Exception, project: Path | None) -> Exception:
+    """An SQLite failure (raised, or the cause of a job's error) as one sentence naming the
+    project and what to do; anything else as it is."""
+    for cause in (exc, exc.__cause__):
+        if isinstance(cause, sqlite3.Error) and classify(cause) is not None:
+            return ProjectProblem(describe_error(cause, project or "the project"))
+    return exc
+
+
 class GeneratorWorker(QRunnable):
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, project: Path | None = None) -> None:
         super().__init__()
         self.signals = WorkerSignals()
+        self.project = project
         self._job = job
         self._cancelled = False
         self.setAutoDelete(False)
@@ -48,7 +70,7 @@ class GeneratorWorker(QRunnable):
         except StopIteration as stop:
             self.signals.result.emit(stop.value)
         except Exception as exc:  # noqa: BLE001 - delivered to the GUI, never swallowed
-            self.signals.error.emit(exc)
+            self.signals.error.emit(in_words(exc, self.project))
         finally:
             self.signals.finished.emit()
 
@@ -73,6 +95,7 @@ class JobRunner(QObject):
     def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.pool = pool or QThreadPool.globalInstance()
+        self.project: Path | None = None  # named in the one-sentence errors of its jobs
         self._running: dict[GeneratorWorker, str] = {}
 
     @property
@@ -88,7 +111,7 @@ class JobRunner(QObject):
         quiet: bool = False,
     ) -> GeneratorWorker:
         """Run ``job``; ``quiet`` jobs (quick refreshes) stay out of the status bar."""
-        worker = GeneratorWorker(job)
+        worker = GeneratorWorker(job, self.project)
         self._running[worker] = name
         if not quiet:
             worker.signals.progress.connect(lambda d, t: self.progressed.emit(name, d, t))

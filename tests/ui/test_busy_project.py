@@ -79,3 +79,28 @@ def test_a_label_that_cannot_be_saved_is_said_in_a_box(
     assert "the disk is full" in box.text()
     assert window.page.pair.item_id == first
     assert _labels(project) == 0
+
+
+def test_a_background_job_that_meets_a_project_problem_says_it_in_one_sentence(
+    tmp_path: Path, qtbot
+) -> None:
+    from ui.workers import JobRunner, one_shot
+
+    project = make_project(tmp_path / "p.db", pair_items(1))
+
+    def write_through_a_read_only_connection() -> None:
+        db = open_db(project, create=False, readonly=True)
+        try:
+            db.conn.execute("DELETE FROM items")
+        finally:
+            db.conn.close()
+
+    runner = JobRunner()
+    runner.project = project
+    errors: list[Exception] = []
+    runner.start("job", one_shot(write_through_a_read_only_connection), on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert str(errors[0]) == (
+        f"{project}: the project file or its folder is read-only; make both writable, or copy "
+        "the project to a folder you can write to"
+    )
