@@ -320,7 +320,8 @@ def connect(
         uri = f"{path.resolve().as_uri()}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     else:
-        conn = sqlite3.connect(path, isolation_level=None)
+        # A workflow may hand its connection to a helper thread while it waits for it.
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         version = _check_project(conn, path, allow_new=create and not readonly)

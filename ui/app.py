@@ -30,8 +30,8 @@ def application() -> QApplication:
 
 def _demo_path() -> Path:
     """The bundled demo project, created on first use in the user's data directory."""
+    from labeler.about import data_dir
     from labeler.demo import create_demo_project
-    from models.paths import data_dir
 
     base = data_dir()
     base.mkdir(parents=True, exist_ok=True)

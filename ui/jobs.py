@@ -1,25 +1,19 @@
-"""The GUI's background jobs: generators yielding ``(done, total)`` and returning a result.
+"""The app's background jobs: the workflows of ``labeler.workflows`` on a project connection.
 
 Each job opens its OWN connection to the project (sqlite3 connections belong to the thread that
-made them; WAL lets a job read while the GUI writes labels) and closes it when done, cancelled
-or failed. Run them with ``ui.workers.GeneratorWorker``/``JobRunner``, e.g.
-``runner.start("import", partial(import_job, path, files, mapping, skip_bad))``; cancelling
-closes the generator, which stops the core call at its next progress report (an import or
-export then rolls back / leaves no partial folder, as the core promises).
-
-Core functions that report progress through a callback (``import_files``, ``export_project``)
-run on a helper thread here, so the generator can yield between their batches.
+made them; WAL lets a job read while the GUI writes labels), runs the same workflow the CLI
+runs, and closes the connection when done, cancelled or failed. Run them with
+``ui.workers.GeneratorWorker``/``JobRunner``; cancelling closes the generator, which stops the
+workflow at its next progress report (an import or export then rolls back / leaves no partial
+folder, as the core promises). Besides, the panels' own read-only numbers are computed here.
 """
 
 from __future__ import annotations
 
-import gzip
 import itertools
-import queue
-import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,119 +22,31 @@ import sqlite_utils
 from labeler.db import ProjectFileError, open_db
 from labeler.store.agreement_queries import count_labels, iter_label_facts, labelling_rate
 from labeler.store.progress_queries import route_counts
+from labeler.workflows import WorkflowError
+from labeler.workflows.base import Cancelled, run_with_progress
+from labeler.workflows.importing import explain_import_error
 from ui.panels.routing_panel import RoutingSnapshot
 
 T = TypeVar("T")
 JobGen = Generator[tuple[int, int], None, T]
-ProgressFn = Callable[[int, int], None]
-LINE_PREVIEW_CHARS = 300
+JobError = WorkflowError  # a job fails as its workflow does: one sentence, maybe a line
+JobCancelled = Cancelled
+__all__ = ["JobCancelled", "JobError", "run_with_progress"]
 
 
-class JobError(Exception):
-    """A job failed for a reason a person can act on; ``detail`` adds the offending line."""
-
-    def __init__(self, message: str, detail: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.detail = detail
-
-
-class JobCancelled(Exception):
-    """Raised inside a core call from its progress callback after the user cancelled."""
-
-
-def _open(db_path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:
+@contextmanager
+def _project(db_path: str | Path, *, readonly: bool = False) -> Iterator[sqlite_utils.Database]:
     try:
-        return open_db(db_path, create=False, readonly=readonly)
+        db = open_db(db_path, create=False, readonly=readonly)
     except ProjectFileError as exc:
         raise JobError(str(exc)) from exc
-
-
-def run_with_progress(fn: Callable[[ProgressFn], T], name: str = "job") -> JobGen[T]:
-    """Run ``fn(progress)`` on a helper thread and yield what it reports, latest first.
-
-    Closing the generator (cancel) makes the next ``progress`` call raise ``JobCancelled``
-    inside ``fn`` and waits for ``fn`` to unwind, so its connection and transaction are gone
-    before the job ends.
-    """
-    updates: queue.Queue[tuple[int, int] | None] = queue.Queue()
-    cancel = threading.Event()
-    outcome: dict[str, Any] = {}
-
-    def progress(done: int, total: int) -> None:
-        if cancel.is_set():
-            raise JobCancelled
-        updates.put((done, total))
-
-    def target() -> None:
-        try:
-            outcome["value"] = fn(progress)
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the job's thread below
-            outcome["error"] = exc
-        finally:
-            updates.put(None)
-
-    thread = threading.Thread(target=target, name=f"prefmark-{name}", daemon=True)
-    thread.start()
     try:
-        finished = False
-        while not finished:
-            latest = updates.get()
-            # Skip progress that is already stale, but only what is queued now: a fast
-            # producer must not keep this loop from ever yielding.
-            for _ in range(updates.qsize()):
-                if latest is None:
-                    break
-                nxt = updates.get()
-                if nxt is None:
-                    finished = True
-                    break
-                latest = nxt
-            if latest is None:
-                break
-            yield latest
+        yield db
     finally:
-        cancel.set()
-        thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+        db.conn.close()
 
 
 # ---- import -------------------------------------------------------------------------------
-
-
-def read_line(path: Path, line_no: int, limit: int = LINE_PREVIEW_CHARS) -> str | None:
-    """The text of one physical line of a (possibly gzipped) file, shortened for display."""
-    try:
-        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as fh:
-            raw = next(itertools.islice(fh, line_no - 1, line_no), None)
-    except OSError:
-        return None
-    if raw is None:
-        return None
-    text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-    return text if len(text) <= limit else text[:limit] + f" … ({len(text):,} characters)"
-
-
-def explain_import_error(exc: Exception) -> JobError:
-    """An importer failure in words, with the failing line when the file has lines."""
-    from labeler.importers import ImportFailed, Location
-
-    if isinstance(exc, ImportFailed):
-        loc = exc.location
-        path = loc.path if isinstance(loc, Location) else Path(loc)
-        line = getattr(loc, "line", None)
-        record = getattr(loc, "record", None)
-        where = f"line {line}" if line else f"record {record}" if record else "the file"
-        field = f", field “{exc.field}”" if exc.field else ""
-        message = f"{Path(path).name}, {where}{field}: {exc.reason}"
-        detail = read_line(Path(path), line) if line else None
-        return JobError(message, detail)
-    if isinstance(exc, OSError):
-        return JobError(f"Cannot read {getattr(exc, 'filename', None) or 'the file'}: "
-                        f"{exc.strerror or exc}")  # fmt: skip
-    return JobError(str(exc))
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,57 +91,24 @@ def import_job(
     mapping: Any = None,
     skip_bad: bool = False,
     reject_path: str | Path | None = None,
+    schema: Any = None,
 ) -> JobGen[Any]:
-    """Import files into the project (one transaction); returns the importer's report.
+    """Import files into the project (one transaction); returns the importer's report."""
+    from labeler.workflows.importing import ImportOptions, import_data
 
-    With ``skip_bad`` the bad records go to ``PROJECT.rejects.jsonl`` unless told otherwise,
-    as the CLI does.
-    """
-    from labeler.importers import import_files
-
-    project = Path(db_path)
-    if skip_bad and reject_path is None:
-        reject_path = project.with_name(project.name + ".rejects.jsonl")
-
-    def work(progress: ProgressFn) -> Any:
-        db = _open(project)
-        try:
-            files = [Path(p) for p in paths]
-            return import_files(
-                db, files, mapping=mapping, skip_bad=skip_bad, reject_path=reject_path,
-                progress=progress,
-            )  # fmt: skip
-        finally:
-            db.close()
-
-    try:
-        return (yield from run_with_progress(work, "import"))
-    except (JobError, JobCancelled):
-        raise
-    except Exception as exc:  # every failure reaches the user in words
-        raise explain_import_error(exc) from exc
-
-
-# ---- export -------------------------------------------------------------------------------
+    options = ImportOptions(
+        files=tuple(Path(p) for p in paths), mapping=mapping, skip_bad=skip_bad,
+        rejects=None if reject_path is None else Path(reject_path), schema=schema,
+    )  # fmt: skip
+    return (yield from import_data(Path(db_path), options))
 
 
 def export_job(db_path: str | Path, out_dir: str | Path, options: Any) -> JobGen[Any]:
     """Export the project's labels into ``out_dir``; returns the exporter's report."""
-    from labeler.exporters import export_project
+    from labeler.workflows.exporting import export
 
-    def work(progress: ProgressFn) -> Any:
-        db = _open(db_path, readonly=True)  # an export never writes to the project
-        try:
-            return export_project(db, Path(out_dir), options, progress)
-        finally:
-            db.close()
-
-    try:
-        return (yield from run_with_progress(work, "export"))
-    except (JobError, JobCancelled):
-        raise
-    except Exception as exc:  # ExportError, OSError, ...: all reach the user in words
-        raise JobError(f"Export failed: {exc}") from exc
+    with _project(db_path, readonly=True) as db:  # an export never writes to the project
+        return (yield from export(db, Path(out_dir), options))
 
 
 # ---- numbers for the panels ---------------------------------------------------------------
@@ -245,8 +118,7 @@ def agreement_job(db_path: str | Path, chunk_size: int = 5000) -> JobGen[Any]:
     """Position bias, agreement and time per item; progress counts label events."""
     from labeler.agreement import AgreementAccumulator
 
-    db = _open(db_path, readonly=True)
-    try:
+    with _project(db_path, readonly=True) as db:
         total = count_labels(db)
         acc = AgreementAccumulator()
         done = 0
@@ -259,8 +131,6 @@ def agreement_job(db_path: str | Path, chunk_size: int = 5000) -> JobGen[Any]:
             if done // chunk_size != before // chunk_size:
                 yield done, total
         return acc.report()
-    finally:
-        db.close()
 
 
 def routing_snapshot(db: sqlite_utils.Database) -> RoutingSnapshot:
@@ -289,153 +159,42 @@ def routing_snapshot(db: sqlite_utils.Database) -> RoutingSnapshot:
 
 
 def routing_snapshot_job(db_path: str | Path) -> JobGen[RoutingSnapshot]:
-    db = _open(db_path, readonly=True)
-    try:
+    with _project(db_path, readonly=True) as db:
         yield 0, 1
         return routing_snapshot(db)
-    finally:
-        db.close()
 
 
-# ---- model and routing jobs ---------------------------------------------------------------
+# ---- model and routing jobs: the workflows, on the job's own connection ----------------------
 
 
-def score_job(
-    db_path: str | Path,
-    model: str = "default",
-    batch_size: int = 64,
-    *,
-    int8: bool = False,
-    threads: int | None = None,
-) -> JobGen[int]:
-    """Score every unscored item (writes rewards and model labels per batch); returns a count.
+def score_job(db_path: str | Path, model: str = "default", **options: Any) -> JobGen[Any]:
+    """Score every unscored item; see ``labeler.workflows.model_runs.score``."""
+    from labeler.workflows.model_runs import score
 
-    ``model`` is ``default`` (the project's trained default model) or an ONNX model folder.
-    Cancelling keeps the batches already committed; a later run resumes.
-    """
-    from labeler.cli.model_adapters import runtime_options, scorer_for
-    from labeler.scoring import score_project
-
-    options = runtime_options(threads)
-    db = _open(db_path)
-    try:
-        yield 0, 0  # loading the model takes seconds: show a busy bar meanwhile
-        try:
-            scorer = scorer_for(db, model, options, int8=int8)
-        except (LookupError, ValueError) as exc:
-            raise JobError(str(exc)) from exc
-        return (yield from score_project(db, scorer, batch_size=batch_size))
-    finally:
-        db.close()
+    with _project(db_path) as db:
+        return (yield from score(db, model=model, **options))
 
 
-def retrain_job(
-    db_path: str | Path,
-    heads: int = 8,
-    seed: int = 0,
-    *,
-    int8: bool = False,
-    threads: int | None = None,
-) -> JobGen[str]:
-    """Train the default model's head on the project's human labels; returns its version."""
-    from labeler.cli import model_adapters as adapters
-    from labeler.training import NotEnoughLabelsError, train_head
+def retrain_job(db_path: str | Path, **options: Any) -> JobGen[Any]:
+    """Train the default model with its held-out check; see ``model_runs.train``."""
+    from labeler.workflows.model_runs import train
 
-    options = adapters.runtime_options(threads)
-    db = _open(db_path)
-    try:
-        yield 0, 0
-        featurizer = adapters.DefaultFeaturizer(options, int8=int8)
-        trainer = adapters.default_trainer(heads, seed, options)
-        try:
-            head = yield from train_head(db, featurizer, trainer)
-        except NotEnoughLabelsError as exc:
-            raise JobError(str(exc)) from exc
-        return str(adapters.save_head(db, featurizer, head))
-    finally:
-        db.close()
+    with _project(db_path) as db:
+        return (yield from train(db, **options))
 
 
-def route_job(
-    db_path: str | Path,
-    strategy: str,
-    budget: float,
-    *,
-    seed: int = 0,
-    audit: float = 0.0,
-    ai_source: str | None = None,
-) -> JobGen[dict[str, Any]]:
-    """Route every unlabelled item under the budget (fraction, or a count above 1)."""
-    import numpy as np
+def route_job(db_path: str | Path, strategy: str, budget: float, **options: Any) -> JobGen[Any]:
+    """Route every unlabelled item under the budget; see ``labeler.workflows.routing.route``."""
+    from labeler.workflows.routing import route
 
-    from labeler.cli.route_cmd import default_head_trainer
-    from labeler.routing import make_strategy
-    from labeler.routing.project import RoutingSetupError, apply_decision, project_input
-
-    head = default_head_trainer()
-    db = _open(db_path)
-    try:
-        yield 0, 2
-        try:
-            inp = project_input(db, ai_source)
-        except RoutingSetupError as exc:
-            raise JobError(str(exc)) from exc
-        yield 1, 2
-        rng = np.random.default_rng(seed)
-        amount: float | int = int(budget) if budget > 1 else budget
-        decision = make_strategy(strategy, head).decide(inp.inp, amount, rng)
-        summary: dict[str, Any] = apply_decision(
-            db, inp, decision, budget=budget, seed=seed, audit=audit, rng=rng
-        )
-        return summary
-    finally:
-        db.close()
+    with _project(db_path) as db:
+        return (yield from route(db, strategy=strategy, budget=budget, **options))
 
 
-def simulation_job(
-    db_path: str | Path,
-    out_dir: str | Path,
-    *,
-    seeds: int = 3,
-    ai_source: str | None = None,
-    human: str | None = None,
-) -> JobGen[tuple[Path, Path, str | None]]:
-    """Replay every strategy on the human-labelled items, with progress per seed and strategy.
+def simulation_job(db_path: str | Path, out_dir: str | Path, **options: Any) -> JobGen[Any]:
+    """Replay every strategy on the labelled items; see ``workflows.simulation.simulate``."""
+    from labeler.workflows.simulation import simulate
 
-    Returns the CSV and PNG paths and, when the AI was trained on this project's own human
-    labels (so the curves are optimistic), the warning to show.
-    """
-    from labeler.cli.route_cmd import default_head_trainer, optimism_warning, simulation_setup
-    from labeler.routing import STRATEGY_NAMES, make_strategy
-    from labeler.routing.simulate import plot, simulate, summarise, write_csv
-
-    head = default_head_trainer()
-    out = Path(out_dir)
-    db = _open(db_path)
-    try:
-        yield 0, 0
-        try:
-            setup = simulation_setup(db, ai_source, human)
-        except Exception as exc:  # click.ClickException / RoutingSetupError: a sentence
-            raise JobError(getattr(exc, "message", None) or str(exc)) from exc
-        factories = {name: partial(make_strategy, name, head) for name in STRATEGY_NAMES}
-        total = seeds * len(factories)
-
-        def run(progress: ProgressFn) -> Any:
-            done = [0]
-
-            def step(_seed: int, _strategy: str) -> None:
-                done[0] += 1
-                progress(done[0], total)
-
-            return simulate(factories, setup.task, head, list(range(seeds)), progress=step)
-
-        rows = yield from run_with_progress(run, "simulation")
-        out.mkdir(parents=True, exist_ok=True)
-        csv_path, png_path = out / "routing_simulation.csv", out / "routing_simulation.png"
-        write_csv(rows, csv_path)
-        plot(summarise(rows), png_path, f"{Path(db_path).name}: routing simulation")
-        warning = optimism_warning(setup) if setup.trained_on_project else None
-        return csv_path, png_path, warning
-    finally:
-        db.close()
+    title = f"{Path(db_path).name}: routing simulation"
+    with _project(db_path) as db:
+        return (yield from simulate(db, Path(out_dir), title=title, **options))

@@ -100,9 +100,9 @@ def run_simulation(window: Any) -> None:
         window.statusBar().showMessage("Open a project first.", 5000)
         return
 
-    def done(result: tuple[Path, Path, str | None]) -> None:
-        csv_path, _png, warning = result
-        text = f"Simulation written to {csv_path.parent}"
+    def done(report: Any) -> None:
+        text = f"Simulation written to {report.csv_path.parent}"
+        warning = report.warning
         window.statusBar().showMessage(f"{text}. {warning}" if warning else text, 20000)
         show_saved_curve(window)
 
@@ -158,8 +158,9 @@ def _run_named(window: Any, job_name: str, what: str, *args: Any) -> None:
         window.statusBar().showMessage("Open a project first.", 5000)
         return
 
-    def done(_result: Any) -> None:
-        window.statusBar().showMessage(f"{what} finished.", 5000)
+    def done(report: Any) -> None:
+        summary = getattr(report, "summary", None)
+        window.statusBar().showMessage(summary() if summary else f"{what} finished.", 15000)
         window.controller.queue_changed_elsewhere()
         refresh_agreement(window)
 

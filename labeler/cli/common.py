@@ -1,14 +1,19 @@
-"""Helpers shared by the CLI commands: opening a project with a one-line error."""
+"""Helpers shared by the CLI commands: opening a project with a one-line error, and driving a
+workflow under a progress bar."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from labeler.db import ProjectFileError, open_db
+from labeler.workflows import Workflow, WorkflowError
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -33,3 +38,30 @@ def progress_bar(length: int, label: str, **kwargs: Any) -> Any:
     return click.progressbar(
         length=length, label=label, file=sys.stderr, hidden=not sys.stderr.isatty(), **kwargs
     )
+
+
+def run_workflow(job: Workflow[T], label: str, *, show: bool = True, after_s: float = 0.0) -> T:
+    """Drive a workflow to its report under a progress bar on stderr (shown on a terminal,
+    once it has run ``after_s`` seconds); its error becomes one line and exit status 1."""
+    started = time.monotonic()
+    bar: Any = None
+    shown = 0
+    try:
+        while True:
+            done, total = next(job)
+            if not show or time.monotonic() - started < after_s:
+                continue
+            if bar is None:
+                bar = progress_bar(max(total, 1), label, show_pos=True)
+                bar.__enter__()
+            bar.length = max(total, 1)
+            bar.update(max(done - shown, 0))
+            shown = max(done, shown)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+    except WorkflowError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

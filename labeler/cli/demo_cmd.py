@@ -3,7 +3,7 @@
 Import -> a simulated annotator labels some items -> an AI judge's verdicts are imported ->
 the default reward model is trained on the human labels and scores everything -> routing
 sends the rest to people, the model or review under a budget -> DPO export. Every step is the
-same core call the CLI commands and the app make; nothing here is demo-only logic except
+same workflow the CLI commands and the app run; nothing here is demo-only logic except
 playing the annotator (with the real PandaLM annotators' votes).
 """
 
@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 import click
 import numpy as np
 
-from labeler.cli.score_cmd import drive
+from labeler.cli.common import run_workflow
 from labeler.demo import VOTES_FILE, create_demo_project, demo_votes
 from labeler.store import record_label
 from labeler.store.labels import resolved_label
 from labeler.types import Label, PairChoice, PairwiseValue, Source
+from labeler.workflows.routing import JudgeOptions
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 ANNOTATOR = "annotator1"
 JUDGE = "gpt-3.5-turbo"
 VOTE_CHOICE = {1: PairChoice.A, 2: PairChoice.B, 0: PairChoice.TIE}
+JUDGE_OPTIONS = JudgeOptions(
+    VOTES_FILE, JUDGE, key="idx", verdict_field=JUDGE,
+    mapping={"1": "first", "2": "second", "tie": "tie", "garbage": "skip"},
+)  # fmt: skip
 
 
 def _votes_by_item(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
@@ -61,21 +66,6 @@ def _play_annotator(db: sqlite_utils.Database, votes: dict[str, dict[str, Any]],
         )  # fmt: skip
         done += 1
     return done
-
-
-def _import_judge(db: sqlite_utils.Database) -> int:
-    from labeler.db import transaction
-    from labeler.judges import judge_labels
-    from labeler.store.labels import insert_labels
-    from labeler.store.routing_queries import item_ids_by_key
-
-    result = judge_labels(
-        VOTES_FILE, item_ids_by_key(db, "idx"), judge=JUDGE, key="idx", verdict_field=JUDGE,
-        mapping={"1": "first", "2": "second", "tie": "tie", "garbage": "skip"},
-    )  # fmt: skip
-    with transaction(db.conn):
-        insert_labels(db.conn, result.labels)
-    return len(result.labels)
 
 
 def _agreement(db: sqlite_utils.Database, votes: dict[str, dict[str, Any]], who: str) -> float:
@@ -130,20 +120,12 @@ def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) 
 
     Open the result in the app afterwards with `prefmark gui OUT/demo.db`.
     """
-    from labeler.cli.model_adapters import (
-        DEFAULT_MODEL_NAME,
-        DefaultFeaturizer,
-        default_trainer,
-        save_head,
-        scorer_for,
-    )
-    from labeler.cli.route_cmd import default_head_trainer
-    from labeler.exporters import ExportOptions, export_project
-    from labeler.routing import make_strategy
-    from labeler.routing.project import apply_decision, project_input
-    from labeler.scoring import score_project
+    from labeler.exporters import ExportOptions
     from labeler.store.stats import project_stats
-    from labeler.training import train_head
+    from labeler.workflows.exporting import export
+    from labeler.workflows.model_runs import score, train
+    from labeler.workflows.models import DEFAULT_MODEL_NAME
+    from labeler.workflows.routing import import_judge, route
 
     out = out or Path(tempfile.mkdtemp(prefix="prefmark-demo-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -158,29 +140,28 @@ def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) 
     votes = _votes_by_item(db)
     labelled = _play_annotator(db, votes, n_labels)
     click.echo(f"2. {ANNOTATOR} labelled {labelled} pairs (real PandaLM votes)")
-    click.echo(f"3. imported {_import_judge(db)} {JUDGE} verdicts as model labels")
+    judged = run_workflow(import_judge(db, JUDGE_OPTIONS), "   importing verdicts")
+    click.echo(f"3. imported {judged.imported} {JUDGE} verdicts as model labels")
 
-    featurizer = DefaultFeaturizer()
-    head = drive(train_head(db, featurizer, default_trainer()), "   embedding labelled pairs")
-    version = save_head(db, featurizer, head)
-    scored = drive(score_project(db, scorer_for(db, "default")), "   scoring")
-    click.echo(f"4. trained {version} on the human labels and scored {scored} items")
+    trained = run_workflow(train(db, holdout=False), "   embedding labelled pairs")
+    scored = run_workflow(score(db), "   scoring")
+    click.echo(
+        f"4. trained {trained.version} on the human labels and scored {scored.scored} items"
+    )
     click.echo(
         f"   agreement with the 3-annotator majority on unlabelled pairs: "
         f"default model {_agreement(db, votes, DEFAULT_MODEL_NAME):.1%}, "
         f"{JUDGE} {_agreement(db, votes, JUDGE):.1%}"
     )
-
-    inp = project_input(db, JUDGE)
-    rng = np.random.default_rng(0)
-    decision = make_strategy(strategy, default_head_trainer()).decide(inp.inp, budget, rng)
-    routed = apply_decision(db, inp, decision, budget=budget, seed=0, audit=0.05, rng=rng)
-    click.echo(
-        f"5. {strategy} routing at {budget:.0%}: {routed['human']} to people, "
-        f"{routed['model']} to the model, {routed['review']} to review"
+    routed = run_workflow(
+        route(db, strategy=strategy, budget=budget, seed=0, audit=0.05, ai_source=JUDGE),
+        "   routing",
     )
-
+    click.echo(
+        f"5. {strategy} routing at {budget:.0%}: {routed.human} to people, "
+        f"{routed.model} to the model, {routed.review} to review"
+    )
     options = ExportOptions(target="trl-preference", command=f"prefmark demo --out {out}")
-    report = export_project(db, out / "dpo", options)
+    report = run_workflow(export(db, out / "dpo", options), "   exporting")
     click.echo(f"6. exported DPO data to {out / 'dpo'}: {report.summary()}")
     click.echo(f"\nOpen it in the app: prefmark gui {project}")

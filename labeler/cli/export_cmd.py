@@ -8,17 +8,16 @@ from pathlib import Path
 
 import click
 
-from labeler.cli.common import open_project_or_fail, progress_bar
+from labeler.cli.common import open_project_or_fail, run_workflow
 from labeler.exporters import (
     TARGETS,
     ConflictPolicy,
-    ExportError,
     ExportOptions,
     PairRule,
     SourceFilter,
     Variant,
-    export_project,
 )
+from labeler.workflows.exporting import export
 
 
 def _choice(enum: type[StrEnum]) -> click.Choice:
@@ -181,15 +180,7 @@ def export_command(
     options = replace(options, command=options.command_line(str(project), str(out_dir)))
     db = open_project_or_fail(project, create=False, readonly=True)
     try:
-        with progress_bar(1, "Exporting") as bar:
-
-            def progress(done: int, total: int) -> None:
-                bar.length = max(total, 1)
-                bar.update(done - bar.pos)
-
-            report = export_project(db, out_dir, options, progress)
-    except ExportError as exc:
-        raise click.ClickException(str(exc)) from exc
+        report = run_workflow(export(db, out_dir, options), "Exporting")
     finally:
         db.conn.close()
     click.echo(report.summary())

@@ -2,53 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from labeler.cli.common import open_project_or_fail
-from labeler.db import ProjectFileError
-from labeler.importers import ImportFailed, ImportReport, import_files, parse_map_options
-from labeler.new_project import ProjectAppearedError, building_new_project
-from labeler.store.meta import get_meta, set_schema
+from labeler.cli.common import run_workflow
+from labeler.importers import parse_map_options
 from labeler.types import LabelSchema, SchemaMode
-
-if TYPE_CHECKING:
-    import sqlite_utils
+from labeler.workflows.importing import ImportOptions, import_data
 
 SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print only their summary
-
-
-class _LazyBar:
-    """A click progress bar that appears only once an import has run for a second."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._enabled = enabled
-        self._started = time.monotonic()
-        self._bar: Any = None
-        self._shown = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self._enabled:
-            return
-        if self._bar is None:
-            if time.monotonic() - self._started < SHOW_PROGRESS_AFTER:
-                return
-            self._bar = click.progressbar(
-                length=max(total, 1), label="Importing", file=sys.stderr, show_eta=True
-            )
-            self._bar.__enter__()
-        self._bar.update(max(done - self._shown, 0))
-        self._shown = max(done, self._shown)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
 
 
 @click.command("import")
@@ -143,61 +107,15 @@ def import_command(
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--map") from None
-    for path in files:
-        if not path.is_file():
-            raise click.ClickException(f"{path}: no such file")
-    if skip_bad and rejects is None:
-        rejects = project.with_name(project.name + ".rejects.jsonl")
-
-    def run(db: sqlite_utils.Database) -> ImportReport:
-        bar = _LazyBar(not quiet)
-        try:
-            report = import_files(
-                db,
-                files,
-                mapping=mapping,
-                skip_bad=skip_bad,
-                reject_path=rejects,
-                progress=bar,
-                source_name=source_name,
-            )
-        except ImportFailed as exc:
-            raise click.ClickException(f"{exc} (nothing was imported)") from None
-        finally:
-            bar.close()
-        _apply_schema(db, report, schema, top_k, aspects)
-        return report
-
-    if not project.exists():
-        try:
-            with building_new_project(project) as db:
-                report = run(db)
-            click.echo(report.summary())
-            return
-        except ProjectFileError as exc:
-            raise click.ClickException(str(exc)) from None
-        except ProjectAppearedError:
-            pass  # another program made the project meanwhile: add to it below
-    db = open_project_or_fail(project)
-    try:
-        report = run(db)
-    finally:
-        db.conn.close()
-    click.echo(report.summary())
-
-
-def _apply_schema(
-    db: sqlite_utils.Database,
-    report: ImportReport,
-    schema: str | None,
-    top_k: int | None,
-    aspects: str | None,
-) -> None:
+    chosen = None
     if schema is not None:
         chosen = LabelSchema(mode=SchemaMode(schema), top_k=top_k)
         if aspects:
             chosen = replace(chosen, aspects=tuple(a.strip() for a in aspects.split(",")))
-        set_schema(db, chosen)
-    elif get_meta(db, "label_schema") is None:  # a new project: pick from what came in
-        mode = SchemaMode.LISTWISE if report.max_responses > 2 else SchemaMode.PAIRWISE
-        set_schema(db, LabelSchema(mode=mode))
+    options = ImportOptions(
+        files=files, mapping=mapping, skip_bad=skip_bad, rejects=rejects,
+        source_name=source_name, schema=chosen,
+    )  # fmt: skip
+    job = import_data(project, options)
+    report = run_workflow(job, "Importing", show=not quiet, after_s=SHOW_PROGRESS_AFTER)
+    click.echo(report.summary())

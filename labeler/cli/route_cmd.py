@@ -1,186 +1,15 @@
-"""``prefmark route PROJECT.db``: route items, simulate routing, or import AI-judge verdicts.
-
-This module is a composition root: it passes the default model's preference head
-(``models.head.fit_head``) to the strategies and the simulation as a plain callable, so
-``labeler.routing`` never imports ``models``.
-"""
+"""``prefmark route PROJECT.db``: route items, simulate routing, or import AI-judge verdicts."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
-from typing import Any
 
 import click
-import numpy as np
 
-from labeler.cli.common import open_project_or_fail
-from labeler.cli.model_adapters import DEFAULT_MODEL_NAME
-from labeler.db import transaction
-from labeler.judges import JudgeFileError, judge_labels, parse_map
-from labeler.routing import (
-    STRATEGY_NAMES,
-    HeadTrainer,
-    Strategy,
-    logistic_head,
-    make_strategy,
-)
-from labeler.routing.project import (
-    RoutingSetupError,
-    apply_decision,
-    project_input,
-)
-from labeler.routing.simulate import SimTask, plot, simulate, summarise, write_csv
-from labeler.store.labels import insert_labels
-from labeler.store.routing_queries import (
-    item_ids_by_key,
-    project_trained_sources,
-    routing_arrays,
-)
-
-
-def default_head_trainer(l2: float = 0.05) -> HeadTrainer:
-    """The default model's Bradley-Terry head (one member) as a ``HeadTrainer``.
-
-    ``x`` rows are f(B) - f(A); a label 1 (B preferred) makes B the chosen response. Falls back
-    to the core's numpy logistic head when ``models`` is not installed.
-    """
-    try:
-        from models.head import fit_head
-    except ImportError:
-        return logistic_head()
-
-    def train(x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-        sign = np.where(y >= 0.5, 1.0, -1.0)[:, None]
-        half = sign * x / 2
-        empty = np.zeros((len(x), 0))
-        head = fit_head(half, -half, empty, empty, n_heads=1, l2=l2)
-
-        def predict(xt: np.ndarray) -> np.ndarray:
-            diff = head.member_rewards(xt / 2) - head.member_rewards(-xt / 2)
-            out: np.ndarray = 1.0 / (1.0 + np.exp(-diff[:, 0].astype(np.float64)))
-            return out
-
-        return predict
-
-    return train
-
-
-def _import_judge(
-    db: Any, path: Path, name: str, key: str, field: str, spec: str | None, swapped: bool
-) -> None:
-    try:
-        result = judge_labels(
-            path,
-            item_ids_by_key(db, key),
-            judge=name,
-            key=key,
-            verdict_field=field,
-            mapping=parse_map(spec),
-            swapped=swapped,
-        )
-    except (JudgeFileError, OSError, json.JSONDecodeError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    if not result.labels:
-        raise click.ClickException(
-            f"{path}: no verdict matched an item by {key!r} ({result.unmatched} unmatched)"
-        )
-    with transaction(db.conn):
-        insert_labels(db.conn, result.labels)
-    click.echo(
-        f"imported {len(result.labels)} verdicts from {name}"
-        f"{' (swapped order)' if swapped else ''}; {result.skipped} unusable, "
-        f"{result.unmatched} unmatched"
-    )
-
-
-SIM_HEAD_DIMS = 256
-N_LENGTH_COLUMNS = 2  # project.project_input appends log length ratio and its sign
-
-
-def reduce_head_features(x: np.ndarray, dims: int = SIM_HEAD_DIMS) -> np.ndarray:
-    """Embedding differences projected on their top ``dims`` principal directions.
-
-    The simulation trains hundreds of heads (``hyper`` alone 200 per refit); on the full
-    384-d embeddings those fits took over two minutes per seed on PandaLM, at 256-d under ten
-    seconds with the heads about as accurate. The projection uses no labels, so nothing
-    leaks; the routing benchmark reduces the same way.
-    """
-    emb, rest = x[:, :-N_LENGTH_COLUMNS], x[:, -N_LENGTH_COLUMNS:]
-    if emb.shape[1] <= dims:
-        return x
-    _, _, vt = np.linalg.svd(emb, full_matrices=False)
-    return np.column_stack([emb @ vt[:dims].T, rest])
-
-
-@dataclass(frozen=True)
-class SimulationSetup:
-    """The seeded tasks plus what the user must know to read the result."""
-
-    task: Callable[[int], SimTask]
-    ai_source: str
-    ai_reason: str
-    ai_accuracy: float
-    n_items: int
-    trained_on_project: bool
-
-
-def simulation_setup(db: Any, ai: str | None, human: str | None) -> SimulationSetup:
-    """Seeded pool/test splits of the project's human-labelled items.
-
-    Gold is the majority of all human annotators on an item when it has several, else the one
-    human label; ``human`` names the annotator who plays the human (default: the latest label).
-    """
-    project = project_input(db, ai)
-    arrays = routing_arrays(db, with_text=False)
-    labelled = arrays.has_human & (arrays.human >= 0)
-    human_labels = arrays.human.copy()
-    if human is not None:
-        if human not in arrays.human_by:
-            raise click.ClickException(f"no human labels by {human!r}")
-        human_labels = np.where(arrays.human_by[human] >= 0, arrays.human_by[human], -1)
-    votes = np.stack(list(arrays.human_by.values())) if arrays.human_by else None
-    gold = human_labels.copy()
-    if votes is not None and len(votes) > 1:
-        b, a = (votes == 1).sum(axis=0), (votes == 0).sum(axis=0)
-        gold = np.where(b > a, 1, np.where(a > b, 0, -1)).astype(np.int8)
-    keep = np.flatnonzero(labelled & (gold >= 0))
-    if len(keep) < 50:
-        raise click.ClickException(
-            f"simulation needs >= 50 human-labelled items, found {len(keep)}"
-        )
-    assert project.inp.head_features is not None
-    head_x = reduce_head_features(project.inp.head_features)
-    inp = replace(project.inp, head_features=head_x)
-
-    def task(seed: int) -> SimTask:
-        perm = np.random.default_rng(seed).permutation(keep)
-        n_test = round(0.2 * len(perm))
-        test, pool = np.sort(perm[:n_test]), np.sort(perm[n_test:])
-        fields = {
-            k: (v[pool] if isinstance(v, np.ndarray) else v) for k, v in inp.__dict__.items()
-        }
-        fields.update(human_label=None, eligible=None)
-        sub = type(inp)(**fields)
-        return SimTask(sub, human_labels[pool], gold[pool], head_x[test], gold[test])
-
-    trained = project.ai_source.removesuffix("@swapped") in project_trained_sources(db)
-    return SimulationSetup(
-        task=task,
-        ai_source=project.ai_source,
-        ai_reason=project.ai_reason,
-        ai_accuracy=float(np.mean(inp.ai_label[keep] == gold[keep])),
-        n_items=len(keep),
-        trained_on_project=trained or project.ai_source == DEFAULT_MODEL_NAME,
-    )
-
-
-def _simulation_task(db: Any, ai: str | None, human: str | None) -> Callable[[int], SimTask]:
-    """``simulation_setup``'s seeded tasks alone."""
-    return simulation_setup(db, ai, human).task
+from labeler.cli.common import open_project_or_fail, run_workflow
+from labeler.routing import STRATEGY_NAMES
+from labeler.workflows.routing import JudgeOptions, import_judge, route
+from labeler.workflows.simulation import SimulationReport, simulate
 
 
 @click.command("route")
@@ -224,7 +53,10 @@ def _simulation_task(db: Any, ai: str | None, human: str | None) -> Callable[[in
     "with most labels.",
 )
 @click.option(
-    "--simulate", is_flag=True, help="Replay every strategy on the human-labelled items."
+    "--simulate",
+    "simulate_flag",
+    is_flag=True,
+    help="Replay every strategy on the human-labelled items.",
 )
 @click.option(
     "--out",
@@ -283,7 +115,7 @@ def route_command(
     seed: int,
     audit: float,
     ai_source: str | None,
-    simulate: bool,
+    simulate_flag: bool,
     out: Path,
     seeds: int,
     human: str | None,
@@ -305,76 +137,33 @@ def route_command(
     if judge_file is not None:
         if not judge_name:
             raise click.UsageError("--import-judge needs --judge-name")
-        _import_judge(db, judge_file, judge_name, key, verdict_field, verdict_map, swapped)
+        options = JudgeOptions(judge_file, judge_name, key, verdict_field, verdict_map, swapped)
+        click.echo(run_workflow(import_judge(db, options), "importing verdicts").summary())
         return
-    head = default_head_trainer()
-    try:
-        if simulate:
-            _run_simulation(db, project.name, ai_source, human, head, seeds, out)
-            return
-        inp = project_input(db, ai_source)
-    except RoutingSetupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    rng = np.random.default_rng(seed)
-    amount: float | int = int(budget) if budget > 1 else budget
-    decision = make_strategy(strategy, head).decide(inp.inp, amount, rng)
-    result = apply_decision(db, inp, decision, budget=budget, seed=seed, audit=audit, rng=rng)
-    click.echo(
-        f"{strategy}: {result['human']} to humans, {result['model']} to the model, "
-        f"{result['review']} to review (run {result['run_id']})"
+    if simulate_flag:
+        job = simulate(
+            db, out, seeds=seeds, ai_source=ai_source, human=human,
+            title=f"{project.name}: routing simulation",
+        )  # fmt: skip
+        _print_simulation(run_workflow(job, "simulating"))
+        return
+    routed = route(
+        db, strategy=strategy, budget=budget, seed=seed, audit=audit, ai_source=ai_source
     )
-    click.echo(f"AI labels from {inp.ai_source} ({inp.ai_reason})")
+    click.echo(run_workflow(routed, "routing").summary())
 
 
-def optimism_warning(setup: SimulationSetup) -> str:
-    """Why a simulation whose AI learnt from the project's own human labels is optimistic."""
-    return (
-        f"warning: {setup.ai_source} is a model trained on this project's human labels, the "
-        "same labels the simulation scores it against, so its accuracy and every curve below "
-        "are optimistic. For an honest estimate route with --ai <judge> (an imported judge) "
-        "or let an annotator the model was not trained on play the human (--human NAME)."
-    )
-
-
-def _run_simulation(
-    db: Any,
-    name: str,
-    ai: str | None,
-    human: str | None,
-    head: HeadTrainer,
-    seeds: int,
-    out: Path,
-) -> None:
-    setup = simulation_setup(db, ai, human)
-    click.echo(
-        f"AI labels from {setup.ai_source} ({setup.ai_reason}); alone they are "
-        f"{setup.ai_accuracy:.1%} accurate on {setup.n_items} human-labelled items"
-    )
-    if setup.trained_on_project:
-        click.echo(optimism_warning(setup), err=True)
-    factories: dict[str, Callable[[], Strategy]] = {
-        s: partial(make_strategy, s, head) for s in STRATEGY_NAMES
-    }
-    total = seeds * len(factories)
-    done = 0
-
-    def progress(seed: int, strategy: str) -> None:
-        nonlocal done
-        done += 1
-        click.echo(f"simulated seed {seed} {strategy:<9} ({done}/{total})", err=True)
-
-    rows = simulate(factories, setup.task, head, list(range(seeds)), progress=progress)
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(rows, out / "routing_simulation.csv")
-    summary = summarise(rows)
-    plot(summary, out / "routing_simulation.png", f"{name}: routing simulation")
-    for s in sorted(summary, key=lambda s: (s.budget, s.strategy)):
+def _print_simulation(report: SimulationReport) -> None:
+    click.echo(report.headline())
+    if report.warning:
+        click.echo(f"warning: {report.warning}", err=True)
+    for s in sorted(report.summary_rows, key=lambda s: (s.budget, s.strategy)):
         if round(s.budget * 100) in (10, 25, 50):
             click.echo(
                 f"{100 * s.budget:>4.0f}%  {s.strategy:<9} (a) {100 * s.hybrid_mean:5.1f}"
                 f" ± {100 * s.hybrid_std:.1f}   (b) {100 * s.head_mean:5.1f}"
                 f" ± {100 * s.head_std:.1f}   oracle {100 * s.oracle:5.1f}"
             )
-    click.echo(f"wrote {out / 'routing_simulation.csv'} and {out / 'routing_simulation.png'}")
-    if setup.trained_on_project:
-        click.echo(optimism_warning(setup), err=True)
+    click.echo(f"wrote {report.csv_path} and {report.png_path}")
+    if report.warning:
+        click.echo(f"warning: {report.warning}", err=True)

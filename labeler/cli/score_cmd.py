@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from pathlib import Path
-from typing import TypeVar
 
 import click
 
-from labeler.cli.common import open_project_or_fail, progress_bar
-
-T = TypeVar("T")
-
-
-def drive(job: Generator[tuple[int, int], None, T], label: str) -> T:
-    """Run a progress-yielding core job under a click progress bar; returns its result."""
-    done, total = next(job)
-    with progress_bar(max(total, 1), label, show_pos=True) as bar:
-        bar.update(done)
-        try:
-            while True:
-                now, total = next(job)
-                bar.update(now - done)
-                done = now
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
-
-
-def _options(threads: int | None) -> object:
-    from labeler.cli.model_adapters import runtime_options
-
-    return runtime_options(threads)
-
+from labeler.cli.common import open_project_or_fail, run_workflow
+from labeler.workflows import model_runs
 
 threads_option = click.option(
     "--threads", type=click.IntRange(1), default=None,
@@ -61,26 +36,10 @@ def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int
     project), then fits a Bradley-Terry head ensemble on the human preferences: pairwise
     labels, rankings (as pairs) and thumbs (up beats down). Model labels are never trained on.
     """
-    from labeler.cli.model_adapters import DefaultFeaturizer, default_trainer, save_head
-    from labeler.training import NotEnoughLabelsError, holdout_accuracy, train_head
-
     db = open_project_or_fail(project, create=False)
-    options = _options(threads)
-    featurizer = DefaultFeaturizer(options, int8=int8)
-    try:
-        head = drive(
-            train_head(db, featurizer, default_trainer(heads, seed, options)), "embedding"
-        )
-    except NotEnoughLabelsError as exc:
-        raise click.ClickException(str(exc)) from exc
-    version = save_head(db, featurizer, head)
-    accuracy, n_test = holdout_accuracy(db, featurizer, default_trainer(heads, seed, options))
-    click.echo(f"trained {version}; score with `prefmark score {project}`")
-    if n_test:
-        click.echo(
-            f"held-out check: {accuracy:.1%} pairwise accuracy on {n_test} pairs from a fifth "
-            "of the labelled items the model was not trained on (the saved model uses them all)"
-        )
+    job = model_runs.train(db, heads=heads, seed=seed, int8=int8, threads=threads)
+    click.echo(run_workflow(job, "embedding").summary())
+    click.echo(f"score with `prefmark score {project}`")
 
 
 @click.command("score")
@@ -112,13 +71,6 @@ def score_command(
     responses the likelier side with P(A better) = sigmoid(r_a - r_b) as confidence; for more,
     the full order by reward.
     """
-    from labeler.cli.model_adapters import scorer_for
-    from labeler.scoring import score_project
-
     db = open_project_or_fail(project, create=False)
-    try:
-        scorer = scorer_for(db, model, _options(threads), int8=int8)
-    except (LookupError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    scored = drive(score_project(db, scorer, batch_size=batch_size), "scoring")
-    click.echo(f"scored {scored:,} items with {scorer.version}")
+    job = model_runs.score(db, model=model, batch_size=batch_size, int8=int8, threads=threads)
+    click.echo(run_workflow(job, "scoring").summary())

@@ -129,7 +129,7 @@ def test_simulation_names_the_source_and_warns_when_it_learnt_the_gold(tmp_path:
     )
     assert "trained on this project's human labels" in flattered.stderr
     assert "optimistic" in flattered.stderr
-    assert "--ai <judge>" in flattered.stderr
+    assert "use an imported judge as the AI" in flattered.stderr
     assert "--human" in flattered.stderr
     # Progress: one line per (seed, strategy) on stderr.
     assert "(5/5)" in flattered.stderr

@@ -12,13 +12,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from labeler.cli.model_adapters import DefaultFeaturizer, default_trainer, save_head, scorer_for
 from labeler.demo import create_demo_project
 from labeler.scoring import ItemScore
 from labeler.store import iter_items, open_db, record_label
 from labeler.store.heads import head_data
 from labeler.training import train_head
 from labeler.types import Item, Label, PairChoice, PairwiseValue, Source
+from labeler.workflows.models import DefaultFeaturizer, default_trainer, save_head, scorer_for
 from models.paths import DATA_DIR_ENV
 
 

@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from labeler.cli import main
-from labeler.cli.model_adapters import DefaultFeaturizer, default_trainer, save_head, scorer_for
 from labeler.demo import create_demo_project, demo_files
 from labeler.scoring import score_project
 from labeler.store import iter_items, record_label
 from labeler.store.score_queries import count_unscored
 from labeler.training import NotEnoughLabelsError, train_head, training_pairs
 from labeler.types import Label, PairChoice, PairwiseValue, RankingValue, Source
+from labeler.workflows.models import DefaultFeaturizer, default_trainer, save_head, scorer_for
 
 
 def _label_pairs(db: object, n: int) -> None:
@@ -140,4 +140,4 @@ def test_score_before_training_explains_what_to_do(tmp_path: Path) -> None:
     create_demo_project(project)
     result = CliRunner().invoke(main, ["score", str(project)])
     assert result.exit_code == 1
-    assert "prefmark train" in result.output
+    assert "has not been trained on this project yet" in result.output

@@ -103,7 +103,7 @@ def test_import_dialog_shows_the_line_that_fails_in_the_preview(qtbot, tmp_path)
     dialog = ImportDialog([bad])
     qtbot.addWidget(dialog)
     text = dialog.error_label.text()
-    assert "broken.jsonl, line 2" in text
+    assert "broken.jsonl:2: invalid JSON" in text
     assert "invalid JSON" in text
     assert "The line that failed" in text
     assert "{&quot;prompt&quot;: &quot;b&quot;," in text  # shown escaped, as text
@@ -120,7 +120,7 @@ def test_import_error_from_the_job_is_shown_in_words(qtbot, tmp_path) -> None:
     with pytest.raises(JobError) as info:
         drain(import_job(project, [bad]))
     dialog.show_error(info.value)
-    assert "bad.jsonl, line 2" in dialog.error_label.text()
+    assert "bad.jsonl:2: " in dialog.error_label.text()
     assert "nothing was imported" in dialog.status_label.text().lower()
     assert count_items(open_db(project)) == 0
 
@@ -220,7 +220,7 @@ def test_export_errors_are_shown_in_words(qtbot, tmp_path) -> None:
     dialog = ExportDialog()
     qtbot.addWidget(dialog)
     dialog.show_error(info.value)
-    assert dialog.error_label.text().startswith("<b>Export failed:")
+    assert dialog.error_label.text().startswith("<b>nothing to export:")
 
 
 def test_export_dialog_needs_a_folder(qtbot) -> None:

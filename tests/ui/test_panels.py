@@ -255,7 +255,7 @@ def test_import_job_error_names_the_line_and_shows_it(tmp_path) -> None:
     bad.write_text('{"prompt": "x", "response_a": "a", "response_b": "b"}\n{"prompt": oops}\n')
     with pytest.raises(JobError) as info:
         drain(import_job(project, [bad]))
-    assert info.value.message.startswith("bad.jsonl, line 2")
+    assert f"{bad}:2: " in info.value.message
     assert info.value.detail == '{"prompt": oops}'
 
 
@@ -311,14 +311,14 @@ def test_retrain_needs_enough_labels(tmp_path, project) -> None:
 
 
 def test_retrain_score_and_route_jobs_feed_the_routing_panel(qtbot, model_project) -> None:
-    steps, version = drain(retrain_job(model_project, heads=2))
-    assert "+" in version  # encoder version + head version
+    steps, trained = drain(retrain_job(model_project, heads=2))
+    assert "+" in trained.version  # encoder version + head version
     assert steps[-1][0] == steps[-1][1] > 0
     steps, scored = drain(score_job(model_project, batch_size=16))
-    assert scored == 40
+    assert scored.scored == 40
     assert steps[-1] == (40, 40)
-    summary = drain(route_job(model_project, "margin", 0.5))[1]
-    assert summary["human"] + summary["model"] + summary["review"] == 10
+    routed = drain(route_job(model_project, "margin", 0.5))[1]
+    assert routed.human + routed.model + routed.review == 10
     snapshot = drain(routing_snapshot_job(model_project))[1]
     panel = RoutingPanel()
     qtbot.addWidget(panel)

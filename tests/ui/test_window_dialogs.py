@@ -56,7 +56,7 @@ def test_import_dialog_shows_the_failing_line(
     dialog = panel_wiring.open_import(window, [data])
     dialog.import_requested.emit([data], None, False)
     qtbot.waitUntil(lambda: bool(dialog.error_label.text()), timeout=20000)
-    assert "line 2" in dialog.error_label.text()
+    assert "bad.jsonl:2: " in dialog.error_label.text()
     assert count_items(open_db(project)) == 314  # nothing half-imported
 
 
@@ -91,12 +91,14 @@ def test_about_dialog_names_version_licences_and_paths(window_factory, project: 
 def test_simulate_button_writes_the_curve_beside_the_project_and_plots_it(
     qtbot, window_factory, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from labeler.cli.demo_cmd import _import_judge, _play_annotator, _votes_by_item
+    from labeler.cli.demo_cmd import JUDGE_OPTIONS, _play_annotator, _votes_by_item
+    from labeler.workflows import drive
+    from labeler.workflows.routing import import_judge
 
     path = tmp_path / "sim.db"
     db = create_demo_project(path)
     _play_annotator(db, _votes_by_item(db), 80)
-    _import_judge(db)
+    drive(import_judge(db, JUDGE_OPTIONS))
     db.conn.close()
     window = window_factory(path)
     panel = window.panels["routing"]

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from labeler import __version__
-from models.paths import data_dir
+from labeler.about import data_dir
 
 # Licence and attribution files shipped as package data: (package, path, heading).
 NOTICES = (

@@ -1,23 +1,24 @@
 """Plug ``models`` into the core's protocols: the one place where the two meet.
 
 The core defines ``Scorer``/``Featurizer``/``Head`` and never imports ``models``; this module
-(part of the composition root, like ``ui``) imports ``models`` lazily and adapts it. Trained
-heads are stored inside the project (tens of KB) and registered with their version, so every
-model label names the exact head and encoder that made it, and a project file copied to
-another machine scores exactly as it did. Projects trained by older versions name a head file
-in the user's data folder instead; it is still read from there, and copied into the project
-the first time that project is scored (opened read-write), so from then on the file alone
-suffices.
+(inside ``labeler.workflows``, the one composition root) imports ``models`` lazily and adapts
+it. Trained heads are stored inside the project (tens of KB) and registered with their
+version, so every model label names the exact head and encoder that made it, and a project
+file copied to another machine scores exactly as it did. Projects trained by older versions
+name a head file in the user's data folder instead; it is still read from there, and copied
+into the project the first time that project is scored (opened read-write), so from then on
+the file alone suffices.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeler.routing import HeadTrainer, logistic_head
 from labeler.scoring import Head, HeadScorer, ItemScore, Scorer
 from labeler.store.heads import head_data, keep_head, register_head_model
 from labeler.store.score_queries import latest_model
@@ -181,8 +182,35 @@ def scorer_for(
         scorer = load_trained_default(db, options, int8=int8)
         if scorer is None:
             raise LookupError(
-                "the default model has not been trained on this project yet: "
-                "label some items, then run `prefmark train PROJECT.db`"
+                "the default model has not been trained on this project yet: label some "
+                "items, then train it"
             )
         return scorer
     return OnnxFolderScorer(Path(model), options)
+
+
+def default_head_trainer(l2: float = 0.05) -> HeadTrainer:
+    """The default model's Bradley-Terry head (one member) as routing's ``HeadTrainer``.
+
+    ``x`` rows are f(B) - f(A); a label 1 (B preferred) makes B the chosen response. Falls back
+    to the core's numpy logistic head when ``models`` is not installed.
+    """
+    try:
+        from models.head import fit_head
+    except ImportError:
+        return logistic_head()
+
+    def train(x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        sign = np.where(y >= 0.5, 1.0, -1.0)[:, None]
+        half = sign * x / 2
+        empty = np.zeros((len(x), 0))
+        head = fit_head(half, -half, empty, empty, n_heads=1, l2=l2)
+
+        def predict(xt: np.ndarray) -> np.ndarray:
+            diff = head.member_rewards(xt / 2) - head.member_rewards(-xt / 2)
+            out: np.ndarray = 1.0 / (1.0 + np.exp(-diff[:, 0].astype(np.float64)))
+            return out
+
+        return predict
+
+    return train

@@ -1,0 +1,96 @@
+"""Train the project's default reward model, and score every response with a model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from labeler.workflows.base import Workflow, WorkflowError
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+@dataclass(frozen=True, slots=True)
+class TrainReport:
+    """The saved model's version and its held-out check (None when too few labels)."""
+
+    version: str
+    holdout_accuracy: float | None
+    holdout_pairs: int
+
+    def summary(self) -> str:
+        text = f"trained {self.version}"
+        if self.holdout_pairs and self.holdout_accuracy is not None:
+            text += (
+                f"; held-out check: {self.holdout_accuracy:.1%} pairwise accuracy on "
+                f"{self.holdout_pairs} pairs from a fifth of the labelled items the model was "
+                "not trained on (the saved model uses them all)"
+            )
+        return text
+
+
+def train(
+    db: sqlite_utils.Database,
+    *,
+    heads: int = 8,
+    seed: int = 0,
+    int8: bool = False,
+    threads: int | None = None,
+    holdout: bool = True,
+) -> Workflow[TrainReport]:
+    """Fit the default model's head on the project's human labels and store it in the project.
+
+    Embedding the labelled responses is what takes time; that is the progress reported.
+    """
+    from labeler.training import NotEnoughLabelsError, holdout_accuracy, train_head
+    from labeler.workflows import models
+
+    yield 0, 0  # loading the encoder takes seconds: a busy bar meanwhile
+    options = models.runtime_options(threads)
+    featurizer = models.DefaultFeaturizer(options, int8=int8)
+    try:
+        head = yield from train_head(db, featurizer, models.default_trainer(heads, seed, options))
+    except NotEnoughLabelsError as exc:
+        raise WorkflowError(str(exc)) from exc
+    version = models.save_head(db, featurizer, head)
+    accuracy, n_test = (None, 0)
+    if holdout:
+        accuracy, n_test = holdout_accuracy(
+            db, featurizer, models.default_trainer(heads, seed, options)
+        )
+    return TrainReport(str(version), accuracy, n_test)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreReport:
+    scored: int
+    version: str
+
+    def summary(self) -> str:
+        return f"scored {self.scored:,} items with {self.version}"
+
+
+def score(
+    db: sqlite_utils.Database,
+    *,
+    model: str = "default",
+    batch_size: int = 64,
+    int8: bool = False,
+    threads: int | None = None,
+) -> Workflow[ScoreReport]:
+    """Score every unscored item (rewards and a model label per item, committed per batch).
+
+    ``model`` is ``default`` (the project's trained default model) or an ONNX model folder.
+    Closing the workflow keeps the batches already committed; a later run resumes.
+    """
+    from labeler.scoring import score_project
+    from labeler.workflows import models
+
+    yield 0, 0  # loading the model takes seconds
+    try:
+        scorer = models.scorer_for(db, model, models.runtime_options(threads), int8=int8)
+    except (LookupError, ValueError) as exc:
+        raise WorkflowError(str(exc)) from exc
+    scored = yield from score_project(db, scorer, batch_size=batch_size)
+    return ScoreReport(int(scored), str(scorer.version))
