@@ -38,7 +38,9 @@ def about_lines() -> list[str]:
         f"prefmark {__version__}",
         *(f"licence  {line}" for line in LICENCES),
         f"data     {base} (set {DATA_DIR_ENV} to move it)",
-        f"models   {base / 'models'} (built encoder graphs), {base / 'heads'} (trained heads)",
+        f"models   {base / 'models'} (built encoder graphs)",
+        f"backups  {base / 'backups'} (daily copies of the projects opened in the app)",
         f"demo     {base / 'demo.db'} (prefmark gui --demo)",
+        f"log      {base / 'prefmark.log'} (what failed, with details)",
         "projects each project is the one .db file you name; its labels never leave it",
     ]

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from labeler.db_errors import classify, describe_error
+from labeler.logs import log_failure
 
 Job = Callable[[], Iterator[tuple[int, int]]]
 
@@ -46,10 +47,11 @@ def in_words(exc: Exception, project: Path | None) -> Exception:
 
 
 class GeneratorWorker(QRunnable):
-    def __init__(self, job: Job, project: Path | None = None) -> None:
+    def __init__(self, job: Job, project: Path | None = None, name: str = "job") -> None:
         super().__init__()
         self.signals = WorkerSignals()
         self.project = project
+        self.name = name
         self._job = job
         self._cancelled = False
         self.setAutoDelete(False)
@@ -70,6 +72,7 @@ class GeneratorWorker(QRunnable):
         except StopIteration as stop:
             self.signals.result.emit(stop.value)
         except Exception as exc:  # noqa: BLE001 - delivered to the GUI, never swallowed
+            log_failure(f"background job {self.name!r}", exc)
             self.signals.error.emit(in_words(exc, self.project))
         finally:
             self.signals.finished.emit()
@@ -111,7 +114,7 @@ class JobRunner(QObject):
         quiet: bool = False,
     ) -> GeneratorWorker:
         """Run ``job``; ``quiet`` jobs (quick refreshes) stay out of the status bar."""
-        worker = GeneratorWorker(job, self.project)
+        worker = GeneratorWorker(job, self.project, name)
         self._running[worker] = name
         if not quiet:
             worker.signals.progress.connect(lambda d, t: self.progressed.emit(name, d, t))

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from labeler.db_errors import Problem, classify, describe_error
+from labeler.logs import log_failure
 
 BUSY_WAIT_S = 60.0
 
@@ -54,6 +55,7 @@ class LazyGroup(click.Group):
         except (sqlite3.Error, OSError) as exc:
             problem = classify(exc)
             if problem is None:
+                log_failure(f"prefmark {ctx.invoked_subcommand}", exc)
                 raise
             where = getattr(exc, "filename", None) or project or "project"
             message = describe_error(exc, where)

@@ -104,3 +104,9 @@ def test_a_background_job_that_meets_a_project_problem_says_it_in_one_sentence(
         f"{project}: the project file or its folder is read-only; make both writable, or copy "
         "the project to a folder you can write to"
     )
+    from labeler.logs import log_path
+
+    logged = log_path().read_text()  # the details are kept for whoever looks into it
+    assert "background job 'job' failed" in logged
+    assert "Traceback" in logged
+    assert "attempt to write a readonly database" in logged

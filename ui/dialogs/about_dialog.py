@@ -66,7 +66,9 @@ def about_html(info: AboutInfo) -> str:
         f"<li>Project file: <code>{project}</code></li>",
         f"<li>Data folder: <code>{esc(str(info.data_dir))}</code> "
         "(set <code>PREFMARK_DATA_DIR</code> to move it)</li>",
-        f"<li>Cached model files: <code>{esc(str(info.model_cache))}</code></li></ul>",
+        f"<li>Cached model files: <code>{esc(str(info.model_cache))}</code></li>",
+        f"<li>Log of what failed: <code>{esc(str(info.data_dir / 'prefmark.log'))}</code>"
+        "</li></ul>",
         "<h3>Licences</h3><p>prefmark is licensed under the Apache License 2.0.</p>",
     ]
     for title, text in info.notices:
