@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from labeler.session import IncompleteRankingError, LabelingSession, ShownItem
-from labeler.store.queue_queries import QueueCounts, queue_counts
 from labeler.types import PairChoice, Route
-from ui.project_link import GuardedWrites, SharedReader, open_for_gui
+from ui.project_link import CountsRefresher, GuardedWrites, SharedReader, open_for_gui
 from ui.views.item_page import ItemPage
-from ui.workers import Job, JobRunner, one_shot
+from ui.workers import JobRunner
 
 ZOOM_STEPS = (8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 16.0, 18.0, 20.0, 24.0)
 PAIR_KEYS = {
@@ -40,10 +39,6 @@ class ViewOptions:
     suggestions: bool = False
     diff: bool = False
     zoom: float = 11.0
-
-
-def _counts_job(reader: SharedReader) -> Job:
-    return one_shot(lambda: reader.run(queue_counts))
 
 
 class Controller(QObject):
@@ -69,11 +64,9 @@ class Controller(QObject):
         self.seed = 0
         self.options = ViewOptions()
         self.rationale = ""
-        self._counts_timer = QTimer(self)
-        self._counts_timer.setSingleShot(True)
-        self._counts_timer.setInterval(250)
-        self._counts_timer.timeout.connect(self._start_counts)
-        self._counts_pending = False
+        self.counts = CountsRefresher(jobs, self)
+        self.counts.counted.connect(self.counts_changed)
+        self.counts.failed.connect(lambda exc: self.message.emit(f"Error: {exc}"))
         page.pair.choice_made.connect(self._on_choice_made)
         page.pair.aspects_made.connect(self._on_aspects_made)
         page.rank.ranking_made.connect(self._on_ranking_made)
@@ -160,26 +153,7 @@ class Controller(QObject):
 
     # ---- counts (worker) -----------------------------------------------------------------
     def refresh_counts(self) -> None:
-        self._counts_timer.start()
-
-    def _start_counts(self) -> None:
-        if self.reader is None:
-            return
-        if any(n == "counts" for n in self.jobs.running_names()):
-            self._counts_pending = True
-            return
-        self.jobs.start(
-            "counts", _counts_job(self.reader), self._on_counts, self._on_error, quiet=True
-        )
-
-    def _on_counts(self, counts: QueueCounts) -> None:
-        self.counts_changed.emit(counts)
-        if self._counts_pending:
-            self._counts_pending = False
-            self.refresh_counts()
-
-    def _on_error(self, exc: Exception) -> None:
-        self.message.emit(f"Error: {exc}")
+        self.counts.refresh(self.reader)
 
     # ---- intents from views --------------------------------------------------------------
     def _current_id(self) -> str | None:

@@ -6,9 +6,10 @@ Each panel and dialog is a view: this module feeds it from jobs on worker thread
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
@@ -23,6 +24,9 @@ from ui.panels.guidelines_panel import GuidelinesPanel
 from ui.panels.routing_panel import RoutingPanel
 from ui.workers import one_shot
 
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
 PANELS = (
     ("guidelines", GuidelinesPanel, "Guidelines"),
     ("routing", RoutingPanel, "Routing"),
@@ -30,7 +34,7 @@ PANELS = (
 )
 
 
-def add_panels(window: Any) -> dict[str, Any]:
+def add_panels(window: MainWindow) -> dict[str, Any]:
     """One tabbed dock on the right per available panel; returns them by name."""
     panels: dict[str, Any] = {}
     docks: list[QDockWidget] = []
@@ -51,23 +55,23 @@ def add_panels(window: Any) -> dict[str, Any]:
     return panels
 
 
-def _connect(window: Any, panels: dict[str, Any]) -> None:
+def _connect(window: MainWindow, panels: dict[str, Any]) -> None:
     if "guidelines" in panels:
         panels["guidelines"].guidelines_changed.connect(partial(_save_guidelines, window))
     if "agreement" in panels:
         panels["agreement"].refresh_requested.connect(partial(refresh_agreement, window))
     if "routing" in panels:
         routing = panels["routing"]
-        routing.score_requested.connect(partial(_run_named, window, "score_job", "Scoring"))
-        routing.retrain_requested.connect(partial(_run_named, window, "retrain_job", "Training"))
+        routing.score_requested.connect(partial(_run_job, window, jobs.score_job, "Scoring"))
+        routing.retrain_requested.connect(partial(_run_job, window, jobs.retrain_job, "Training"))
         routing.simulation_requested.connect(partial(run_simulation, window))
         routing.route_requested.connect(
-            lambda strategy, budget: _run_named(window, "route_job", "Routing", strategy, budget)
+            lambda strategy, budget: _run_job(window, jobs.route_job, "Routing", strategy, budget)
         )
     window.controller.counts_changed.connect(lambda _c: refresh_routing(window))
 
 
-def project_opened(window: Any) -> None:
+def project_opened(window: MainWindow) -> None:
     db = window.controller.db
     if "guidelines" in window.panels and db is not None:
         from labeler.store.meta import get_guidelines
@@ -83,7 +87,7 @@ def simulation_dir(project: Path) -> Path:
     return project.with_name(f"{project.stem}-routing")
 
 
-def show_saved_curve(window: Any) -> None:
+def show_saved_curve(window: MainWindow) -> None:
     """Plot the project's last routing simulation, if it has one."""
     panel, path = window.panels.get("routing"), window.controller.path
     if panel is None or path is None:
@@ -93,7 +97,7 @@ def show_saved_curve(window: Any) -> None:
         panel.show_curve(read_curve_csv(csv_path))
 
 
-def run_simulation(window: Any) -> None:
+def run_simulation(window: MainWindow) -> None:
     """Replay every strategy on the labelled items in a worker, then plot the curves."""
     path = window.controller.path
     if path is None:
@@ -110,14 +114,14 @@ def run_simulation(window: Any) -> None:
     _start(window, "Simulating", job, done)
 
 
-def _save_guidelines(window: Any, markdown: str) -> None:
+def _save_guidelines(window: MainWindow, markdown: str) -> None:
     from labeler.store.meta import set_guidelines
 
     if window.controller.db is not None:
         set_guidelines(window.controller.db, markdown)
 
 
-def _start(window: Any, name: str, job: Any, on_result: Any, quiet: bool = False) -> None:
+def _start(window: MainWindow, name: str, job: Any, on_result: Any, quiet: bool = False) -> None:
     def on_error(exc: Exception) -> None:
         detail = getattr(exc, "detail", None)
         text = getattr(exc, "message", None) or str(exc)
@@ -128,7 +132,7 @@ def _start(window: Any, name: str, job: Any, on_result: Any, quiet: bool = False
     window.jobs.start(name, job, on_result, on_error, quiet=quiet)
 
 
-def refresh_agreement(window: Any) -> None:
+def refresh_agreement(window: MainWindow) -> None:
     panel, path = window.panels.get("agreement"), window.controller.path
     if panel is None or path is None:
         return
@@ -141,7 +145,7 @@ def refresh_agreement(window: Any) -> None:
     _start(window, "agreement", partial(jobs.agreement_job, path), done, quiet=True)
 
 
-def refresh_routing(window: Any) -> None:
+def refresh_routing(window: MainWindow) -> None:
     panel = window.panels.get("routing")
     reader = window.controller.reader  # refreshes share the window's read connection
     if panel is None or reader is None:
@@ -152,8 +156,8 @@ def refresh_routing(window: Any) -> None:
     _start(window, "routing-snapshot", job, panel.show_snapshot, quiet=True)
 
 
-def _run_named(window: Any, job_name: str, what: str, *args: Any) -> None:
-    job, path = getattr(jobs, job_name), window.controller.path
+def _run_job(window: MainWindow, job: Callable[..., Any], what: str, *args: Any) -> None:
+    path = window.controller.path
     if path is None:
         window.statusBar().showMessage("Open a project first.", 5000)
         return
@@ -167,7 +171,7 @@ def _run_named(window: Any, job_name: str, what: str, *args: Any) -> None:
     _start(window, what, partial(job, path, *args), done)
 
 
-def start_import(window: Any, paths: list[Path], dialog: Any = None) -> None:
+def start_import(window: MainWindow, paths: list[Path], dialog: Any = None) -> None:
     """Import files in a worker (its own connection), reporting to ``dialog`` if given."""
     path = window.controller.path
     if path is None or not paths:
@@ -189,7 +193,7 @@ def start_import(window: Any, paths: list[Path], dialog: Any = None) -> None:
 
 
 def _run_with_dialog(
-    window: Any, name: str, job: Any, done: Any, failed: Any, dialog: Any
+    window: MainWindow, name: str, job: Any, done: Any, failed: Any, dialog: Any
 ) -> None:
     """Run a job whose progress, result and errors also show in a dialog (if any)."""
     worker = window.jobs.start(name, job, done, failed)
@@ -200,7 +204,7 @@ def _run_with_dialog(
         dialog.cancel_requested.connect(worker.cancel)
 
 
-def open_import(window: Any, paths: list[Path]) -> ImportDialog | None:
+def open_import(window: MainWindow, paths: list[Path]) -> ImportDialog | None:
     """The import dialog (preview, field mapping, skip-bad) for the chosen files."""
     if window.controller.path is None or not paths:
         return None
@@ -208,6 +212,8 @@ def open_import(window: Any, paths: list[Path]) -> ImportDialog | None:
 
     def requested(chosen: list[Path], mapping: Any, skip_bad: bool) -> None:
         path = window.controller.path
+        if path is None:  # the project was closed while the dialog was open
+            return
 
         def done(report: Any) -> None:
             dialog.show_result(report)
@@ -221,7 +227,7 @@ def open_import(window: Any, paths: list[Path]) -> ImportDialog | None:
     return dialog
 
 
-def open_export(window: Any) -> ExportDialog | None:
+def open_export(window: MainWindow) -> ExportDialog | None:
     """The export dialog: format, variant and filters; the export runs in a worker."""
     path = window.controller.path
     if path is None:
@@ -238,7 +244,7 @@ def open_export(window: Any) -> ExportDialog | None:
     return dialog
 
 
-def open_about(window: Any) -> AboutDialog:
+def open_about(window: MainWindow) -> AboutDialog:
     dialog = AboutDialog(window.controller.path, parent=window)
     dialog.open()
     return dialog

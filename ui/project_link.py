@@ -20,6 +20,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from labeler import db as project_db
 from labeler.db_errors import Problem, classify, describe_error
+from labeler.store.queue_queries import queue_counts
+from ui.workers import JobRunner, one_shot
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -131,3 +133,41 @@ class GuardedWrites(QObject):
             write, then = self._pending
             if self._run(write, then):
                 self.message.emit("Saved")
+
+
+class CountsRefresher(QObject):
+    """Queue counts (a big query at a million items) on a worker, debounced, one at a time,
+    on the project's shared read connection."""
+
+    counted = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, jobs: JobRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.jobs = jobs
+        self._reader: SharedReader | None = None
+        self._pending = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self._start)
+
+    def refresh(self, reader: SharedReader | None) -> None:
+        self._reader = reader
+        self._timer.start()
+
+    def _start(self) -> None:
+        reader = self._reader
+        if reader is None:
+            return
+        if "counts" in self.jobs.running_names():
+            self._pending = True
+            return
+        job = one_shot(lambda: reader.run(queue_counts))
+        self.jobs.start("counts", job, self._done, self.failed.emit, quiet=True)
+
+    def _done(self, counts: object) -> None:
+        self.counted.emit(counts)
+        if self._pending:
+            self._pending = False
+            self._timer.start()
