@@ -1,69 +1,33 @@
 """Training pairs for the project's own reward-model head, from its human labels.
 
-Pairwise labels give one (chosen, rejected) pair; rankings give every pair of responses in
-different rank groups; thumbs give every (up, down) pair; a multi-aspect label counts by its
-overall preference. Ties and "both bad" say nothing about which response is better and are left
-out. Model labels are never trained on: the head must learn from people, not from itself.
+Each item's label is the one that counts under the project's conflict policy, and its pairs are
+the ones it implies (``labeler.resolution``): the same decision and pairs an export writes.
+Pairwise labels give one (chosen, rejected) pair; rankings and ratings give every pair of
+responses in different groups; thumbs give every (up, down) pair; a multi-aspect label counts
+by its overall preference. Ties and "both bad" say nothing about which response is better and
+are left out. Model labels are never trained on: the head must learn from people, not from
+itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from labeler.resolution import ConflictPolicy, label_pairs
 from labeler.scoring import Featurizer, Head, item_features
 from labeler.store.labels import resolved_labels
-from labeler.types import (
-    AspectsValue,
-    BinaryValue,
-    Item,
-    Label,
-    PairChoice,
-    PairwiseValue,
-    RankingValue,
-    Source,
-)
+from labeler.store.meta import get_schema
+from labeler.types import Item
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 Key = tuple[str, int]
 HeadTrainer = Callable[[np.ndarray, np.ndarray], Head]
-
-
-def preference_pairs(item: Item, label: Label) -> Iterator[tuple[int, int]]:
-    """(winner index, loser index) pairs that a label states about an item's responses.
-
-    >>> from labeler.types import Response, Source
-    >>> item = Item("p", (Response("x"), Response("y"), Response("z")))
-    >>> lab = Label(item.id, RankingValue((2, 1, 3)), Source.HUMAN, "ann")
-    >>> sorted(preference_pairs(item, lab))
-    [(0, 2), (1, 0), (1, 2)]
-    """
-    value = label.value
-    if isinstance(value, AspectsValue):
-        value = value.as_pairwise()
-    if isinstance(value, PairwiseValue):
-        if value.choice is PairChoice.A:
-            yield 0, 1
-        elif value.choice is PairChoice.B:
-            yield 1, 0
-    elif isinstance(value, RankingValue):
-        groups = value.order()
-        for hi, better in enumerate(groups):
-            for worse in groups[hi + 1 :]:
-                for w in better:
-                    for lo in worse:
-                        yield w, lo
-    elif isinstance(value, BinaryValue):
-        ups = [i for i, t in enumerate(value.thumbs) if t is True]
-        downs = [i for i, t in enumerate(value.thumbs) if t is False]
-        for w in ups:
-            for lo in downs:
-                yield w, lo
 
 
 @dataclass
@@ -78,13 +42,18 @@ class TrainingPairs:
         return len(self.winners)
 
 
-def training_pairs(db: sqlite_utils.Database) -> TrainingPairs:
-    """Pairs from every item whose resolved label comes from a person (or an imported file)."""
+def training_pairs(
+    db: sqlite_utils.Database, policy: ConflictPolicy | None = None
+) -> TrainingPairs:
+    """Pairs from every item whose label that counts comes from a person (or an imported
+    file), under ``policy`` (None: the project's)."""
     pairs = TrainingPairs()
-    for resolved in resolved_labels(db):
-        if resolved.label.source is Source.MODEL:
+    unranked_last = get_schema(db).top_k is not None
+    for resolved in resolved_labels(db, policy=policy, by_people=True):
+        value = resolved.label.value
+        if value is None:
             continue
-        for w, lo in preference_pairs(resolved.item, resolved.label):
+        for w, lo in label_pairs(value, unranked_last=unranked_last):
             pairs.winners.append((resolved.item.id, w))
             pairs.losers.append((resolved.item.id, lo))
             pairs.items[resolved.item.id] = resolved.item

@@ -37,6 +37,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("import_files", "Import data…", ("Ctrl+I",), "Project"),
     ActionSpec("export", "Export…", ("Ctrl+E",), "Project"),
     ActionSpec("restore_backup", "Restore from backup…", (), "Project"),
+    ActionSpec("conflicts", "Conflicting labels…", (), "Project"),
     ActionSpec("annotator", "Set annotator name", ("Ctrl+Shift+N",), "Project"),
     ActionSpec("queue_label", "Queue: to label", ("Ctrl+1",), "Project"),
     ActionSpec("queue_review", "Queue: to review", ("Ctrl+2",), "Project"),

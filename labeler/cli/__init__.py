@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "route": "labeler.cli.route_cmd:route_command",
     "export": "labeler.cli.export_cmd:export_command",
     "check": "labeler.cli.check_cmd:check_command",
+    "settings": "labeler.cli.settings_cmd:settings_command",
 }
 
 

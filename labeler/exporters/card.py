@@ -130,7 +130,7 @@ def render_card(
         f"routes: {', '.join(sel.routes) or 'any'}",
         f"tags: {', '.join(sel.tags) or 'any'}",
         f"ties and both-bad: {'kept' if sel.keep_ties else 'left out'}",
-        f"conflicting human labels: {sel.conflicts.value}",
+        f"conflicting human labels: {sel.conflicts}",
         f"ranking to pairs: {sel.pairs.value}",
         f"test split: {sel.test_size} of prompts by a hash seeded with {sel.seed}"
         " (no prompt is in both splits)",

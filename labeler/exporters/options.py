@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from labeler.exporters.pairs import PairRule
 from labeler.exporters.policies import ConflictPolicy, Selection, SourceFilter
 from labeler.exporters.writer import SplitFile
+from labeler.store.meta import get_conflict_policy
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class Variant(StrEnum):
@@ -29,7 +34,13 @@ class ExportOptions:
     routes: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     keep_ties: bool = False
-    conflicts: ConflictPolicy = ConflictPolicy.MAJORITY
+    conflicts: ConflictPolicy | None = field(
+        default=None,
+        metadata={"help": "When people's labels of an item disagree; any: the project's "
+                  "setting (Project > Conflicting labels), which training and stats follow too"},
+    )  # fmt: skip
+    """How disagreeing people's labels are settled for this export; None: the project's
+    policy (``labeler.resolution``), which training, stats and routing use too."""
     test_size: float = 0.1
     seed: int = 0
     bare: bool = False
@@ -44,6 +55,12 @@ class ExportOptions:
     One by default here: helper processes are spawned, so a script calling the library needs
     an ``if __name__ == "__main__":`` guard for more; the CLI and the app ask for None."""
     command: str | None = None
+
+    def for_project(self, db: sqlite_utils.Database) -> ExportOptions:
+        """These options with the project's conflict policy where none was asked for."""
+        if self.conflicts is not None:
+            return self
+        return replace(self, conflicts=get_conflict_policy(db))
 
     def selection(self) -> Selection:
         return Selection(

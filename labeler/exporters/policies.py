@@ -1,24 +1,40 @@
-"""Which items and labels go into an export, which label wins a conflict, and the split.
+"""Which items and labels go into an export, and the split.
 
 The order: item filters (route, tag), then the candidate labels (live labels, narrowed to
-the chosen annotators), then resolution (people's labels over the model's; among several
-people's labels of one kind, the conflict policy), then the resolved label's filters (label
-source, minimum model confidence).
+the chosen annotators), then ``labeler.resolution`` (the rule every consumer of labels
+shares: people's labels over the model's, the project's conflict policy), then the resolved
+label's filters (label source, minimum model confidence).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
 
-from labeler.exporters.example import decode_value, load_json
+from labeler.exporters.example import load_json
+from labeler.resolution import ConflictPolicy, Decision, verdict
+from labeler.resolution import resolve as resolve_labels
 from labeler.store.export_queries import ExportRow, LabelRow
-from labeler.types import AspectsValue, LabelValue, PairwiseValue
+
+Resolution = Decision
+"""The label that counts for an item and whether people disagreed (``resolution.resolve``)."""
+
+__all__ = [
+    "ConflictPolicy",
+    "Resolution",
+    "Selection",
+    "SourceFilter",
+    "candidates",
+    "item_passes",
+    "label_passes",
+    "resolve",
+    "split_of",
+    "splitter",
+    "verdict",
+]
 
 
 class SourceFilter(StrEnum):
@@ -36,15 +52,6 @@ class SourceFilter(StrEnum):
     MODEL = "model"
     REVIEWED = "reviewed"
     ALL = "all"
-
-
-class ConflictPolicy(StrEnum):
-    """How to pick among disagreeing human labels: the most common verdict (ties between
-    verdicts go to the latest label), the latest label, or drop the item."""
-
-    MAJORITY = "majority"
-    LATEST = "latest"
-    DROP = "drop"
 
 
 @dataclass(frozen=True)
@@ -72,60 +79,15 @@ def candidates(labels: Sequence[LabelRow], sel: Selection) -> Sequence[LabelRow]
     return [lab for lab in labels if lab.annotator in sel.annotators]
 
 
-def verdict(value: LabelValue) -> Hashable:
-    """What two labels must share to agree: the direction for pairwise and aspects labels
-    (strength aside), the whole value otherwise.
-
-    >>> from labeler.types import PairChoice
-    >>> verdict(PairwiseValue(PairChoice.A, 1)) == verdict(PairwiseValue(PairChoice.A, 2))
-    True
-    """
-    if isinstance(value, AspectsValue):
-        value = value.as_pairwise()
-    if isinstance(value, PairwiseValue):
-        return value.choice
-    return value
-
-
-class Resolution(NamedTuple):
-    label: LabelRow | None
-    conflict: bool
-
-
 def resolve(
-    labels: Sequence[LabelRow], policy: ConflictPolicy, ai_source: str | None = None
-) -> Resolution:
-    """The label that counts, from live labels oldest first.
-
-    The latest people's label wins over any model label; if other people's labels of the
-    same kind disagree with it, that is a conflict and ``policy`` decides. Without people's
-    labels, the label of the AI routing trusted (``ai_source``) wins, else the latest.
-    """
-    if len(labels) == 1:
-        return Resolution(labels[0], False)
-    people = [lab for lab in labels if lab.source != "model"]
-    if not people:
-        routed = [lab for lab in labels if lab.annotator == ai_source]
-        return Resolution((routed or labels)[-1] if labels else None, False)
-    latest = people[-1]
-    same_kind = [lab for lab in people if lab.kind == latest.kind]
-    if len(same_kind) == 1:
-        return Resolution(latest, False)
-    verdicts = [verdict(decode_value(lab.kind, lab.value)) for lab in same_kind]
-    if len(set(verdicts)) == 1:
-        return Resolution(latest, False)
-    if policy is ConflictPolicy.DROP:
-        return Resolution(None, True)
-    if policy is ConflictPolicy.LATEST:
-        return Resolution(latest, True)
-    counts = Counter(verdicts)
-    top = max(counts.values())
-    winner = next(
-        lab
-        for lab, v in zip(reversed(same_kind), reversed(verdicts), strict=True)
-        if counts[v] == top
-    )
-    return Resolution(winner, True)
+    labels: Sequence[LabelRow], policy: ConflictPolicy | None, ai_source: str | None = None
+) -> Decision[LabelRow]:
+    """The label that counts among an item's candidate labels, by the one rule
+    (``labeler.resolution``); ``policy`` is the export's, which ``export_project`` fills in
+    from the project when the options leave it open."""
+    if policy is None:
+        raise ValueError("an export needs a conflict policy: use ExportOptions.for_project")
+    return resolve_labels(labels, policy, ai_source)
 
 
 def label_passes(label: LabelRow, sel: Selection, route: str) -> bool:

@@ -54,6 +54,7 @@ def export_project(
     disk or an empty result.
     """
     out = Path(out_dir)
+    options = options.for_project(db)  # the project's conflict policy unless one was asked for
     target = TARGETS.get(options.target)
     if target is None:
         raise ExportError(f"unknown format {options.target!r}; one of {', '.join(TARGETS)}")

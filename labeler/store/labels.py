@@ -1,9 +1,9 @@
-"""Label events (append-only) and the resolved label of each item.
+"""Label events (append-only), the live labels of each item, and the label that counts.
 
-A label is *live* when it is not a retraction and no live event (or retraction) supersedes it. The
-resolved label of an item is its latest live non-model label, else its latest live model label:
-so a human label wins over a model label, and a review (accept/override) wins over what it
-reviewed. That rule is one SQL query (``_RESOLVED_SQL``), never a Python loop over rows.
+A label is *live* when it is not a retraction and no live event (or retraction) supersedes it;
+liveness is decided here, in SQL (``LIVE_LABEL``). Which live label counts for an item is
+decided once, in Python, by ``labeler.resolution`` under the project's conflict policy: this
+module feeds it each item's live labels in chunks and hands back what it chose.
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from itertools import groupby
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from labeler.db import transaction
+from labeler.resolution import ConflictPolicy, Decision, LiveLabel, resolve
 from labeler.store.items import ITEM_COLUMNS, row_to_item
+from labeler.store.meta import get_conflict_policy
 from labeler.types import Action, Item, Label, Route, Source, Status, value_from_json
 
 if TYPE_CHECKING:
@@ -176,53 +179,38 @@ class ResolvedLabel:
     flagged: bool
 
 
-_ITEM_COLS = ", ".join(f"i.{c.strip()}" for c in ITEM_COLUMNS.split(","))
-_LABEL_COLS = ", ".join(f"r.{c.strip()}" for c in LABEL_COLUMNS.split(","))
+class LiveGroup(NamedTuple):
+    """One labelled item's live labels, oldest first, with the AI source routing trusted."""
 
-# Which live label counts: any person's (or an imported one) over a model's; among model
-# labels, the AI source routing trusted for the item (``items.ai_source``); then the latest.
-# ``l`` is the label and ``i`` its item.
-LABEL_PRECEDENCE = "(l.source != 'model') DESC, (l.annotator IS i.ai_source) DESC, l.id DESC"
+    seq: int
+    ai_source: str | None
+    labels: list[LiveLabel]
 
-_RESOLVED_SQL = f"""
-WITH chunk AS (
-    SELECT seq, id FROM items WHERE seq > :after {{item_filter}} ORDER BY seq LIMIT :limit
-),
-ranked AS (
-    SELECT l.*, ROW_NUMBER() OVER (PARTITION BY l.item_id ORDER BY {LABEL_PRECEDENCE}) AS rn
-    FROM labels l JOIN chunk c ON c.id = l.item_id JOIN items i ON i.seq = c.seq
-    WHERE {LIVE_LABEL}
-)
-SELECT {_ITEM_COLS}, {_LABEL_COLS}
-FROM chunk c JOIN items i ON i.seq = c.seq JOIN ranked r ON r.item_id = i.id AND r.rn = 1
-ORDER BY i.seq
+
+_new = tuple.__new__
+_ITEM_NAMES = [c.strip() for c in ITEM_COLUMNS.split(",")]
+_STATUS, _FLAGGED, _ROUTE = (_ITEM_NAMES.index(c) for c in ("status", "flagged", "route"))
+
+# The columns ``LiveLabel`` holds, in its order; what the rule in ``labeler.resolution`` reads.
+_LIVE_COLS = ", ".join(f"l.{c}" for c in LiveLabel._fields)
+
+# An item range's live labels (oldest first per item), through the labels' ``item_seq`` index.
+_GROUPS_SQL = f"""
+SELECT i.seq, i.ai_source, {_LIVE_COLS}
+FROM items i CROSS JOIN labels l ON l.item_seq = i.seq
+WHERE i.seq > ? AND i.seq <= ? {{item_filter}} AND l.value IS NOT NULL AND {LIVE_LABEL}
+ORDER BY i.seq, l.id
 """
 
 
-def _resolved_from_row(row: Sequence[Any]) -> ResolvedLabel:
-    n = len(ITEM_COLUMNS.split(","))
-    return ResolvedLabel(
-        item=row_to_item(row[:n]),
-        label=row_to_label(row[n:]),
-        route=Route(row[9]),
-        status=Status(row[7]),
-        flagged=bool(row[8]),
-    )
-
-
-def resolved_labels(
-    db: sqlite_utils.Database, chunk_size: int = 5000, item_filter: str = ""
-) -> Iterator[ResolvedLabel]:
-    """The resolved label of every labelled item, in import order, in bounded-memory chunks.
-
-    Unlabelled items are left out. ``item_filter`` is an extra SQL condition on ``items``
-    (for example ``"AND route = 'model'"``) for callers inside ``labeler.store``.
-    """
-    sql = _RESOLVED_SQL.replace("{item_filter}", item_filter)
+def _seq_ranges(
+    db: sqlite_utils.Database, chunk_size: int, item_filter: str
+) -> Iterator[tuple[int, int]]:
+    """(after, last) seq ranges of up to ``chunk_size`` items each, in import order."""
     after = 0
     while True:
-        # Each chunk covers up to chunk_size items; an empty result may just mean that no
-        # item in the chunk is labelled, so page on the item seq, not on the rows returned.
+        # An empty result may just mean that no item in the range is labelled, so page on
+        # the item seq, not on the rows returned.
         last = db.conn.execute(
             f"SELECT max(seq) FROM (SELECT seq FROM items WHERE seq > ? {item_filter} "
             "ORDER BY seq LIMIT ?)",
@@ -230,20 +218,122 @@ def resolved_labels(
         ).fetchone()[0]
         if last is None:
             return
-        for row in db.conn.execute(sql, {"after": after, "limit": chunk_size}):
-            yield _resolved_from_row(row)
+        yield after, int(last)
         after = int(last)
 
 
-def resolved_label(db: sqlite_utils.Database, item_id: str) -> Label | None:
-    """The label that counts for one item, or None."""
-    row = db.conn.execute(
-        f"""SELECT {", ".join(f"l.{c.strip()}" for c in LABEL_COLUMNS.split(","))}
-        FROM labels l JOIN items i ON i.id = l.item_id WHERE l.item_id = ? AND {LIVE_LABEL}
-        ORDER BY {LABEL_PRECEDENCE} LIMIT 1""",
+def live_label_groups(
+    db: sqlite_utils.Database, chunk_size: int = 5000, item_filter: str = ""
+) -> Iterator[LiveGroup]:
+    """Every labelled item's live labels, in import order, in bounded-memory chunks.
+
+    ``item_filter`` is an extra SQL condition on ``items`` (for example
+    ``"AND route = 'review'"``) for callers inside ``labeler.store``.
+    """
+    scoped = f"AND i.seq IN (SELECT seq FROM items WHERE 1 {item_filter})" if item_filter else ""
+    sql = _GROUPS_SQL.replace("{item_filter}", scoped)
+    for after, last in _seq_ranges(db, chunk_size, item_filter):
+        for (seq, ai_source), rows in groupby(db.conn.execute(sql, (after, last)), _item_key):
+            yield _new(LiveGroup, (seq, ai_source, [_new(LiveLabel, r[2:]) for r in rows]))
+
+
+def _item_key(row: Sequence[Any]) -> tuple[int, str | None]:
+    return row[0], row[1]
+
+
+def decisions(
+    db: sqlite_utils.Database,
+    policy: ConflictPolicy | None = None,
+    chunk_size: int = 5000,
+    item_filter: str = "",
+) -> Iterator[tuple[LiveGroup, Decision[LiveLabel]]]:
+    """Each labelled item with the decision of ``labeler.resolution`` on it, in import order.
+
+    ``policy`` None is the project's.
+    """
+    policy = get_conflict_policy(db) if policy is None else policy
+    for group in live_label_groups(db, chunk_size, item_filter):
+        yield group, resolve(group.labels, policy, group.ai_source)
+
+
+def resolved_labels(
+    db: sqlite_utils.Database,
+    chunk_size: int = 5000,
+    item_filter: str = "",
+    policy: ConflictPolicy | None = None,
+    *,
+    by_people: bool = False,
+) -> Iterator[ResolvedLabel]:
+    """The label that counts for every labelled item, in import order, in bounded-memory
+    chunks (``labeler.resolution`` under ``policy``, None: the project's).
+
+    Unlabelled items are left out, and so are items whose conflict the policy drops and, with
+    ``by_people``, items whose label that counts is the model's.
+    """
+    chosen: dict[int, int] = {}  # item seq -> id of the label that counts
+    for group, decision in decisions(db, policy, chunk_size, item_filter):
+        if decision.label is not None and (decision.by_people or not by_people):
+            chosen[group.seq] = decision.label.id
+        if len(chosen) >= chunk_size:
+            yield from _resolved_rows(db, chosen)
+            chosen = {}
+    yield from _resolved_rows(db, chosen)
+
+
+def _resolved_rows(db: sqlite_utils.Database, chosen: dict[int, int]) -> Iterator[ResolvedLabel]:
+    """The items and labels ``chosen`` names (item seq -> label id), in import order."""
+    if not chosen:
+        return
+    seqs = json.dumps(sorted(chosen))
+    labels = {
+        row[0]: row_to_label(row)
+        for row in db.conn.execute(
+            f"SELECT {LABEL_COLUMNS} FROM labels WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(chosen.values())),),
+        )
+    }
+    for row in db.conn.execute(
+        f"SELECT {ITEM_COLUMNS} FROM items WHERE seq IN (SELECT value FROM json_each(?)) "
+        "ORDER BY seq",
+        (seqs,),
+    ):
+        yield ResolvedLabel(
+            item=row_to_item(row),
+            label=labels[chosen[row[0]]],
+            route=Route(row[_ROUTE]),
+            status=Status(row[_STATUS]),
+            flagged=bool(row[_FLAGGED]),
+        )
+
+
+def item_live_labels(db: sqlite_utils.Database, item_id: str) -> LiveGroup | None:
+    """One item's live labels as the rule reads them (None: no such item)."""
+    row = db.conn.execute("SELECT seq, ai_source FROM items WHERE id = ?", (item_id,)).fetchone()
+    if row is None:
+        return None
+    labels = db.conn.execute(
+        f"SELECT {_LIVE_COLS} FROM labels l WHERE l.item_id = ? AND l.value IS NOT NULL "
+        f"AND {LIVE_LABEL} ORDER BY l.id",
         (item_id,),
+    ).fetchall()
+    return LiveGroup(row[0], row[1], [_new(LiveLabel, r) for r in labels])
+
+
+def resolved_label(
+    db: sqlite_utils.Database, item_id: str, policy: ConflictPolicy | None = None
+) -> Label | None:
+    """The label that counts for one item (``policy`` None: the project's), or None."""
+    group = item_live_labels(db, item_id)
+    if group is None or not group.labels:
+        return None
+    policy = get_conflict_policy(db) if policy is None else policy
+    decision = resolve(group.labels, policy, group.ai_source)
+    if decision.label is None:
+        return None
+    row = db.conn.execute(
+        f"SELECT {LABEL_COLUMNS} FROM labels WHERE id = ?", (decision.label.id,)
     ).fetchone()
-    return None if row is None else row_to_label(row)
+    return row_to_label(row)
 
 
 def latest_human_label(

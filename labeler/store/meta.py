@@ -1,4 +1,5 @@
-"""Project-level settings kept in the ``meta`` table: label schema, guidelines, name."""
+"""Project-level settings kept in the ``meta`` table: label schema, guidelines, name, and the
+conflict policy that ``labeler.resolution`` applies for every consumer of labels."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from labeler.db import transaction
+from labeler.resolution import DEFAULT_POLICY, ConflictPolicy
 from labeler.types import LabelSchema
 
 if TYPE_CHECKING:
@@ -41,3 +43,29 @@ def get_guidelines(db: sqlite_utils.Database) -> str:
 
 def set_guidelines(db: sqlite_utils.Database, markdown: str) -> None:
     set_meta(db, "guidelines", markdown)
+
+
+CONFLICT_POLICY_KEY = "conflict_policy"
+
+
+class UnknownPolicyError(ValueError):
+    """The project names a conflict policy this version does not know (a newer prefmark's)."""
+
+
+def get_conflict_policy(db: sqlite_utils.Database) -> ConflictPolicy:
+    """How the project settles disagreeing people's labels (``majority`` until set)."""
+    raw = get_meta(db, CONFLICT_POLICY_KEY)
+    if raw is None:
+        return DEFAULT_POLICY
+    try:
+        return ConflictPolicy(raw)
+    except ValueError:
+        # Guessing would make this program count other labels than the one that set it.
+        raise UnknownPolicyError(
+            f"this project settles conflicting labels by {raw!r}, which this version of "
+            f"prefmark does not know (it knows {', '.join(p.value for p in ConflictPolicy)})"
+        ) from None
+
+
+def set_conflict_policy(db: sqlite_utils.Database, policy: ConflictPolicy) -> None:
+    set_meta(db, CONFLICT_POLICY_KEY, ConflictPolicy(policy).value)

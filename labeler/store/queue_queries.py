@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from labeler.store.labels import LABEL_COLUMNS, LABEL_PRECEDENCE, LIVE_LABEL, row_to_label
+from labeler.resolution import model_choice
+from labeler.store.labels import LABEL_COLUMNS, LIVE_LABEL, row_to_label
 from labeler.store.progress_queries import route_counts
 from labeler.types import Label, Route, Status
 
@@ -45,21 +46,24 @@ def queue_counts(db: sqlite_utils.Database) -> QueueCounts:
 
 
 def model_label(db: sqlite_utils.Database, item_id: str) -> Label | None:
-    """The model label of an item that no one retracted, live or already reviewed: the one
-    from the AI source routing trusted for the item, else the latest.
+    """The model label the review queue shows for an item: among its model labels that no one
+    retracted, live or already reviewed, the one ``labeler.resolution`` lets count (the AI
+    source routing trusted for the item, else the latest).
 
     A review supersedes the model label; the review queue still shows what the model said,
     so this does not require the label to be live, only not retracted.
     """
-    row = db.conn.execute(
-        f"SELECT {_L_COLS} FROM labels l JOIN items i ON i.id = l.item_id "
+    rows = db.conn.execute(
+        f"SELECT {_L_COLS}, i.ai_source FROM labels l JOIN items i ON i.id = l.item_id "
         "WHERE l.item_id = ? AND l.source = 'model' "
         "AND l.action != 'retract' AND NOT EXISTS (SELECT 1 FROM labels s "
         "WHERE s.supersedes = l.id AND s.action = 'retract' AND s.source = 'model') "
-        f"ORDER BY {LABEL_PRECEDENCE} LIMIT 1",
+        "ORDER BY l.id",
         (item_id,),
-    ).fetchone()
-    return None if row is None else row_to_label(row)
+    ).fetchall()
+    if not rows:
+        return None
+    return model_choice([row_to_label(r) for r in rows], rows[0][-1])
 
 
 def live_labels_by(db: sqlite_utils.Database, item_id: str, annotator: str) -> list[Label]:

@@ -1,21 +1,33 @@
 """SQL for routing: gather AI opinions, human labels, scores and embeddings; write routes.
 
-Label values are read as pairwise choices: ``0`` = A, ``1`` = B, ``-1`` = tie, both bad or
-not pairwise. Ranking labels of two-response items count as pairwise.
+Label values are read as choice codes (``labeler.resolution.choice_code``): ``0`` = A better,
+``1`` = B better, ``-1`` = a tie, both bad, or nothing said about the pair. An item's human
+label is the decision ``labeler.resolution`` makes on its people's labels under the
+project's conflict policy, the same one training and export use.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from labeler.db import transaction
+from labeler.resolution import (
+    ConflictPolicy,
+    LiveLabel,
+    choice_code,
+    model_choice,
+    resolve,
+)
 from labeler.store.labels import LIVE_LABEL
+from labeler.store.meta import get_conflict_policy, get_schema
 from labeler.types import Status
 
 if TYPE_CHECKING:
@@ -24,29 +36,13 @@ if TYPE_CHECKING:
 ROUTE_CODES = ("human", "model", "review")
 
 
-def choice_code(kind: str | None, value: str | None) -> int:
-    """A stored label value as 0 (A), 1 (B) or -1 (anything else)."""
-    if value is None:
-        return -1
-    data = json.loads(value)
-    if kind == "pairwise":
-        return {"a": 0, "b": 1}.get(data.get("choice"), -1)
-    if kind == "ranking":
-        ranks = data.get("ranks", [])
-        if len(ranks) == 2 and None not in ranks and ranks[0] != ranks[1]:
-            return 0 if ranks[0] < ranks[1] else 1
-    if kind == "aspects":
-        overall = data.get("aspects", {}).get("overall", 0)
-        return -1 if overall == 0 else (0 if overall < 0 else 1)
-    return -1
-
-
 @dataclass
 class RoutingArrays:
     """Per item (two-response items, import order): ids, human labels, AI opinions.
 
-    ``human`` is the latest human label of any annotator; ``human_by`` has each annotator's
-    (-2 = none from that annotator).
+    ``human`` is the decision that counts among everyone's labels (-1: none, a tie, or a
+    conflict the policy drops); ``human_by`` has each annotator's own decision (-2 = none
+    from that annotator): what an export of that annotator's labels would write.
 
     ``opinions`` maps an AI source (annotator, plus ``@swapped`` when shown B first) to its
     choice codes (-2 = no label from that source) and confidences (NaN if none).
@@ -73,13 +69,31 @@ def _prompt_text(raw: str) -> tuple[str, int]:
     return "\n\n".join(f"{m['role']}: {m['content']}" for m in value), turns
 
 
-def routing_arrays(db: sqlite_utils.Database, with_text: bool = True) -> RoutingArrays:
+_PEOPLE_SQL = f"""
+    SELECT l.item_id, {", ".join(f"l.{c}" for c in LiveLabel._fields)}
+    FROM labels l WHERE l.source != 'model' AND l.value IS NOT NULL AND {LIVE_LABEL}
+    ORDER BY l.item_id, l.id"""
+
+
+def people_labels(db: sqlite_utils.Database) -> Iterator[tuple[str, list[LiveLabel]]]:
+    """(item id, its live people's labels oldest first) for every item people labelled."""
+    new = tuple.__new__
+    for item_id, rows in groupby(db.conn.execute(_PEOPLE_SQL), itemgetter(0)):
+        yield item_id, [new(LiveLabel, r[1:]) for r in rows]
+
+
+def routing_arrays(
+    db: sqlite_utils.Database, with_text: bool = True, policy: ConflictPolicy | None = None
+) -> RoutingArrays:
     """Everything routing needs from the labels table, in one pass per query.
 
-    Human label = latest live non-model label (also per annotator); AI opinions = latest live
+    Human label = the decision ``labeler.resolution`` makes on the item's people's labels
+    under ``policy`` (None: the project's), also per annotator; AI opinions = latest live
     model label per (annotator, presentation order).
     """
     conn = db.conn
+    policy = get_conflict_policy(db) if policy is None else policy
+    unranked_last = get_schema(db).top_k is not None
     rows = conn.execute(
         "SELECT id, prompt, responses, metadata FROM items WHERE n_responses = 2 ORDER BY seq"
         if with_text
@@ -99,21 +113,22 @@ def routing_arrays(db: sqlite_utils.Database, with_text: bool = True) -> Routing
         arrays.responses_a = [r[0]["text"] for r in responses]
         arrays.responses_b = [r[1]["text"] for r in responses]
         arrays.metadata = [json.loads(r[3]) if r[3] else {} for r in rows]
-    human_sql = f"""
-        SELECT item_id, annotator, kind, value, id FROM (
-            SELECT l.item_id, l.annotator, l.kind, l.value, l.id, ROW_NUMBER() OVER (
-                PARTITION BY l.item_id, l.annotator ORDER BY l.id DESC) AS rn
-            FROM labels l WHERE l.source != 'model' AND {LIVE_LABEL}
-        ) WHERE rn = 1 ORDER BY id"""
-    for item_id, annotator, kind, value, _id in conn.execute(human_sql):
-        if item_id in index:
-            i = index[item_id]
-            code = choice_code(kind, value)
-            arrays.human[i] = code  # rows come oldest first: the latest label wins
-            arrays.has_human[i] = True
-            if annotator not in arrays.human_by:
-                arrays.human_by[annotator] = np.full(n, -2, dtype=np.int8)
-            arrays.human_by[annotator][i] = code
+    human_by = arrays.human_by
+    for item_id, labels in people_labels(db):
+        i = index.get(item_id)
+        if i is None:
+            continue
+        arrays.has_human[i] = True
+        if len(labels) == 1:  # the common case: one person's one label
+            only = labels[0]
+            code = choice_code(only.kind, only.value, unranked_last)
+            arrays.human[i] = code
+            _by(human_by, only.annotator, n)[i] = code
+            continue
+        arrays.human[i] = resolve(labels, policy).code(unranked_last=unranked_last)
+        for annotator in dict.fromkeys(lab.annotator for lab in labels):
+            own = [lab for lab in labels if lab.annotator == annotator]
+            _by(human_by, annotator, n)[i] = resolve(own, policy).code(unranked_last=unranked_last)
     model_sql = f"""
         SELECT item_id, annotator, shown_order, kind, value, confidence FROM (
             SELECT l.*, ROW_NUMBER() OVER (
@@ -128,10 +143,18 @@ def routing_arrays(db: sqlite_utils.Database, with_text: bool = True) -> Routing
         if key not in arrays.opinions:
             arrays.opinions[key] = np.full(n, -2, dtype=np.int8)
             arrays.confidence[key] = np.full(n, np.nan)
-        arrays.opinions[key][index[item_id]] = choice_code(kind, value)
+        arrays.opinions[key][index[item_id]] = choice_code(kind, value, unranked_last)
         if conf is not None:
             arrays.confidence[key][index[item_id]] = conf
     return arrays
+
+
+def _by(human_by: dict[str, np.ndarray], annotator: str, n: int) -> np.ndarray:
+    """The annotator's codes (-2 = no label from them), created on first use."""
+    codes = human_by.get(annotator)
+    if codes is None:
+        codes = human_by[annotator] = np.full(n, -2, dtype=np.int8)
+    return codes
 
 
 def reward_margins(
@@ -248,35 +271,46 @@ def write_routes(
     return int(cur.lastrowid or 0)
 
 
-def audit_outcomes(db: sqlite_utils.Database) -> tuple[int, int]:
-    """(audited, confirmed) over review-routed items that a human has since labelled.
+def audit_outcomes(
+    db: sqlite_utils.Database, policy: ConflictPolicy | None = None
+) -> tuple[int, int]:
+    """(audited, confirmed) over review-routed items that people have since labelled.
 
-    Confirmed: the human label (an accept, or a label with the same choice) agrees with the
-    model label it checks. (Naming every status lets the ``items_queue`` index, which leads
-    with the status, find the review-routed items without reading the whole table.)
+    The people's verdict is their decision that counts (``labeler.resolution`` under
+    ``policy``, None: the project's); it confirms the model label the review showed (see
+    ``queue_queries.model_label``) when it accepts it or states the same choice. An item whose
+    conflict the policy drops is not audited. (Naming every status lets the ``items_queue``
+    index, which leads with the status, find the review-routed items without reading the whole
+    table.)
     """
+    policy = get_conflict_policy(db) if policy is None else policy
+    unranked_last = get_schema(db).top_k is not None
     statuses = ", ".join(f"'{s.value}'" for s in Status)
     sql = f"""
-        SELECT i.id,
-          (SELECT l.action || '|' || coalesce(l.kind, '') || '|' || coalesce(l.value, '')
-           FROM labels l WHERE l.item_id = i.id AND l.source != 'model' AND {LIVE_LABEL}
-           ORDER BY l.id DESC LIMIT 1),
-          (SELECT coalesce(l.kind, '') || '|' || coalesce(l.value, '')
-           FROM labels l WHERE l.item_id = i.id AND l.source = 'model' AND {LIVE_LABEL}
-           ORDER BY l.id DESC LIMIT 1)
-        FROM items i WHERE i.status IN ({statuses}) AND i.route = 'review'"""
+        SELECT i.id, i.ai_source, {", ".join(f"l.{c}" for c in LiveLabel._fields)}
+        FROM items i JOIN labels l ON l.item_id = i.id
+        WHERE i.status IN ({statuses}) AND i.route = 'review' AND l.value IS NOT NULL
+          AND CASE WHEN l.source = 'model'
+              THEN NOT EXISTS (SELECT 1 FROM labels s WHERE s.supersedes = l.id
+                               AND s.action = 'retract' AND s.source = 'model')
+              ELSE {LIVE_LABEL} END
+        ORDER BY i.id, l.id"""
     audited = confirmed = 0
-    for _id, human, model in db.conn.execute(sql):
-        if human is None:
+    new = tuple.__new__
+    for (_id, ai_source), rows in groupby(db.conn.execute(sql), itemgetter(0, 1)):
+        labels = [new(LiveLabel, r[2:]) for r in rows]
+        people = [lab for lab in labels if lab.source != "model"]
+        decision = resolve(people, policy)
+        if decision.label is None:
             continue
-        action, hkind, hvalue = human.split("|", 2)
         audited += 1
-        if action == "accept":
+        if decision.label.action == "accept":
             confirmed += 1
-        elif model is not None:
-            mkind, mvalue = model.split("|", 1)
-            h, m = choice_code(hkind, hvalue or None), choice_code(mkind, mvalue or None)
-            confirmed += int(h >= 0 and h == m)
+            continue
+        shown = model_choice([lab for lab in labels if lab.source == "model"], ai_source)
+        h = decision.code(unranked_last=unranked_last)
+        m = -1 if shown is None else choice_code(shown.kind, shown.value, unranked_last)
+        confirmed += int(h >= 0 and h == m)
     return audited, confirmed
 
 

@@ -1,10 +1,14 @@
-"""Project counts for ``prefmark stats`` and the GUI sidebar: a handful of GROUP BY queries."""
+"""Project counts for ``prefmark stats`` and the GUI sidebar: a handful of GROUP BY queries,
+and one walk over the live labels for which label counts (``labeler.resolution``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from labeler.store.labels import LABEL_PRECEDENCE, LIVE_LABEL
+from labeler.resolution import ConflictPolicy
+from labeler.store.labels import LIVE_LABEL, decisions
+from labeler.store.meta import get_conflict_policy
 from labeler.store.progress_queries import route_counts
 from labeler.types import Route, Status
 
@@ -16,15 +20,33 @@ def _grouped(db: sqlite_utils.Database, sql: str) -> dict[str, int]:
     return {str(key): int(n) for key, n in db.conn.execute(sql).fetchall()}
 
 
+def resolved_counts(
+    db: sqlite_utils.Database, policy: ConflictPolicy | None = None
+) -> tuple[dict[str, int], int]:
+    """(items by the source of their label that counts, items whose people disagree), under
+    ``policy`` (None: the project's). Items whose conflict the policy drops count in the
+    second number only."""
+    by_source: Counter[str] = Counter()
+    conflicts = 0
+    for _group, decision in decisions(db, policy):
+        conflicts += decision.conflict
+        if decision.label is not None:
+            by_source[decision.label.source] += 1
+    return dict(sorted(by_source.items())), conflicts
+
+
 def project_stats(db: sqlite_utils.Database) -> dict[str, Any]:
     """Counts by status, route, label source and annotator (live labels only), plus totals.
 
-    ``labels_by_source`` counts the *resolved* label of each item (what an export would use);
-    ``labels_by_annotator`` counts every live label event per annotator or model.
+    ``labels_by_source`` counts the label that counts for each item (what training and an
+    export use, under ``conflict_policy``); ``conflicts`` the items whose people's labels
+    disagree; ``labels_by_annotator`` every live label event per annotator or model.
     """
     counts = route_counts(db)
     by_status = {s.value: n for s in Status if (n := counts.status_total(s))}
     by_route = {r.value: n for r in Route if (n := counts.route_total(r))}
+    policy = get_conflict_policy(db)
+    by_source, conflicts = resolved_counts(db, policy)
     return {
         "items": counts.total,
         "flagged": counts.flagged,
@@ -33,14 +55,9 @@ def project_stats(db: sqlite_utils.Database) -> dict[str, Any]:
         "by_responses": _grouped(
             db, "SELECT n_responses, count(*) FROM items GROUP BY n_responses ORDER BY 1"
         ),
-        "labels_by_source": _grouped(
-            db,
-            f"""SELECT source, count(*) FROM (
-                SELECT l.source, ROW_NUMBER() OVER (
-                    PARTITION BY l.item_id ORDER BY {LABEL_PRECEDENCE}) AS rn
-                FROM labels l JOIN items i ON i.id = l.item_id WHERE {LIVE_LABEL})
-                WHERE rn = 1 GROUP BY source ORDER BY 1""",
-        ),
+        "conflict_policy": policy.value,
+        "conflicts": conflicts,
+        "labels_by_source": by_source,
         "labels_by_annotator": _grouped(
             db,
             f"SELECT l.annotator, count(*) FROM labels l WHERE {LIVE_LABEL} "
