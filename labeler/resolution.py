@@ -67,11 +67,11 @@ def policy_lines(policy: ConflictPolicy, conflicts: int | None = None) -> list[s
     print it (``conflicts``: how many items have disagreeing people's labels, if known).
 
     >>> policy_lines(ConflictPolicy.DROP, 1)[1]
-    '  When people disagree on an item, the item is left out (now 1 item).'
+    '  When people disagree on an item, the item is left out. Items in conflict now: 1.'
     """
     text = describe(policy)
     if conflicts is not None:
-        text = f"{text[:-1]} (now {conflicts:,} item{'' if conflicts == 1 else 's'})."
+        text += f" Items in conflict now: {conflicts:,}."
     return [f"conflicting labels: {policy.value}", f"  {text}", f"  {RULE_TEXT}"]
 
 
