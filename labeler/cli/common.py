@@ -40,15 +40,22 @@ def progress_bar(length: int, label: str, **kwargs: Any) -> Any:
     )
 
 
-def run_workflow(job: Workflow[T], label: str, *, show: bool = True, after_s: float = 0.0) -> T:
+def run_workflow(
+    job: Workflow[T], label: str, *, show: bool = True, after_s: float = 0.0, steps: bool = False
+) -> T:
     """Drive a workflow to its report under a progress bar on stderr (shown on a terminal,
-    once it has run ``after_s`` seconds); its error becomes one line and exit status 1."""
+    once it has run ``after_s`` seconds; with ``steps``, one line per step instead);
+    its error becomes one line and exit status 1."""
     started = time.monotonic()
     bar: Any = None
     shown = 0
     try:
         while True:
             done, total = next(job)
+            if steps:  # one line per step instead of a bar
+                if total and done:
+                    click.echo(f"{label} ({done}/{total})", err=True)
+                continue
             if not show or time.monotonic() - started < after_s:
                 continue
             if bar is None:

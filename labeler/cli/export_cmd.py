@@ -91,10 +91,9 @@ def _choice(enum: type[StrEnum]) -> click.Choice:
 @click.option(
     "--conflicts",
     type=_choice(ConflictPolicy),
-    default="majority",
-    show_default=True,
+    default=None,
     help="Items whose human labels disagree: majority vote (ties go to the latest), the "
-    "latest label, or drop the item.",
+    "latest label, or drop the item. Default: the project's setting (prefmark settings).",
 )
 @click.option(
     "--test-size",
@@ -139,7 +138,7 @@ def export_command(
     routes: tuple[str, ...],
     tags: tuple[str, ...],
     keep_ties: bool,
-    conflicts: str,
+    conflicts: str | None,
     test_size: float,
     seed: int,
     bare: bool,
@@ -166,7 +165,7 @@ def export_command(
         routes=routes,
         tags=tags,
         keep_ties=keep_ties,
-        conflicts=ConflictPolicy(conflicts),
+        conflicts=None if conflicts is None else ConflictPolicy(conflicts),
         test_size=test_size,
         seed=seed,
         bare=bare,

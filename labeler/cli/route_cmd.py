@@ -76,7 +76,7 @@ from labeler.workflows.simulation import SimulationReport, simulate
 @click.option(
     "--human",
     default=None,
-    help="Simulation: the annotator who plays the human (default: the latest human label). "
+    help="Simulation: the annotator who plays the human (default: the label that counts). "
     "An annotator the AI source was not trained on gives an honest estimate.",
 )
 @click.option(
@@ -145,7 +145,7 @@ def route_command(
             db, out, seeds=seeds, ai_source=ai_source, human=human,
             title=f"{project.name}: routing simulation",
         )  # fmt: skip
-        _print_simulation(run_workflow(job, "simulating"))
+        _print_simulation(run_workflow(job, "simulated", steps=True))
         return
     routed = route(
         db, strategy=strategy, budget=budget, seed=seed, audit=audit, ai_source=ai_source
@@ -154,9 +154,10 @@ def route_command(
 
 
 def _print_simulation(report: SimulationReport) -> None:
+    warning = report.warning and f"warning: {report.warning} (--ai JUDGE, or --human NAME)"
     click.echo(report.headline())
-    if report.warning:
-        click.echo(f"warning: {report.warning}", err=True)
+    if warning:
+        click.echo(warning, err=True)
     for s in sorted(report.summary_rows, key=lambda s: (s.budget, s.strategy)):
         if round(s.budget * 100) in (10, 25, 50):
             click.echo(
@@ -165,5 +166,5 @@ def _print_simulation(report: SimulationReport) -> None:
                 f" ± {100 * s.head_std:.1f}   oracle {100 * s.oracle:5.1f}"
             )
     click.echo(f"wrote {report.csv_path} and {report.png_path}")
-    if report.warning:
-        click.echo(f"warning: {report.warning}", err=True)
+    if warning:
+        click.echo(warning, err=True)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from labeler.cli.common import open_project_or_fail
+from labeler.resolution import ConflictPolicy, policy_lines
 from labeler.store.stats import project_stats
 
 
@@ -54,6 +55,8 @@ def stats_command(project: Path, as_json: bool) -> None:
     _print_section("items by route", stats["by_route"])
     _print_section("resolved labels by source", stats["labels_by_source"])
     _print_section("live labels by annotator", stats["labels_by_annotator"])
+    for line in policy_lines(ConflictPolicy(stats["conflict_policy"]), stats["conflicts"]):
+        click.echo(line)
     if routing:
         _print_routing(routing, project)
 

@@ -54,9 +54,11 @@ def simulation_setup(
 ) -> SimulationSetup:
     """Seeded pool/test splits of the project's human-labelled items.
 
-    Gold is the majority of all human annotators on an item when it has several, else the one
-    human label; ``human`` names the annotator who plays the human (default: the latest label).
+    Gold is the label that counts under the project's conflict policy (the same rule training
+    and export follow); ``human`` names the annotator who plays the human (default: the label
+    that counts).
     """
+    from labeler.resolution import UnknownAnnotatorError, simulation_gold
     from labeler.routing.project import RoutingSetupError, project_input
     from labeler.routing.simulate import SimTask
     from labeler.store.routing_queries import project_trained_sources, routing_arrays
@@ -67,18 +69,11 @@ def simulation_setup(
     except RoutingSetupError as exc:
         raise WorkflowError(str(exc)) from exc
     arrays = routing_arrays(db, with_text=False)
-    labelled = arrays.has_human & (arrays.human >= 0)
-    human_labels = arrays.human.copy()
-    if human is not None:
-        if human not in arrays.human_by:
-            raise WorkflowError(f"no human labels by {human!r}")
-        human_labels = np.where(arrays.human_by[human] >= 0, arrays.human_by[human], -1)
-    votes = np.stack(list(arrays.human_by.values())) if arrays.human_by else None
-    gold = human_labels.copy()
-    if votes is not None and len(votes) > 1:
-        b, a = (votes == 1).sum(axis=0), (votes == 0).sum(axis=0)
-        gold = np.where(b > a, 1, np.where(a > b, 0, -1)).astype(np.int8)
-    keep = np.flatnonzero(labelled & (gold >= 0))
+    try:
+        human_labels, gold = simulation_gold(arrays, human)
+    except UnknownAnnotatorError as exc:
+        raise WorkflowError(str(exc)) from exc
+    keep = np.flatnonzero(arrays.has_human & (gold >= 0))
     if len(keep) < MIN_ITEMS:
         raise WorkflowError(
             f"a simulation needs at least {MIN_ITEMS} human-labelled items; "
