@@ -6,12 +6,12 @@ produce them; exporters, routing and the GUI consume them. Nothing here touches 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
+
+from labeler import codec
 
 JSONValue: TypeAlias = Any
 
@@ -114,12 +114,7 @@ def content_hash(prompt: Prompt, responses: Sequence[Response], images: Sequence
 
     Response order is part of the identity: labels refer to responses by position.
     """
-    canonical = json.dumps(
-        [prompt_to_json(prompt), [r.text for r in responses], list(images)],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=10).hexdigest()
+    return codec.content_hash(prompt_to_json(prompt), [r.text for r in responses], images)
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,16 @@ def to_example(row: ExportRow, label: LabelRow, support: frozenset[int] | None =
             [r["text"] for r in load_json(row.responses)],
             load_json(row.images) if row.images else [],
             decode_value(label.kind, label.value),
-            _new(Provenance, (label[3], label[5], label[4], label[6], label[7])),
+            _new(
+                Provenance,
+                (
+                    label.source,
+                    label.action,
+                    label.annotator,
+                    label.model_version,
+                    label.confidence,
+                ),
+            ),
             support,
         ),
     )

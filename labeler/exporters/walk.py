@@ -30,6 +30,10 @@ from labeler.store import export_queries as q
 from labeler.store.export_queries import ChunkRange, ExportRow, LabelRow
 
 _new = tuple.__new__
+# The raw row's columns the hot loop reads, by name (positions fixed once, here; the loop
+# binds them to locals).
+_PROMPT, _ROUTE = q.COLUMN["prompt"], q.COLUMN["route"]
+_LABEL_SOURCE, _LABEL = q.COLUMN["label_source"], q.LABEL_PART
 
 Batch = dict[str, list[Any]]
 """Per split, the chunk's encoded lines (JSONL) or records (Parquet), in item order."""
@@ -73,22 +77,23 @@ class ChunkExporter:
         report, sel, fast, add = self.report, self.sel, self.fast, self._add
         check_labels, finished_only = self.check_labels, self.finished_only
         unfiltered = not self.filters
+        at_prompt, at_route, at_source, label_part = _PROMPT, _ROUTE, _LABEL_SOURCE, _LABEL
         out: Batch = {"train": [], "test": []}
         labelled = 0
         for group in q.live_label_groups(conn, chunk):
             labelled += 1
             if fast is not None and unfiltered and len(group) == 1:
-                r = group[0]  # item fields, then the label's from 8 (source 11; route 6)
+                r = group[0]  # the item's columns, then its one label's
                 if check_labels and (
-                    (r[11] == "model" and r[6] != "model")
+                    (r[at_source] == "model" and r[at_route] != "model")
                     if finished_only
-                    else not label_passes(_new(LabelRow, r[8:]), sel, r[6])
+                    else not label_passes(_new(LabelRow, r[label_part]), sel, r[at_route])
                 ):
                     report.drop("labels outside the source/confidence filters")
                     continue
                 line = fast(r)
                 if line is not None:
-                    add(out, r[2], r[11], [line])
+                    add(out, r[at_prompt], r[at_source], [line])
                     continue
                 row = q.export_row(group)
                 self._build(row, row.labels[0], row.labels, out)
@@ -117,7 +122,7 @@ class ChunkExporter:
         if self.check_labels and not label_passes(label, sel, row.route):
             report.drop("labels outside the source/confidence filters")
             return
-        line = self.fast((*row[:8], *label)) if self.fast is not None else None
+        line = self.fast(q.raw_row(row, label)) if self.fast is not None else None
         if line is not None:
             self._add(out, row.prompt, label.source, [line])
             return

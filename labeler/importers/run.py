@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from labeler.codec import ROW_ID, ROW_N_RESPONSES, ItemRow
 from labeler.db import transaction
 from labeler.gcpause import gc_paused
 from labeler.importers.errors import ImportFailed, Location, RecordError
@@ -155,7 +156,7 @@ class _Importer:
         self.start_seq = max_item_seq(self.conn)
         # The pending batch: store rows, and per row its labels, raw record and item when
         # it has labels or hooks to run (else None).
-        self.rows: list[tuple[Any, ...]] = []
+        self.rows: list[ItemRow] = []
         self.extras: list[tuple[tuple[PendingLabel, ...], RawRecord, Item | None] | None] = []
 
     def bad(self, loc: Location, error: RecordError, raw: RawRecord) -> None:
@@ -267,17 +268,17 @@ class _Importer:
         # every stored item was added by this import (the fast path of a first big load).
         stored = None
         if with_labels or self.start_seq:
-            stored = stored_items(self.conn, [r[0] for r in rows], with_labels=with_labels)
+            stored = stored_items(self.conn, [r[ROW_ID] for r in rows], with_labels=with_labels)
         inserted = insert_item_rows(self.conn, rows)
         report.items += inserted
         if stored is None:
             report.merged += len(rows) - inserted
         else:
             start, seq = self.start_seq, stored.seq
-            present = sum(1 for r in rows if seq.get(r[0], start + 1) <= start)
+            present = sum(1 for r in rows if seq.get(r[ROW_ID], start + 1) <= start)
             report.present += present
             report.merged += len(rows) - inserted - present
-        report.max_responses = max(report.max_responses, max(r[3] for r in rows))
+        report.max_responses = max(report.max_responses, max(r[ROW_N_RESPONSES] for r in rows))
         if stored is not None and with_labels:
             new = self._new_labels(stored.labels)
             report.labels += insert_label_rows(self.conn, new)
@@ -292,7 +293,7 @@ class _Importer:
         for row, extra in zip(self.rows, self.extras, strict=True):
             if extra is None:
                 continue
-            item_id = row[0]
+            item_id = row[ROW_ID]
             pending, raw, item = extra
             for p in pending:
                 labels.append(Label(item_id, p.value, p.source, p.annotator, created_at=now))

@@ -11,22 +11,37 @@ A reply may also be a list of assistant messages (TRL's conversational ``complet
 ``completions``): its text is the content of the final assistant turns.
 The prompt is ``prompt``, ``question`` or ``query``, ``instruction`` (+ ``input``), or
 ``messages``. Fields no shape uses are kept as the item's metadata.
+
+Which shape a record is depends on its field names alone: ``recognise`` is that rule, for
+the general path here and for the per-file fast path (``fast``) alike.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from labeler.codec import ROW_ID, ItemRow, item_row
 from labeler.importers import chat
 from labeler.importers.errors import RecordError
+from labeler.importers.fields import (
+    IMAGE_FIELDS,
+    PROMPT_FIELDS,
+    Fields,
+    numbers,
+    opt_text,
+    read_images,
+    read_prompt,
+    read_response,
+    text,
+)
 from labeler.importers.mapping import FieldMapping
-from labeler.importers.rows import encode_item
 from labeler.types import (
     BinaryValue,
     Item,
@@ -38,6 +53,7 @@ from labeler.types import (
     RankingValue,
     Response,
     Source,
+    prompt_to_json,
 )
 
 LIST_KEYS = ("responses", "completions", "outputs", "answers", "candidates")
@@ -53,8 +69,15 @@ PAIR_MODEL_KEYS = (
     ("model_1", "model_2"),
     ("model1", "model2"),
 )
-TEXT_KEYS = ("text", "content", "response", "output", "completion")
-MODEL_KEYS = ("model", "generator", "model_id", "model_name")
+READ_FIELDS = frozenset(
+    {
+        *PROMPT_FIELDS, *IMAGE_FIELDS, "tags", "metadata", "chosen", "rejected", "completion",
+        "label", "models", "scores", "ranks", "winner", "cmp_key", *LIST_KEYS,
+        *(k for ks in PAIR_KEYS for k in ks), *(k for ks in PAIR_MODEL_KEYS for k in ks),
+    }
+)  # fmt: skip
+"""Every field a parser here may read or look at. A record's fields outside this set are
+always its metadata, whatever their values."""
 _WINNER = {
     "model_a": PairChoice.A,
     "a": PairChoice.A,
@@ -65,6 +88,42 @@ _WINNER = {
     "both_bad": PairChoice.BOTH_BAD,
 }
 _ANNOTATOR_CHOICE = {0: PairChoice.TIE, 1: PairChoice.A, 2: PairChoice.B}
+
+
+class Kind(StrEnum):
+    DPO = "dpo"
+    KTO = "kto"
+    LIST = "list"
+    PAIR = "pair"
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Which shape a record is, and the fields holding its responses (and KTO's thumb)."""
+
+    kind: Kind
+    fields: tuple[str, ...]
+
+
+def recognise(fields: Collection[str]) -> Shape:
+    """The shape that a record with these field names (after the user's mapping) has."""
+    if "chosen" in fields and "rejected" in fields:
+        return Shape(Kind.DPO, ("chosen", "rejected"))
+    if "completion" in fields and "label" in fields:
+        return Shape(Kind.KTO, ("completion", "label"))
+    for key in LIST_KEYS:
+        if key in fields:
+            return Shape(Kind.LIST, (key,))
+    for keys in PAIR_KEYS:
+        if keys[0] in fields or keys[1] in fields:
+            return Shape(Kind.PAIR, keys)
+    raise RecordError(
+        None,
+        "unrecognised record shape (fields: "
+        + ", ".join(sorted(fields)[:12])
+        + "); expected responses, response_a/response_b, chosen/rejected or completion/label,"
+        " or map fields with --map",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +137,11 @@ class PendingLabel:
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """An item, its store row (built once, see ``rows``) and the labels the file gave it."""
+    """An item, its store row (built with it, see ``labeler.codec``) and the labels the file
+    gave it."""
 
     item: Item
-    row: tuple[Any, ...]
+    row: ItemRow
     labels: tuple[PendingLabel, ...] = ()
 
 
@@ -106,132 +166,14 @@ class Context:
     mapping: FieldMapping
 
 
-class _Fields:
-    """A record plus the set of fields consumed so far; the rest becomes metadata."""
-
-    __slots__ = ("data", "used")
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.used: set[str] = set()
-
-    def take(self, key: str) -> Any:
-        self.used.add(key)
-        return self.data.get(key)
-
-    def has(self, key: str) -> bool:
-        return self.data.get(key) is not None
-
-    def rest(self) -> dict[str, JSONValue]:
-        """The unused fields, kept as the item's metadata. A field named ``metadata`` that
-        holds an object is merged in, so ``{"metadata": {"category": "math"}}`` gives the
-        item the metadata ``{"category": "math"}``, as users of other tools expect."""
-        if self.used.issuperset(self.data):
-            return {}
-        rest = {k: v for k, v in self.data.items() if k not in self.used}
-        nested = rest.get("metadata")
-        if isinstance(nested, dict):
-            del rest["metadata"]
-            rest = {**nested, **rest}
-        return rest
-
-
-def _text(value: Any, field: str) -> str:
-    if isinstance(value, str):
-        return value
-    raise RecordError(field, f"expected text, got {type(value).__name__}")
-
-
-def _opt_text(value: Any, field: str) -> str | None:
-    return None if value is None or value == "" else _text(value, field)
-
-
-def _prompt(f: _Fields, required: bool = True) -> Prompt | None:
-    for key in ("prompt", "question", "query"):
-        if f.has(key):
-            value = f.take(key)
-            if chat.is_message_list(value):
-                return chat.parse_messages(value, key)
-            return _text(value, key)
-    if f.has("instruction"):
-        instruction = _text(f.take("instruction"), "instruction")
-        extra = _opt_text(f.take("input"), "input")
-        return f"{instruction}\n\n{extra}" if extra else instruction
-    if f.has("messages"):
-        messages = chat.parse_messages(f.take("messages"), "messages")
-        prompt, reference = chat.split_trailing_assistant(messages)
-        if not prompt:
-            raise RecordError("messages", "no user turn before the final assistant turn")
-        if reference:
-            f.data = {**f.data, "reference": reference}
-        return prompt
-    if required:
-        raise RecordError("prompt", "missing (or map one: --map prompt=FIELD)")
-    return None
-
-
-def _images(f: _Fields, ctx: Context) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(images as stored, images as written): stored paths are absolute, the id uses the
-    paths as written so the same files imported on two machines get the same item id."""
-    if not f.has("images") and not f.has("image"):
-        return (), ()
-    key = "images" if f.has("images") else "image"
-    value = f.take(key)
-    written = [value] if isinstance(value, str) else value
-    if not isinstance(written, list) or not all(isinstance(v, str) for v in written):
-        raise RecordError(key, "expected a list of image paths")
-    stored = []
-    for ref in written:
-        if ref.startswith(("data:", "http://", "https://")):
-            stored.append(ref)
-            continue
-        path = (ctx.base_dir / ref).resolve()
-        if not path.is_file():
-            raise RecordError(key, f"{ref}: no such image file")
-        stored.append(str(path))
-    return tuple(stored), tuple(written)
-
-
-def _assistant_text(value: Any, field: str) -> str:
-    """The reply in a completion given as messages: its final assistant turns."""
-    text = chat.split_trailing_assistant(chat.parse_messages(value, field))[1]
-    if not text and value[-1].get("role") != "assistant":
-        raise RecordError(field, "a completion given as messages must end with assistant turns")
-    return text
-
-
-def _response(value: Any, field: str) -> tuple[Response, dict[str, Any]]:
-    """A response from a string or an object; also returns the object's other fields."""
-    if value is None:
-        raise RecordError(field, "missing")
-    if isinstance(value, str):
-        return Response(value), {}
-    if chat.is_message_list(value):  # TRL's conversational completion: assistant messages
-        return Response(_assistant_text(value, field)), {}
-    if isinstance(value, (bool, int, float)):  # real data has bare answers like `true` or `42`
-        return Response(json.dumps(value)), {}
-    if isinstance(value, dict):
-        text_key = next((k for k in TEXT_KEYS if k in value), None)
-        if text_key is None:
-            raise RecordError(field, f"response object needs one of {', '.join(TEXT_KEYS)}")
-        text = value[text_key]
-        if chat.is_message_list(text):
-            text = chat.split_trailing_assistant(chat.parse_messages(text, field))[1]
-        model_key = next((k for k in MODEL_KEYS if k in value), None)
-        model = None if model_key is None else _opt_text(value[model_key], field)
-        extra = {k: v for k, v in value.items() if k not in (text_key, model_key)}
-        return Response(_text(text, field), model), extra
-    raise RecordError(field, f"a response must be text or an object, got {type(value).__name__}")
-
-
 def _build(
-    f: _Fields,
+    f: Fields,
     ctx: Context,
     prompt: Prompt,
     responses: tuple[Response, ...],
     extra: dict[str, Any],
-) -> tuple[Item, tuple[Any, ...]]:
-    images, written = _images(f, ctx)
+) -> tuple[Item, ItemRow]:
+    images, written = read_images(f, ctx.base_dir)
     tags = f.take("tags")
     if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
         raise RecordError("tags", "expected a list of strings")
@@ -248,11 +190,13 @@ def _item(
     metadata: dict[str, JSONValue],
     tags: tuple[str, ...],
     source: str,
-) -> tuple[Item, tuple[Any, ...]]:
+) -> tuple[Item, ItemRow]:
     if len(responses) < 2:
         raise RecordError(None, "an item needs at least two responses")
-    row = encode_item(prompt, responses, written, images, metadata, tags, source)
-    return Item(prompt, responses, images, metadata, tags, row[0]), row
+    texts, models = [r.text for r in responses], [r.model for r in responses]
+    row = item_row(prompt_to_json(prompt), texts, models, images, metadata, tags, source,
+                   hashed_images=written)  # fmt: skip
+    return Item(prompt, responses, images, metadata, tags, row[ROW_ID]), row
 
 
 def _ranks_from_scores(scores: list[float]) -> RankingValue:
@@ -260,25 +204,8 @@ def _ranks_from_scores(scores: list[float]) -> RankingValue:
     return RankingValue(tuple(1 + sum(s > x for s in scores) for x in scores))
 
 
-def _number_list(value: Any, field: str, n: int) -> list[float | None]:
-    if not isinstance(value, list) or len(value) != n:
-        raise RecordError(field, f"expected a list of {n} numbers (one per response)")
-    out: list[float | None] = []
-    for v in value:
-        if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)):
-            out.append(v)
-        elif isinstance(v, str):
-            try:
-                out.append(float(v))
-            except ValueError:
-                raise RecordError(field, f"{v!r} is not a number") from None
-        else:
-            raise RecordError(field, f"{v!r} is not a number")
-    return out
-
-
-def _listwise(f: _Fields, ctx: Context, *, key: str) -> Parsed:
-    prompt = _prompt(f)
+def _listwise(f: Fields, ctx: Context, *, key: str) -> Parsed:
+    prompt = read_prompt(f)
     assert prompt is not None
     raw = f.take(key)
     if isinstance(raw, str) and raw.startswith("["):  # a CSV cell holding a JSON list
@@ -288,13 +215,13 @@ def _listwise(f: _Fields, ctx: Context, *, key: str) -> Parsed:
             raise RecordError(key, "expected a list of responses") from None
     if not isinstance(raw, list) or len(raw) < 2:
         raise RecordError(key, "expected a list of at least 2 responses")
-    parsed = [_response(v, key) for v in raw]
+    parsed = [read_response(v, key) for v in raw]
     models = f.take("models")
     if models is not None:
         if not isinstance(models, list) or len(models) != len(raw):
             raise RecordError("models", f"expected {len(raw)} model names")
         parsed = [
-            (Response(r.text, r.model or _opt_text(m, "models")), x)
+            (Response(r.text, r.model or opt_text(m, "models")), x)
             for (r, x), m in zip(parsed, models, strict=True)
         ]
     responses = tuple(r for r, _ in parsed)
@@ -309,14 +236,14 @@ def _listwise(f: _Fields, ctx: Context, *, key: str) -> Parsed:
     labels: list[PendingLabel] = []
     extra: dict[str, Any] = {}
     if ranks is not None:
-        rank_list = _number_list(ranks, "ranks", n)
+        rank_list = numbers(ranks, "ranks", n)
         try:
             value = RankingValue(tuple(None if r is None else int(r) for r in rank_list))
         except ValueError as exc:
             raise RecordError("ranks", str(exc)) from None
         labels.append(PendingLabel(value, Source.IMPORTED, ctx.annotator))
     if scores is not None:
-        score_list = _number_list(scores, "scores", n)
+        score_list = numbers(scores, "scores", n)
         extra["scores"] = score_list
         if ctx.mapping.scores_are_labels and ranks is None:
             if any(s is None for s in score_list):
@@ -328,14 +255,14 @@ def _listwise(f: _Fields, ctx: Context, *, key: str) -> Parsed:
     return Parsed(*_build(f, ctx, prompt, responses, extra), tuple(labels))
 
 
-def _pair(f: _Fields, ctx: Context, *, keys: tuple[str, str]) -> Parsed:
-    prompt = _prompt(f)
+def _pair(f: Fields, ctx: Context, *, keys: tuple[str, ...]) -> Parsed:
+    prompt = read_prompt(f)
     assert prompt is not None
-    pair = [_response(f.take(k), k) for k in keys]
+    pair = [read_response(f.take(k), k) for k in keys]
     models: list[str | None] = [r.model for r, _ in pair]
     for mkeys in PAIR_MODEL_KEYS:
         if f.has(mkeys[0]) or f.has(mkeys[1]):
-            models = [_opt_text(f.take(k), k) for k in mkeys]
+            models = [opt_text(f.take(k), k) for k in mkeys]
             break
     else:
         cmp_key = f.data.get("cmp_key")  # PandaLM: "bloom-7b_llama-7b" names both generators
@@ -361,13 +288,23 @@ def _pair(f: _Fields, ctx: Context, *, keys: tuple[str, str]) -> Parsed:
     return Parsed(*_build(f, ctx, prompt, responses, {}), tuple(labels))
 
 
-def _order_key(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+def dpo_pair(chosen: str, rejected: str) -> tuple[str, str, PairChoice]:
+    """The two replies in an order fixed by their content, so position never tells which one
+    won, and the choice that names the chosen one in that order (a tie when they are equal)."""
+    if chosen == rejected:
+        return chosen, rejected, PairChoice.TIE
+    if _order_key(chosen) <= _order_key(rejected):
+        return chosen, rejected, PairChoice.A
+    return rejected, chosen, PairChoice.B
 
 
-def _dpo(f: _Fields, ctx: Context) -> Parsed:
+def _order_key(reply: str) -> bytes:
+    return hashlib.blake2b(reply.encode("utf-8"), digest_size=8).digest()
+
+
+def _dpo(f: Fields, ctx: Context) -> Parsed:
     chosen, rejected = f.take("chosen"), f.take("rejected")
-    prompt: Prompt | None = _prompt(f, required=False)
+    prompt: Prompt | None = read_prompt(f, required=False)
     if chat.is_message_list(chosen) or chat.is_message_list(rejected):
         c_msgs = chat.parse_messages(chosen, "chosen")
         r_msgs = chat.parse_messages(rejected, "rejected")
@@ -379,16 +316,11 @@ def _dpo(f: _Fields, ctx: Context) -> Parsed:
     elif prompt is None and chat.is_hh_transcript(chosen) and chat.is_hh_transcript(rejected):
         prompt, c_text, r_text = chat.split_hh(chosen, rejected)
     else:
-        c_text, r_text = _text(chosen, "chosen"), _text(rejected, "rejected")
+        c_text, r_text = text(chosen, "chosen"), text(rejected, "rejected")
         if prompt is None:
             raise RecordError("prompt", "missing (chosen/rejected need a prompt or transcripts)")
-    # Store the pair in an order fixed by content, so position never tells which one won.
-    chosen_first = _order_key(c_text) <= _order_key(r_text)
-    pair = (c_text, r_text) if chosen_first else (r_text, c_text)
-    responses = (Response(pair[0]), Response(pair[1]))
-    choice = PairChoice.A if chosen_first else PairChoice.B
-    if c_text == r_text:
-        choice = PairChoice.TIE
+    first, second, choice = dpo_pair(c_text, r_text)
+    responses = (Response(first), Response(second))
     label = PendingLabel(PairwiseValue(choice), Source.IMPORTED, ctx.annotator)
     return Parsed(*_build(f, ctx, prompt, responses, {}), (label,))
 
@@ -396,10 +328,10 @@ def _dpo(f: _Fields, ctx: Context) -> Parsed:
 _THUMB = {"true": True, "1": True, "false": False, "0": False}
 
 
-def _kto(f: _Fields, ctx: Context) -> KtoPart:
-    prompt = _prompt(f)
+def _kto(f: Fields, ctx: Context) -> KtoPart:
+    prompt = read_prompt(f)
     assert prompt is not None
-    response, extra = _response(f.take("completion"), "completion")
+    response, extra = read_response(f.take("completion"), "completion")
     raw = f.take("label")
     if isinstance(raw, bool) or raw is None:
         thumb = raw
@@ -407,7 +339,7 @@ def _kto(f: _Fields, ctx: Context) -> KtoPart:
         thumb = _THUMB[str(raw).lower()]
     else:
         raise RecordError("label", f"{raw!r}: expected true or false")
-    images, written = _images(f, ctx)
+    images, written = read_images(f, ctx.base_dir)
     metadata = f.rest()
     metadata.update(extra)
     return KtoPart(prompt, response, thumb, images, written, metadata)
@@ -432,27 +364,17 @@ def kto_item(parts: list[KtoPart], annotator: str) -> Parsed:
     return Parsed(item, row, labels)
 
 
-Parser = Callable[[_Fields, Context], "Parsed | KtoPart"]
+Parser = Callable[[Fields, Context], "Parsed | KtoPart"]
 
 
-def _choose(data: dict[str, Any]) -> Parser:
-    if "chosen" in data and "rejected" in data:
+def _parser(shape: Shape) -> Parser:
+    if shape.kind is Kind.DPO:
         return _dpo
-    if "completion" in data and "label" in data:
+    if shape.kind is Kind.KTO:
         return _kto
-    for key in LIST_KEYS:
-        if key in data:
-            return partial(_listwise, key=key)
-    for keys in PAIR_KEYS:
-        if keys[0] in data or keys[1] in data:
-            return partial(_pair, keys=keys)
-    raise RecordError(
-        None,
-        "unrecognised record shape (fields: "
-        + ", ".join(sorted(data)[:12])
-        + "); expected responses, response_a/response_b, chosen/rejected or completion/label,"
-        " or map fields with --map",
-    )
+    if shape.kind is Kind.LIST:
+        return partial(_listwise, key=shape.fields[0])
+    return partial(_pair, keys=shape.fields)
 
 
 class Recogniser:
@@ -469,9 +391,9 @@ class Recogniser:
         key = frozenset(data)
         parser = self._cache.get(key)
         if parser is None:
-            parser = self._cache[key] = _choose(data)
+            parser = self._cache[key] = _parser(recognise(key))
         try:
-            return parser(_Fields(data), self.ctx)
+            return parser(Fields(data), self.ctx)
         except RecordError:
             raise
         except ValueError as exc:  # e.g. an item with fewer than two responses

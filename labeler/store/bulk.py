@@ -1,11 +1,11 @@
 """Bulk writes for importers: prebuilt item and label rows, what a project already holds of
 a batch, and the journal for a first big load.
 
-Importers encode each text once and reuse it for both the content hash and the row, so they
-hand over rows in exactly ``items.item_to_row``'s layout (a test keeps the two in step).
-Knowing which items of a batch are stored, and their live labels, lets an import attach a
-file's labels to items old and new while skipping a label that is already live, so importing
-the same labelled file twice does not double its labels.
+Importers build item rows with ``labeler.codec`` (the codec ``items.item_to_row`` calls)
+without going through ``Item`` objects, and hand them over as they are. Knowing which items
+of a batch are stored, and their live labels, lets an import attach a file's labels to items
+old and new while skipping a label that is already live, so importing the same labelled file
+twice does not double its labels.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from labeler.codec import ItemRow
 from labeler.store.items import _INSERT, note_content
 from labeler.store.labels import _INSERT as _INSERT_LABEL
 from labeler.store.labels import LIVE_LABEL
@@ -41,9 +42,9 @@ class Stored:
     labels: set[LabelKey] = field(default_factory=set)
 
 
-def insert_item_rows(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> int:
-    """Insert rows shaped like ``item_to_row`` inside the caller's transaction; returns how
-    many were new (an id already stored is skipped)."""
+def insert_item_rows(conn: sqlite3.Connection, rows: Sequence[ItemRow]) -> int:
+    """Insert item rows inside the caller's transaction; returns how many were new (an id
+    already stored is skipped)."""
     before = conn.total_changes
     conn.executemany(_INSERT, rows)
     inserted = conn.total_changes - before

@@ -54,9 +54,22 @@ class ExportRow(NamedTuple):
 _new = tuple.__new__
 _first, _second = itemgetter(0), itemgetter(1)
 
+_ITEM_FIELDS = ExportRow._fields[:-1]
+# A raw row's columns: the item's (``ExportRow`` less ``labels``), then the label's, each
+# named as in its tuple, the label's with a ``label_`` prefix (both have a source of sorts).
+_SELECT = [f"i.{'id' if f == 'item_id' else f}" for f in _ITEM_FIELDS]
+_SELECT += [f"l.{f}" for f in LabelRow._fields]
+RAW_COLUMNS = (*_ITEM_FIELDS, *(f"label_{f}" for f in LabelRow._fields))
+"""The names of a raw row's columns, in order."""
+COLUMN = {name: i for i, name in enumerate(RAW_COLUMNS)}
+"""A raw row's column position by name (``COLUMN["route"]``, ``COLUMN["label_source"]``)."""
+ITEM_PART = slice(0, len(_ITEM_FIELDS))
+"""A raw row's item columns (``ExportRow``'s fields before ``labels``)."""
+LABEL_PART = slice(len(_ITEM_FIELDS), None)
+"""A raw row's label columns (a ``LabelRow``)."""
+
 _LIVE_SQL = f"""
-SELECT i.seq, i.id, i.prompt, i.responses, i.images, i.tags, i.route, i.ai_source,
-       l.id, l.kind, l.value, l.source, l.annotator, l.action, l.model_version, l.confidence
+SELECT {", ".join(_SELECT)}
 FROM items i CROSS JOIN labels l ON l.item_seq = i.seq
 WHERE i.seq > ? AND i.seq <= ? AND l.value IS NOT NULL AND {LIVE_LABEL}
 ORDER BY i.seq, l.id
@@ -103,8 +116,8 @@ def items_in(conn: sqlite3.Connection, chunk: ChunkRange) -> int:
 
 
 RawRow = tuple[Any, ...]
-"""One live label as the export query returns it: ``ExportRow``'s first eight fields (the
-item), then ``LabelRow``'s (the label)."""
+"""One live label as the export query returns it: the columns ``RAW_COLUMNS`` names, the
+item's (``ITEM_PART``) then the label's (``LABEL_PART``)."""
 
 
 def live_label_groups(conn: sqlite3.Connection, chunk: ChunkRange) -> Iterator[list[RawRow]]:
@@ -118,7 +131,13 @@ def live_label_groups(conn: sqlite3.Connection, chunk: ChunkRange) -> Iterator[l
 def export_row(group: list[RawRow]) -> ExportRow:
     """One item's rows as the ``ExportRow`` the export policies work on."""
     # tuple.__new__ skips the Python-level NamedTuple constructor (hot loop).
-    return _new(ExportRow, (*group[0][:8], [_new(LabelRow, r[8:]) for r in group]))
+    return _new(ExportRow, (*group[0][ITEM_PART], [_new(LabelRow, r[LABEL_PART]) for r in group]))
+
+
+def raw_row(row: ExportRow, label: LabelRow) -> RawRow:
+    """``row``'s item with one of its labels, as the export query returns the pair."""
+    item: tuple[Any, ...] = row
+    return (*item[ITEM_PART], *label)
 
 
 def count_items(db: sqlite_utils.Database) -> int:

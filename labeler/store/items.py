@@ -8,50 +8,53 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from labeler.codec import ROW_COLUMNS, ROW_IMAGES, ROW_PROMPT, ItemRow, item_row
 from labeler.db import transaction
 from labeler.types import Item, Response, Route, Status, prompt_from_json, prompt_to_json
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-ITEM_COLUMNS = (
-    "seq, id, prompt, responses, images, metadata, tags, status, flagged, route, priority"
-)
+ITEM_FIELDS = (
+    "seq", "id", "prompt", "responses", "images", "metadata", "tags", "status", "flagged", "route",
+    "priority",
+)  # fmt: skip
+"""The columns an item query selects (``ITEM_COLUMNS``), in order; ``row_to_item`` reads them."""
+ITEM_COLUMNS = ", ".join(ITEM_FIELDS)
+_AT = {name: i for i, name in enumerate(ITEM_FIELDS)}
+_SEQ, _ID, _PROMPT, _RESPONSES = _AT["seq"], _AT["id"], _AT["prompt"], _AT["responses"]
+_IMAGES, _METADATA, _TAGS, _PRIORITY = _AT["images"], _AT["metadata"], _AT["tags"], _AT["priority"]
 
 _INSERT = (
-    "INSERT OR IGNORE INTO items "
-    "(id, prompt, responses, n_responses, images, metadata, tags, source) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT OR IGNORE INTO items ({', '.join(ROW_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(ROW_COLUMNS))})"
 )
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def item_to_row(item: Item, source: str | None) -> tuple[Any, ...]:
-    return (
-        item.id,
-        _dumps(prompt_to_json(item.prompt)),
-        _dumps([{"text": r.text, "model": r.model} for r in item.responses]),
-        len(item.responses),
-        _dumps(list(item.images)) if item.images else None,
-        _dumps(dict(item.metadata)) if item.metadata else None,
-        _dumps(list(item.tags)) if item.tags else None,
+def item_to_row(item: Item, source: str | None) -> ItemRow:
+    """The item's row as ``codec`` writes it, under the item's own id."""
+    return item_row(
+        prompt_to_json(item.prompt),
+        [r.text for r in item.responses],
+        [r.model for r in item.responses],
+        item.images,
+        item.metadata,
+        item.tags,
         source,
+        item_id=item.id,
     )
 
 
 def row_to_item(row: Sequence[Any]) -> Item:
-    """Build an Item from a row selected with ``ITEM_COLUMNS`` (first seven columns)."""
-    _seq, item_id, prompt, responses, images, metadata, tags = row[:7]
+    """Build an Item from a row selected with ``ITEM_COLUMNS``."""
+    images, metadata, tags = row[_IMAGES], row[_METADATA], row[_TAGS]
     return Item(
-        prompt=prompt_from_json(json.loads(prompt)),
-        responses=tuple(Response(r["text"], r.get("model")) for r in json.loads(responses)),
+        prompt=prompt_from_json(json.loads(row[_PROMPT])),
+        responses=tuple(Response(r["text"], r.get("model")) for r in json.loads(row[_RESPONSES])),
         images=tuple(json.loads(images)) if images else (),
         metadata=json.loads(metadata) if metadata else {},
         tags=tuple(json.loads(tags)) if tags else (),
-        id=item_id,
+        id=row[_ID],
     )
 
 
@@ -73,12 +76,12 @@ def insert_items(
     return InsertCounts(inserted, len(rows) - inserted)
 
 
-def note_content(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Set the content flags (``labeler.db.CONTENT_FLAGS``) that rows in ``item_to_row``'s
-    layout call for: a chat prompt is a JSON array, images a non-empty one."""
-    if any(row[1][0] == "[" for row in rows):
+def note_content(conn: sqlite3.Connection, rows: Sequence[ItemRow]) -> None:
+    """Set the content flags (``labeler.db.CONTENT_FLAGS``) that rows call for: a chat prompt
+    is a JSON array, images a non-empty one."""
+    if any(row[ROW_PROMPT][0] == "[" for row in rows):
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('content.chat_prompts', '1')")
-    if any(row[4] not in (None, "[]") for row in rows):
+    if any(row[ROW_IMAGES] not in (None, "[]") for row in rows):
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('content.images', '1')")
 
 
@@ -117,7 +120,7 @@ def iter_items(db: sqlite_utils.Database, chunk_size: int = 2000) -> Iterator[It
             return
         for row in rows:
             yield row_to_item(row)
-        after = rows[-1][0]
+        after = rows[-1][_SEQ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +154,7 @@ def next_item(
     row = db.conn.execute(sql, params).fetchone()
     if row is None:
         return None
-    return row_to_item(row), QueueCursor(float(row[10]), int(row[0]))
+    return row_to_item(row), QueueCursor(float(row[_PRIORITY]), int(row[_SEQ]))
 
 
 def set_status(db: sqlite_utils.Database, item_id: str, status: Status) -> None:

@@ -1,6 +1,6 @@
 """Properties: valid records round-trip byte for byte; malformed ones are refused with their
-line and leave the project exactly as it was; the fast row builders match the store's and
-the general path's."""
+line and leave the project exactly as it was; a record gives the same row and labels whether
+the per-file fast path or the general path reads it."""
 
 from __future__ import annotations
 
@@ -13,20 +13,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labeler.importers import FieldMapping, ImportFailed, import_files
-from labeler.importers.fast import PROMPT_KEYS, RESERVED, fast_shape
-from labeler.importers.rows import encode_item
+from labeler.importers import FieldMapping, ImportFailed, import_files, shapes
+from labeler.importers.fast import fast_shape
+from labeler.importers.fields import PROMPT_KEYS
 from labeler.importers.shapes import (
     LIST_KEYS,
     PAIR_KEYS,
     PAIR_MODEL_KEYS,
+    READ_FIELDS,
     Context,
     Parsed,
     Recogniser,
 )
 from labeler.store import count_items, iter_items, memory_db
-from labeler.store.items import item_to_row
-from labeler.types import Item, Message, Response, content_hash
+from labeler.types import Message, Response, content_hash
 
 text = st.text(min_size=0, max_size=60)  # any unicode, including newlines and quotes
 model = st.none() | st.text(min_size=1, max_size=12)
@@ -127,25 +127,6 @@ def test_malformed_record_is_refused_with_its_line(
         assert count_items(db) == 1
 
 
-@SETTINGS
-@given(
-    st.one_of(text, messages),
-    responses,
-    st.lists(text, max_size=2),
-    st.dictionaries(st.text(max_size=5), st.integers() | text, max_size=3),
-    st.lists(text, max_size=2),
-)
-def test_encode_item_matches_store_row_and_content_hash(
-    prompt: Any, pair: list[tuple[str, str | None]], images: list[str], meta: dict[str, Any],
-    tags: list[str],
-) -> None:  # fmt: skip
-    resp = tuple(Response(t, m) for t, m in pair)
-    item = Item(prompt, resp, tuple(images), meta, tuple(tags))
-    row = encode_item(prompt, resp, images, images, meta, tags, "src")
-    assert row == item_to_row(item, "src")
-    assert row[0] == content_hash(prompt, resp, images)
-
-
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**62), 2**62) | st.floats() | text,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
@@ -188,7 +169,7 @@ def plain_records(draw: st.DrawFn) -> dict[str, Any]:
         rec["chosen"] = mostly(draw, text, odd)
         same = draw(st.booleans())
         rec["rejected"] = rec["chosen"] if same else mostly(draw, text, odd)
-    extra = st.text(min_size=1, max_size=8).filter(lambda k: k not in RESERVED and k not in rec)
+    extra = st.text(min_size=1, max_size=8).filter(lambda k: k not in READ_FIELDS and k not in rec)
     rec.update(draw(st.dictionaries(extra, json_values, max_size=3)))
     return dict(draw(st.permutations(list(rec.items()))))
 
@@ -200,13 +181,72 @@ def test_fast_rows_equal_the_general_path(rec: dict[str, Any]) -> None:
     shape = fast_shape(rec, ctx)
     assert shape is not None
     assert shape.keys == frozenset(rec)
-    built = shape.build(rec)
+    try:
+        built = shape.build(rec)
+    except (TypeError, ValueError):
+        built = None
     if built is None:
         return  # not plain text: the general path takes (or refuses) it
     parsed = Recogniser(ctx).parse(rec)
     assert isinstance(parsed, Parsed)
     assert built == (parsed.row, parsed.labels)
     assert built[0][0] == parsed.item.id
+
+
+class _Recording(dict[str, Any]):
+    """A record that notes every field name a parser looks up, present or not."""
+
+    def __init__(self, data: dict[str, Any], seen: set[str]) -> None:
+        super().__init__(data)
+        self.seen = seen
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.seen.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.seen.add(str(key))
+        return super().__contains__(key)
+
+
+USER = [{"role": "user", "content": "u"}]
+EVERY_BRANCH = [
+    {"prompt": "p", "response_a": "a", "response_b": "b"},
+    {"prompt": "p", "response_a": "a", "response_b": "b", "model_a": "x", "winner": "model_a"},
+    {"instruction": "i", "input": "x", "output_1": "a", "output_2": "b", "generator_1": "g"},
+    {"question": "q", "response1": {"text": "a", "model_id": "m"}, "response2": 42},
+    {"messages": [*USER, {"role": "assistant", "content": "r"}], "responses": ["a", "b"],
+     "scores": [1, 2], "ranks": [2, 1], "models": ["m", "n"]},
+    {"query": "q", "completions": [{"text": "a", "score": 1, "rank": 1},
+                                   {"content": "b", "generator": "g"}]},
+    {"prompt": "p", "chosen": "a", "rejected": "b"},
+    {"chosen": "\n\nHuman: hi\n\nAssistant: a", "rejected": "\n\nHuman: hi\n\nAssistant: b"},
+    {"prompt": USER, "chosen": [{"role": "assistant", "content": "a"}],
+     "rejected": [{"role": "assistant", "content": "b"}]},
+    {"chosen": [*USER, {"role": "assistant", "content": "a"}],
+     "rejected": [*USER, {"role": "assistant", "content": "b"}]},
+    {"prompt": "p", "completion": "a", "label": True},
+    {"prompt": "p", "responses": ["a", "b"], "tags": ["t"], "metadata": {"k": 1},
+     "image": "data:,"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("record", EVERY_BRANCH)
+def test_parsers_look_only_at_fields_outside_the_metadata(
+    record: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path keeps a record's other fields as metadata only when no parser could
+    read them: ``READ_FIELDS`` must name every field any parser looks at."""
+    seen: set[str] = set()
+    fields = shapes.Fields
+    monkeypatch.setattr(shapes, "Fields", lambda data: fields(_Recording(data, seen)))
+    Recogniser(Context(Path("/data"), "file.jsonl", FieldMapping())).parse(record)
+    assert seen
+    assert seen <= READ_FIELDS
 
 
 def test_a_text_json_cannot_encode_is_refused_with_its_line(tmp_path: Path) -> None:
