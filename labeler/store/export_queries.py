@@ -16,23 +16,15 @@ from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from labeler.resolution import LiveLabel
 from labeler.store.labels import LIVE_LABEL
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 
-class LabelRow(NamedTuple):
-    """One live label event, as stored (``value`` is its JSON text)."""
-
-    id: int
-    kind: str
-    value: str
-    source: str
-    annotator: str
-    action: str
-    model_version: str | None
-    confidence: float | None
+LabelRow = LiveLabel
+"""One live label event, as stored: the resolution rule's own label type."""
 
 
 class ExportRow(NamedTuple):
