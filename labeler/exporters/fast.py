@@ -19,7 +19,7 @@ from typing import Any
 from labeler.exporters.example import decode_value
 from labeler.exporters.pairs import Pair, margin
 from labeler.exporters.spec import BuildSpec
-from labeler.store.export_queries import RawRow
+from labeler.store.export_queries import COLUMN, RawRow
 from labeler.types import PairChoice, PairwiseValue
 
 LineBuilder = Callable[[RawRow], "bytes | None"]
@@ -27,6 +27,12 @@ LineBuilder = Callable[[RawRow], "bytes | None"]
 
 _MISSING: Any = object()
 _quote: Callable[[str], str] = json.encoder.encode_basestring  # the C version when built
+
+RAW_TAIL = (
+    "label_value", "label_source", "label_annotator", "label_action", "label_model_version",
+    "label_confidence",
+)  # fmt: skip
+"""The columns that key a label's cached suffix, in row order (``suffix`` unpacks them)."""
 
 _FIRST = '[{"text":'
 _MODEL = ',"model":'
@@ -64,6 +70,9 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
     if spec.images:
         return None
     conv, bare = spec.conversational, spec.bare
+    at_id, at_prompt, at_responses = COLUMN["item_id"], COLUMN["prompt"], COLUMN["responses"]
+    at_kind, at_value = COLUMN["label_kind"], COLUMN["label_value"]
+    assert tuple(list(COLUMN)[at_value:]) == RAW_TAIL, "the suffix key is the row's tail"
     suffixes: dict[tuple[Any, ...], tuple[str, str]] = {}
     pairs: dict[str, Pair | None] = {}  # stored value JSON -> its single pair (or None)
 
@@ -93,19 +102,19 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
         return found
 
     def build(row: RawRow) -> bytes | None:
-        # Hot loop: the label's fields start at 8 (LabelRow: id, kind, value, source, ...).
-        value = row[10]
+        # Hot loop: positions bound once above, read by name there.
+        value = row[at_value]
         pair = pairs.get(value, _MISSING)
         if pair is _MISSING:
             if len(pairs) > 50_000:
                 pairs.clear()
-            pair = pairs[value] = pair_of(value) if row[9] == "pairwise" else None
+            pair = pairs[value] = pair_of(value) if row[at_kind] == "pairwise" else None
         if pair is None:
             return None  # not pairwise, or a tie or both bad: the general path decides
-        texts = two_texts(row[3])
+        texts = two_texts(row[at_responses])
         if texts is None:
             return None
-        prompt = row[2]
+        prompt = row[at_prompt]
         chosen, rejected = texts[pair.chosen], texts[pair.rejected]
         if prompt[0] != '"':
             if not conv:
@@ -117,13 +126,13 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
             rejected = '[{"role":"assistant","content":' + rejected + "}]"
         if bare:
             return f'{{"prompt":{prompt},"chosen":{chosen},"rejected":{rejected}}}\n'.encode()
-        key = row[10:]
+        key = row[at_value:]  # RAW_TAIL: the label's value and provenance
         found = suffixes.get(key)
         if found is None:
             found = suffix(key, pair)
         return (
             f'{{"prompt":{prompt},"chosen":{chosen},"rejected":{rejected}'
-            f"{found[0]}{_quote(row[1])}{found[1]}"
+            f"{found[0]}{_quote(row[at_id])}{found[1]}"
         ).encode()
 
     return build
