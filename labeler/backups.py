@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from labeler.about import data_dir
-from labeler.db import APPLICATION_ID, ProjectFileError
+from labeler.db import APPLICATION_ID, SIDE_FILES, ProjectFileError
 
 KEEP_DAYS = 7
 KEEP_RECENT = 3
@@ -246,7 +246,7 @@ def backup_project(
         os.replace(partial, final)
     except BaseException:
         dst.close()
-        for leftover in (partial, *(Path(f"{partial}{s}") for s in ("-journal", "-wal", "-shm"))):
+        for leftover in (partial, *(Path(f"{partial}{s}") for s in SIDE_FILES)):
             leftover.unlink(missing_ok=True)
         raise
     finally:

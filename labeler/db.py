@@ -175,6 +175,29 @@ def _user_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+SIDE_FILES = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a database, named after it."""
+
+
+def claim_new_file(path: Path) -> bool:
+    """Create ``path`` only if nothing is there (``O_EXCL``): True when this call made it.
+
+    A file made this way is provably ours, so it may be removed again; nothing else is.
+    """
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        return False
+    return True
+
+
+def _newer_schema(path: Path | str, version: int) -> ProjectFileError:
+    return ProjectFileError(
+        f"{path}: schema version {version} is newer than this prefmark ({SCHEMA_VERSION}); "
+        "upgrade prefmark to open it"
+    )
+
+
 def _backup(path: Path, version: int) -> Path:
     """Copy the project (through SQLite) to a backup file that did not exist before.
 
@@ -184,11 +207,8 @@ def _backup(path: Path, version: int) -> Path:
     for n in range(1, 1000):
         suffix = f".v{version}.bak" if n == 1 else f".v{version}.{n}.bak"
         target = path.with_name(path.name + suffix)
-        try:
-            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-        except FileExistsError:
-            continue
-        break
+        if claim_new_file(target):
+            break
     else:
         raise ProjectFileError(f"{path}: too many old backups beside it; move some away")
     src = sqlite3.connect(path)
@@ -235,24 +255,16 @@ def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
     The version is read inside the write transaction that migrates, so two programs opening a
     new or old project at the same moment cannot both migrate it.
     """
-    begin(conn)
-    try:
+    with transaction(conn):
         found = _user_version(conn)
         if found > SCHEMA_VERSION:
-            raise ProjectFileError(
-                f"{path or 'database'}: schema version {found} is newer than this prefmark "
-                f"({SCHEMA_VERSION}); upgrade prefmark to open it"
-            )
+            raise _newer_schema(path or "database", found)
         if found < SCHEMA_VERSION and found > 0 and path is not None:
             _backup(path, found)  # reads the committed state, which this lock keeps as it is
         for version in range(found, SCHEMA_VERSION):
             MIGRATIONS[version](conn)
         if found < SCHEMA_VERSION:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
     return found
 
 
@@ -332,10 +344,7 @@ def connect(
                     "(a copy of the old file is kept beside it)"
                 )
             if version > SCHEMA_VERSION:
-                raise ProjectFileError(
-                    f"{path}: schema version {version} is newer than this prefmark "
-                    f"({SCHEMA_VERSION}); upgrade prefmark to open it"
-                )
+                raise _newer_schema(path, version)
         else:
             if version == 0:
                 # A 2 KB item fills a 4 KB page on its own; 16 KB pages make files about a

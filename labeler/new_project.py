@@ -15,12 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeler.db import open_db
+from labeler.db import SIDE_FILES, claim_new_file, open_db
 
 if TYPE_CHECKING:
     import sqlite_utils
-
-_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 class ProjectAppearedError(FileExistsError):
@@ -30,17 +28,14 @@ class ProjectAppearedError(FileExistsError):
 def _private_sibling(path: Path) -> Path:
     for _ in range(100):
         candidate = path.with_name(f".{path.name}.new-{secrets.token_hex(6)}")
-        try:
-            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-        except FileExistsError:
-            continue
-        return candidate
+        if claim_new_file(candidate):
+            return candidate
     raise FileExistsError(f"{path}: could not create a temporary file beside it")
 
 
 def _discard(private: Path) -> None:
     """Remove the private file and SQLite's side files of it: all made by this process."""
-    for suffix in ("", *_SIDE_FILES):
+    for suffix in ("", *SIDE_FILES):
         private.with_name(private.name + suffix).unlink(missing_ok=True)
 
 
