@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QApplication
 
 from labeler.db import open_db
 from labeler.store import iter_items
-from labeler.store.routing_queries import write_routes
+from labeler.store.routes import write_routes
 
 DOCS = Path(__file__).resolve().parent
 SIZE = (1280, 800)

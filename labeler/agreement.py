@@ -2,7 +2,7 @@
 
 Pure functions over plain label facts (``LabelFact``), so the numbers are tested without a
 database and computed in one streaming pass over a project of any size
-(``labeler.store.agreement_queries`` feeds the facts, grouped by item).
+(``labeler.store.labels`` feeds the facts, grouped by item).
 
 Definitions (they are what the GUI shows):
 

@@ -145,7 +145,7 @@ def label_pairs(value: LabelValue, *, unranked_last: bool = False) -> list[tuple
     [(1, 0), (1, 2)]
     """
     # The exporters import this module, so their pair rules are imported on first use.
-    from labeler.exporters.pairs import PairRule, preference_pairs
+    from labeler.exporters.formats.pairs import PairRule, preference_pairs
 
     pairs = preference_pairs(value, PairRule.ALL, unranked_last=unranked_last)
     return [(p.chosen, p.rejected) for p in pairs]
@@ -242,7 +242,7 @@ def resolve(
 
 
 class HumanCodes(Protocol):
-    """Routing's per-item human choice codes (``store.routing_queries.RoutingArrays``)."""
+    """Routing's per-item human choice codes (``store.routes.RoutingArrays``)."""
 
     human: np.ndarray
     human_by: dict[str, np.ndarray]

@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from labeler.store.score_queries import (
-    ResponseScore,
+from labeler.store.embeddings import (
     cached_features,
     count_unembedded,
-    count_unscored,
-    register_model,
     unembedded_items,
-    unscored_items,
     write_embeddings,
+)
+from labeler.store.reward_models import register_model
+from labeler.store.scores import (
+    ResponseScore,
+    count_unscored,
+    unscored_items,
     write_scores_and_labels,
 )
 from labeler.types import Item, Label, PairChoice, PairwiseValue, RankingValue, Source

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 
 from labeler.shown_order import shown_order_for, to_shown, to_stored
 from labeler.store.items import QueueCursor, get_item, item_state, next_item, set_flag, set_status
-from labeler.store.labels import record_labels
+from labeler.store.labels import live_labels_by, model_label, record_labels
 from labeler.store.meta import get_schema
-from labeler.store.queue_queries import live_labels_by, model_label
 from labeler.types import (
     Action,
     AspectsValue,

@@ -19,8 +19,8 @@ import numpy as np
 
 from labeler.resolution import ConflictPolicy, label_pairs
 from labeler.scoring import Featurizer, Head, item_features
-from labeler.store.labels import resolved_labels
 from labeler.store.meta import get_schema
+from labeler.store.resolved import resolved_labels
 from labeler.types import Item
 
 if TYPE_CHECKING:

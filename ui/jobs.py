@@ -20,18 +20,16 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from labeler.db import ProjectFileError, open_db
-from labeler.store.agreement_queries import count_labels, iter_label_facts, labelling_rate
-from labeler.store.progress_queries import route_counts
+from labeler.store.labels import count_labels, iter_label_facts, labelling_rate
+from labeler.store.routes import route_counts
 from labeler.workflows import WorkflowError
-from labeler.workflows.base import Cancelled, run_with_progress
 from labeler.workflows.importing import explain_import_error
 from ui.panels.routing_panel import RoutingSnapshot
 
 T = TypeVar("T")
 JobGen = Generator[tuple[int, int], None, T]
 JobError = WorkflowError  # a job fails as its workflow does: one sentence, maybe a line
-JobCancelled = Cancelled
-__all__ = ["JobCancelled", "JobError", "run_with_progress"]
+__all__ = ["JobError"]
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.db import ProjectFileError
-from labeler.store.queue_queries import QueueCounts
+from labeler.store.routes import QueueCounts
 from labeler.types import Route
 from ui import panel_wiring
 from ui.actions import ACTIONS, GROUPS, ShortcutsDialog, build_actions

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from labeler import db as project_db
 from labeler.db_errors import Problem, classify, describe_error
-from labeler.store.queue_queries import queue_counts
+from labeler.store.routes import queue_counts
 from ui.workers import JobRunner, one_shot
 
 if TYPE_CHECKING:

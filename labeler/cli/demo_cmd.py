@@ -21,7 +21,7 @@ import numpy as np
 from labeler.cli.common import run_workflow
 from labeler.demo import VOTES_FILE, create_demo_project, demo_votes
 from labeler.store import record_label
-from labeler.store.labels import resolved_label
+from labeler.store.resolved import resolved_label
 from labeler.types import Label, PairChoice, PairwiseValue, Source
 from labeler.workflows.routing import JudgeOptions
 

@@ -1,16 +1,18 @@
 """Exports: preference (DPO), unpaired (KTO), ranked-list and vendor formats from labels.
 
-``export_project`` is the one entry point (CLI and GUI both call it); the row builders in
-``trl``, ``openai`` and ``llama_factory`` are pure functions from a decoded ``Example`` to
-records, so one test table covers every target.
+Three parts: ``formats`` (pure row builders from a decoded ``Example`` to records, so one
+test table covers every target), ``engine`` (options, selection and split, the target
+registry, the walk over the store, writer, card and the atomic folder) and ``fast`` (the
+engine's private speed path, byte-identical to the general one). ``export_steps`` is the one
+entry point (the export workflow drives it for CLI, app and demo).
 """
 
-from labeler.exporters.options import ExportOptions, ExportReport, Variant
-from labeler.exporters.pairs import PairRule, preference_pairs, ranking_to_pairs
-from labeler.exporters.policies import ConflictPolicy, SourceFilter
-from labeler.exporters.run import export_project
-from labeler.exporters.targets import TARGETS, Target, TargetKind
-from labeler.exporters.writer import ExportError
+from labeler.exporters.engine.options import ExportOptions, ExportReport, Variant
+from labeler.exporters.engine.policies import ConflictPolicy, SourceFilter
+from labeler.exporters.engine.run import export_project, export_steps
+from labeler.exporters.engine.targets import TARGETS, Target, TargetKind
+from labeler.exporters.engine.writer import ExportError
+from labeler.exporters.formats.pairs import PairRule, preference_pairs, ranking_to_pairs
 
 __all__ = [
     "TARGETS",
@@ -24,6 +26,7 @@ __all__ = [
     "TargetKind",
     "Variant",
     "export_project",
+    "export_steps",
     "preference_pairs",
     "ranking_to_pairs",
 ]

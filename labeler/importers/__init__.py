@@ -6,7 +6,7 @@ is not recognised as is.
 
 from labeler.importers.errors import ImportFailed, Location, RecordError
 from labeler.importers.mapping import FieldMapping, parse_map_options
-from labeler.importers.run import ImportReport, LabelHook, Progress, import_files
+from labeler.importers.run import ImportReport, LabelHook, import_files, import_steps
 
 __all__ = [
     "FieldMapping",
@@ -14,8 +14,8 @@ __all__ = [
     "ImportReport",
     "LabelHook",
     "Location",
-    "Progress",
     "RecordError",
     "import_files",
+    "import_steps",
     "parse_map_options",
 ]

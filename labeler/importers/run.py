@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,23 +31,19 @@ from labeler.importers.shapes import (
     Recogniser,
     kto_item,
 )
-from labeler.store.bulk import (
+from labeler.progress import Steps, run_steps
+from labeler.store.items import first_load_journal, insert_item_rows, max_item_seq
+from labeler.store.labels import (
     LabelKey,
-    first_load_journal,
-    insert_item_rows,
     insert_label_rows,
     label_row_key,
-    max_item_seq,
+    label_to_row,
     stored_items,
 )
-from labeler.store.labels import label_to_row
 from labeler.types import Item, Label
 
 if TYPE_CHECKING:
     import sqlite_utils
-
-Progress = Callable[[int, int], None]
-"""Called with (bytes read so far, total bytes of all files) after each batch."""
 
 LabelHook = Callable[[Mapping[str, Any], Item], Iterable[Label]]
 """Extra labels from a raw record (e.g. an AI judge's verdict), given the item as stored."""
@@ -165,13 +161,13 @@ class _Importer:
         self.report.rejected += 1
         self.rejects.write(loc, error, raw)
 
-    def run_file(self, path: Path, on_batch: Callable[[int], None]) -> None:
-        """Import one file; ``on_batch`` gets the bytes of it read so far after each batch."""
+    def run_file(self, path: Path) -> Generator[int, None, None]:
+        """Import one file, yielding the bytes of it read so far after each batch."""
         name = self.source_name or path.name
         recogniser = Recogniser(Context(path.parent, name, self.mapping))
         records, counter = open_records(path)
         with closing(records):  # close the file now if a bad record stops the import
-            self._run_records(records, counter, recogniser, name, on_batch)
+            yield from self._run_records(records, counter, recogniser, name)
 
     def _run_records(
         self,
@@ -179,8 +175,7 @@ class _Importer:
         counter: ByteCounter | None,
         recogniser: Recogniser,
         name: str,
-        on_batch: Callable[[int], None],
-    ) -> None:
+    ) -> Generator[int, None, None]:
         group: list[tuple[Location, KtoPart, RawRecord]] = []
         report = self.report
         rows, extras = self.rows, self.extras
@@ -204,7 +199,7 @@ class _Importer:
                     extras.append((built[1], None, None) if built[1] else None)
                     if len(rows) >= batch_size:
                         self.flush()
-                        on_batch(counter.position() if counter is not None else 0)
+                        yield counter.position() if counter is not None else 0
                     continue
             if isinstance(raw, RecordError):
                 self.bad(loc, raw, raw)
@@ -229,7 +224,7 @@ class _Importer:
             self._add(parsed, raw if keep_raw else None)
             if len(rows) >= batch_size:
                 self.flush()
-                on_batch(counter.position() if counter is not None else 0)
+                yield counter.position() if counter is not None else 0
         if group:
             self._close_group(group, name)
         self.flush()
@@ -313,22 +308,23 @@ class _Importer:
         return new
 
 
-def import_files(
+def import_steps(
     db: sqlite_utils.Database,
     paths: Sequence[str | Path],
     *,
     mapping: FieldMapping | None = None,
     skip_bad: bool = False,
     reject_path: str | Path | None = None,
-    progress: Progress | None = None,
     source_name: str | None = None,
     label_hooks: Sequence[LabelHook] = (),
     batch_size: int = BATCH_SIZE,
-) -> ImportReport:
+) -> Steps[ImportReport]:
     """Import every record of ``paths`` into ``db`` in one transaction; see the module doc.
 
+    Yields ``(bytes read, bytes in all files)`` after each batch and returns the report.
     Raises ImportFailed (naming file, line and field) on the first bad record unless
-    ``skip_bad``; the project is then exactly as it was before the call.
+    ``skip_bad``; the project is then exactly as it was before the call, as it is when the
+    generator is closed before its end.
     """
     files = [Path(p) for p in paths]
     for path in files:
@@ -347,17 +343,18 @@ def import_files(
     try:
         with first_load_journal(db.conn), transaction(db.conn), gc_paused():
             for path in files:
-                before = done_before
-
-                def on_batch(position: int, before: int = before) -> None:
-                    if progress is not None:
-                        progress(before + position, total)
-
-                importer.run_file(path, on_batch)
+                for position in importer.run_file(path):
+                    yield done_before + position, total
                 done_before += path.stat().st_size
-                if progress is not None:
-                    progress(done_before, total)
+                yield done_before, total
     finally:
         rejects.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def import_files(
+    db: sqlite_utils.Database, paths: Sequence[str | Path], **options: Any
+) -> ImportReport:
+    """``import_steps`` run to its end, for callers that show no progress."""
+    return run_steps(import_steps(db, paths, **options))

@@ -2,7 +2,7 @@
 
 Routing works on plain numpy arrays, one entry per item, so that a million items route in
 seconds and the same code serves the CLI, the GUI and the simulation. Nothing here reads the
-store: ``labeler.store.routing_queries`` builds a ``RoutingInput`` and writes a
+store: ``labeler.store.routes`` builds a ``RoutingInput`` and writes a
 ``RoutingDecision`` back.
 
 Label encoding everywhere in this package: ``0`` = response A preferred, ``1`` = response B,

@@ -17,15 +17,10 @@ import numpy as np
 from labeler.routing.base import Budget, RoutingDecision, RoutingInput, with_audit
 from labeler.routing.features import item_tags, response_cosine, routing_features, text_stats
 from labeler.routing.logistic import sigmoid
-from labeler.store.routing_queries import (
-    RoutingArrays,
-    latest_model_version,
-    project_trained_sources,
-    response_embeddings,
-    reward_margins,
-    routing_arrays,
-    write_routes,
-)
+from labeler.store.embeddings import response_embeddings
+from labeler.store.reward_models import latest_model_version, project_trained_sources
+from labeler.store.routes import RoutingArrays, routing_arrays, write_routes
+from labeler.store.scores import reward_margins
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from labeler.routing.audit import estimate_quality, more_audits_needed
-from labeler.store.progress_queries import route_counts
-from labeler.store.routing_queries import audit_outcomes, last_routing_run
+from labeler.store.routes import audit_outcomes, last_routing_run, route_counts
 from labeler.types import Route, Status
 
 if TYPE_CHECKING:

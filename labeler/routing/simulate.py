@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from labeler.progress import Steps, run_steps
 from labeler.routing.base import HUMAN, NO_LABEL, RoutingDecision, RoutingInput, Strategy
 from labeler.routing.logistic import HeadTrainer
 
@@ -136,25 +137,26 @@ def head_accuracy(
     return float(np.mean((predict(test_x) > 0.5) == (test_gold == 1)))
 
 
-def simulate(
+def simulate_steps(
     strategies: Mapping[str, Callable[[], Strategy]],
     task_for_seed: Callable[[int], SimTask],
     train_head: HeadTrainer,
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     budgets: Sequence[float] = DEFAULT_BUDGETS,
     batch_fraction: float = 0.025,
-    progress: Callable[[int, str], None] | None = None,
-) -> list[SimRow]:
+) -> Steps[list[SimRow]]:
     """Every strategy at every budget and seed; a fresh strategy per (strategy, seed).
 
-    ``progress(seed, strategy)`` is called after each (seed, strategy) pair is done, so a
-    caller can show how far a long simulation has got.
+    Yields ``(runs done, runs)`` after each (seed, strategy) run, so a caller can show how
+    far a long simulation has got.
 
     Nested strategies run one trajectory to the largest budget and read smaller budgets off its
     prefix (identical to running each budget, as their queue does not depend on the budget);
     the others (``hyper``) run once per budget, in three rounds.
     """
     rows: list[SimRow] = []
+    runs, done = len(seeds) * len(strategies), 0
+    yield done, runs
     for seed in seeds:
         task = task_for_seed(seed)
         n = task.inp.n
@@ -196,9 +198,22 @@ def simulate(
                         ai_acc=ai_acc,
                     )
                 )
-            if progress is not None:
-                progress(seed, name)
+            done += 1
+            yield done, runs
     return rows
+
+
+def simulate(
+    strategies: Mapping[str, Callable[[], Strategy]],
+    task_for_seed: Callable[[int], SimTask],
+    train_head: HeadTrainer,
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    budgets: Sequence[float] = DEFAULT_BUDGETS,
+    batch_fraction: float = 0.025,
+) -> list[SimRow]:
+    """``simulate_steps`` run to its end, for callers that show no progress."""
+    steps = simulate_steps(strategies, task_for_seed, train_head, seeds, budgets, batch_fraction)
+    return run_steps(steps)
 
 
 @dataclass(frozen=True)

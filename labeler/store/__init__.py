@@ -15,16 +15,9 @@ from labeler.store.items import (
     set_flag,
     set_status,
 )
-from labeler.store.labels import (
-    ResolvedLabel,
-    insert_labels,
-    label_history,
-    live_labels,
-    record_label,
-    resolved_label,
-    resolved_labels,
-)
+from labeler.store.labels import insert_labels, label_history, live_labels, record_label
 from labeler.store.meta import get_guidelines, get_schema, set_guidelines, set_schema
+from labeler.store.resolved import ResolvedLabel, resolved_label, resolved_labels
 
 __all__ = [
     "ProjectFileError",

@@ -2,28 +2,35 @@
 
 A label is *live* when it is not a retraction and no live event (or retraction) supersedes it;
 liveness is decided here, in SQL (``LIVE_LABEL``). Which live label counts for an item is
-decided once, in Python, by ``labeler.resolution`` under the project's conflict policy: this
-module feeds it each item's live labels in chunks and hands back what it chose.
+decided once, in Python, by ``labeler.resolution`` under the project's conflict policy:
+``resolved`` feeds it each item's live labels and hands back what it chose. This module
+writes events (one by one, or an import's prebuilt rows, skipping labels already live), reads an
+item's history and live labels, and streams the label facts behind the agreement numbers.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import groupby
-from typing import TYPE_CHECKING, Any, NamedTuple
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
+from labeler.agreement import IDLE_CAP_MS, AgreementReport, LabelFact, compute_report
 from labeler.db import transaction
-from labeler.resolution import ConflictPolicy, Decision, LiveLabel, resolve
-from labeler.store.items import ITEM_COLUMNS, row_to_item
-from labeler.store.meta import get_conflict_policy
-from labeler.types import Action, Item, Label, Route, Source, Status, value_from_json
+from labeler.resolution import (
+    LiveLabel,
+    model_choice,
+)
+from labeler.types import Action, Label, PairChoice, Source, value_from_json
 
 if TYPE_CHECKING:
     import sqlite_utils
+
 
 LABEL_COLUMNS = (
     "id, item_id, kind, value, source, annotator, action, model_version, confidence, "
@@ -168,185 +175,185 @@ def live_labels(db: sqlite_utils.Database, item_id: str) -> list[Label]:
     return [row_to_label(r) for r in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedLabel:
-    """An item with the one label that counts for it, and how it was routed."""
-
-    item: Item
-    label: Label
-    route: Route
-    status: Status
-    flagged: bool
+_L_COLS = ", ".join(f"l.{c.strip()}" for c in LABEL_COLUMNS.split(","))
 
 
-class LiveGroup(NamedTuple):
-    """One labelled item's live labels, oldest first, with the AI source routing trusted."""
+def model_label(db: sqlite_utils.Database, item_id: str) -> Label | None:
+    """The model label the review queue shows for an item: among its model labels that no one
+    retracted, live or already reviewed, the one ``labeler.resolution`` lets count (the AI
+    source routing trusted for the item, else the latest).
 
-    seq: int
-    ai_source: str | None
-    labels: list[LiveLabel]
+    A review supersedes the model label; the review queue still shows what the model said,
+    so this does not require the label to be live, only not retracted.
+    """
+    rows = db.conn.execute(
+        f"SELECT {_L_COLS}, i.ai_source FROM labels l JOIN items i ON i.id = l.item_id "
+        "WHERE l.item_id = ? AND l.source = 'model' "
+        "AND l.action != 'retract' AND NOT EXISTS (SELECT 1 FROM labels s "
+        "WHERE s.supersedes = l.id AND s.action = 'retract' AND s.source = 'model') "
+        "ORDER BY l.id",
+        (item_id,),
+    ).fetchall()
+    if not rows:
+        return None
+    return model_choice([row_to_label(r) for r in rows], rows[0][-1])
 
 
-_new = tuple.__new__
-_ITEM_NAMES = [c.strip() for c in ITEM_COLUMNS.split(",")]
-_STATUS, _FLAGGED, _ROUTE = (_ITEM_NAMES.index(c) for c in ("status", "flagged", "route"))
+def live_labels_by(db: sqlite_utils.Database, item_id: str, annotator: str) -> list[Label]:
+    """One annotator's live human labels on an item, oldest first (what a relabel replaces)."""
+    rows = db.conn.execute(
+        f"SELECT {_L_COLS} FROM labels l WHERE l.item_id = ? AND l.source = 'human' "
+        f"AND l.annotator = ? AND {LIVE_LABEL} ORDER BY l.id",
+        (item_id, annotator),
+    ).fetchall()
+    return [row_to_label(r) for r in rows]
 
-# The columns ``LiveLabel`` holds, in its order; what the rule in ``labeler.resolution`` reads.
-_LIVE_COLS = ", ".join(f"l.{c}" for c in LiveLabel._fields)
 
-# An item range's live labels (oldest first per item), through the labels' ``item_seq`` index.
-_GROUPS_SQL = f"""
-SELECT i.seq, i.ai_source, {_LIVE_COLS}
-FROM items i CROSS JOIN labels l ON l.item_seq = i.seq
-WHERE i.seq > ? AND i.seq <= ? {{item_filter}} AND l.value IS NOT NULL AND {LIVE_LABEL}
-ORDER BY i.seq, l.id
+_CHUNK = 500
+
+
+LabelKey = tuple[str, str, str, str | None, str | None]
+"""What makes two labels the same for an import: item id, source, annotator, kind and value
+(as stored: the JSON text ``labels.label_to_row`` writes)."""
+
+
+def label_row_key(row: Sequence[Any]) -> LabelKey:
+    """The ``LabelKey`` of a row shaped like ``labels.label_to_row``."""
+    return (row[0], row[3], row[4], row[1], row[2])
+
+
+@dataclass(slots=True)
+class Stored:
+    """What a project holds of a batch of item ids: each stored one's ``seq``, and (when
+    asked for) the keys of their live labels."""
+
+    seq: dict[str, int] = field(default_factory=dict)
+    labels: set[LabelKey] = field(default_factory=set)
+
+
+def insert_label_rows(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Insert rows shaped like ``label_to_row`` inside the caller's transaction, marking their
+    items done as ``labels.insert_labels`` does (model labels leave the status alone)."""
+    conn.executemany(_INSERT, rows)
+    done = [(r[0],) for r in rows if r[3] != "model"]
+    conn.executemany("UPDATE items SET status = 'done' WHERE id = ?", done)
+    return len(rows)
+
+
+def stored_items(conn: sqlite3.Connection, ids: Sequence[str], *, with_labels: bool) -> Stored:
+    """Which of ``ids`` are stored, with their live label keys when ``with_labels``: one query
+    per chunk of ids, inside the caller's open transaction."""
+    found = Stored()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        if not with_labels:
+            sql = f"SELECT id, seq FROM items WHERE id IN ({marks})"
+            found.seq.update(conn.execute(sql, chunk))
+            continue
+        sql = (
+            "SELECT i.id, i.seq, l.source, l.annotator, l.kind, l.value FROM items i "
+            f"LEFT JOIN labels l ON l.item_id = i.id AND {LIVE_LABEL} WHERE i.id IN ({marks})"
+        )
+        for item_id, seq, source, annotator, kind, value in conn.execute(sql, chunk):
+            found.seq[item_id] = seq
+            if source is not None:
+                found.labels.add((item_id, source, annotator, kind, value))
+    return found
+
+
+_PEOPLE_SQL = f"""
+    SELECT l.item_id, {", ".join(f"l.{c}" for c in LiveLabel._fields)}
+    FROM labels l WHERE l.source != 'model' AND l.value IS NOT NULL AND {LIVE_LABEL}
+    ORDER BY l.item_id, l.id"""
+
+
+def people_labels(db: sqlite_utils.Database) -> Iterator[tuple[str, list[LiveLabel]]]:
+    """(item id, its live people's labels oldest first) for every item people labelled."""
+    new = tuple.__new__
+    for item_id, rows in groupby(db.conn.execute(_PEOPLE_SQL), itemgetter(0)):
+        yield item_id, [new(LiveLabel, r[1:]) for r in rows]
+
+
+_FACTS_SQL = """
+SELECT l.id, l.item_id, l.source, l.annotator, l.action, l.kind,
+       json_extract(l.value, '$.choice'),
+       json_extract(l.value, '$.aspects.overall'),
+       json_extract(l.shown_order, '$[0]'),
+       l.time_ms,
+       (SELECT group_concat(s.action) FROM labels s WHERE s.supersedes = l.id)
+FROM labels l
+WHERE (l.item_id, l.id) > (?, ?)
+ORDER BY l.item_id, l.id
+LIMIT ?
 """
 
 
-def _seq_ranges(
-    db: sqlite_utils.Database, chunk_size: int, item_filter: str
-) -> Iterator[tuple[int, int]]:
-    """(after, last) seq ranges of up to ``chunk_size`` items each, in import order."""
-    after = 0
-    while True:
-        # An empty result may just mean that no item in the range is labelled, so page on
-        # the item seq, not on the rows returned.
-        last = db.conn.execute(
-            f"SELECT max(seq) FROM (SELECT seq FROM items WHERE seq > ? {item_filter} "
-            "ORDER BY seq LIMIT ?)",
-            (after, chunk_size),
-        ).fetchone()[0]
-        if last is None:
-            return
-        yield after, int(last)
-        after = int(last)
+def _choice(kind: str | None, choice: str | None, overall: Any) -> PairChoice | None:
+    if kind == "pairwise" and choice is not None:
+        return PairChoice(choice)
+    if kind == "aspects" and overall is not None:
+        v = int(overall)
+        return PairChoice.TIE if v == 0 else PairChoice.A if v < 0 else PairChoice.B
+    return None
 
 
-def live_label_groups(
-    db: sqlite_utils.Database, chunk_size: int = 5000, item_filter: str = ""
-) -> Iterator[LiveGroup]:
-    """Every labelled item's live labels, in import order, in bounded-memory chunks.
-
-    ``item_filter`` is an extra SQL condition on ``items`` (for example
-    ``"AND route = 'review'"``) for callers inside ``labeler.store``.
-    """
-    scoped = f"AND i.seq IN (SELECT seq FROM items WHERE 1 {item_filter})" if item_filter else ""
-    sql = _GROUPS_SQL.replace("{item_filter}", scoped)
-    for after, last in _seq_ranges(db, chunk_size, item_filter):
-        for (seq, ai_source), rows in groupby(db.conn.execute(sql, (after, last)), _item_key):
-            yield _new(LiveGroup, (seq, ai_source, [_new(LiveLabel, r[2:]) for r in rows]))
-
-
-def _item_key(row: Sequence[Any]) -> tuple[int, str | None]:
-    return row[0], row[1]
-
-
-def decisions(
-    db: sqlite_utils.Database,
-    policy: ConflictPolicy | None = None,
-    chunk_size: int = 5000,
-    item_filter: str = "",
-) -> Iterator[tuple[LiveGroup, Decision[LiveLabel]]]:
-    """Each labelled item with the decision of ``labeler.resolution`` on it, in import order.
-
-    ``policy`` None is the project's.
-    """
-    policy = get_conflict_policy(db) if policy is None else policy
-    for group in live_label_groups(db, chunk_size, item_filter):
-        yield group, resolve(group.labels, policy, group.ai_source)
-
-
-def resolved_labels(
-    db: sqlite_utils.Database,
-    chunk_size: int = 5000,
-    item_filter: str = "",
-    policy: ConflictPolicy | None = None,
-    *,
-    by_people: bool = False,
-) -> Iterator[ResolvedLabel]:
-    """The label that counts for every labelled item, in import order, in bounded-memory
-    chunks (``labeler.resolution`` under ``policy``, None: the project's).
-
-    Unlabelled items are left out, and so are items whose conflict the policy drops and, with
-    ``by_people``, items whose label that counts is the model's.
-    """
-    chosen: dict[int, int] = {}  # item seq -> id of the label that counts
-    for group, decision in decisions(db, policy, chunk_size, item_filter):
-        if decision.label is not None and (decision.by_people or not by_people):
-            chosen[group.seq] = decision.label.id
-        if len(chosen) >= chunk_size:
-            yield from _resolved_rows(db, chosen)
-            chosen = {}
-    yield from _resolved_rows(db, chosen)
-
-
-def _resolved_rows(db: sqlite_utils.Database, chosen: dict[int, int]) -> Iterator[ResolvedLabel]:
-    """The items and labels ``chosen`` names (item seq -> label id), in import order."""
-    if not chosen:
-        return
-    seqs = json.dumps(sorted(chosen))
-    labels = {
-        row[0]: row_to_label(row)
-        for row in db.conn.execute(
-            f"SELECT {LABEL_COLUMNS} FROM labels WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(chosen.values())),),
-        )
-    }
-    for row in db.conn.execute(
-        f"SELECT {ITEM_COLUMNS} FROM items WHERE seq IN (SELECT value FROM json_each(?)) "
-        "ORDER BY seq",
-        (seqs,),
-    ):
-        yield ResolvedLabel(
-            item=row_to_item(row),
-            label=labels[chosen[row[0]]],
-            route=Route(row[_ROUTE]),
-            status=Status(row[_STATUS]),
-            flagged=bool(row[_FLAGGED]),
-        )
-
-
-def item_live_labels(db: sqlite_utils.Database, item_id: str) -> LiveGroup | None:
-    """One item's live labels as the rule reads them (None: no such item)."""
-    row = db.conn.execute("SELECT seq, ai_source FROM items WHERE id = ?", (item_id,)).fetchone()
-    if row is None:
-        return None
-    labels = db.conn.execute(
-        f"SELECT {_LIVE_COLS} FROM labels l WHERE l.item_id = ? AND l.value IS NOT NULL "
-        f"AND {LIVE_LABEL} ORDER BY l.id",
-        (item_id,),
-    ).fetchall()
-    return LiveGroup(row[0], row[1], [_new(LiveLabel, r) for r in labels])
-
-
-def resolved_label(
-    db: sqlite_utils.Database, item_id: str, policy: ConflictPolicy | None = None
-) -> Label | None:
-    """The label that counts for one item (``policy`` None: the project's), or None."""
-    group = item_live_labels(db, item_id)
-    if group is None or not group.labels:
-        return None
-    policy = get_conflict_policy(db) if policy is None else policy
-    decision = resolve(group.labels, policy, group.ai_source)
-    if decision.label is None:
-        return None
-    row = db.conn.execute(
-        f"SELECT {LABEL_COLUMNS} FROM labels WHERE id = ?", (decision.label.id,)
-    ).fetchone()
-    return row_to_label(row)
-
-
-def latest_human_label(
-    db: sqlite_utils.Database, item_id: str, annotator: str | None = None
-) -> Label | None:
-    """The latest live human label on an item (by one annotator if given), for relabelling."""
-    sql = (
-        f"SELECT {', '.join(f'l.{c.strip()}' for c in LABEL_COLUMNS.split(','))} "
-        f"FROM labels l WHERE l.item_id = ? AND l.source = 'human' AND {LIVE_LABEL}"
+def _fact(row: tuple[Any, ...]) -> LabelFact:
+    lid, item_id, source, annotator, action, kind, choice, overall, left, time_ms, sup = row
+    return LabelFact(
+        label_id=int(lid),
+        item_id=str(item_id),
+        source=Source(source),
+        annotator=str(annotator),
+        action=Action(action),
+        choice=_choice(kind, choice, overall),
+        left_index=None if left is None else int(left),
+        time_ms=None if time_ms is None else int(time_ms),
+        superseded_by=tuple(Action(a) for a in sup.split(",")) if sup else (),
     )
-    params: list[Any] = [item_id]
-    if annotator is not None:
-        sql += " AND l.annotator = ?"
-        params.append(annotator)
-    row = db.conn.execute(sql + " ORDER BY l.id DESC LIMIT 1", params).fetchone()
-    return None if row is None else row_to_label(row)
+
+
+def iter_label_facts(db: sqlite_utils.Database, chunk_size: int = 5000) -> Iterator[LabelFact]:
+    """Every label event as a ``LabelFact``, ordered by item then event id (bounded memory)."""
+    after: tuple[str, int] = ("", -1)
+    while True:
+        rows = db.conn.execute(_FACTS_SQL, (*after, chunk_size)).fetchall()
+        if not rows:
+            return
+        for row in rows:
+            yield _fact(row)
+        after = (str(rows[-1][1]), int(rows[-1][0]))
+
+
+def iter_item_facts(
+    db: sqlite_utils.Database, chunk_size: int = 5000
+) -> Iterator[list[LabelFact]]:
+    """The label facts grouped per item (an item's events may span two chunks)."""
+    for _item_id, group in itertools.groupby(
+        iter_label_facts(db, chunk_size), key=lambda f: f.item_id
+    ):
+        yield list(group)
+
+
+def count_labels(db: sqlite_utils.Database) -> int:
+    """Number of label events, as the total for a progress bar."""
+    return int(db.conn.execute("SELECT count(*) FROM labels").fetchone()[0])
+
+
+def agreement_report(db: sqlite_utils.Database) -> AgreementReport:
+    """Position bias, human-AI agreement and time per item for the whole project."""
+    return compute_report(iter_item_facts(db))
+
+
+def labelling_rate(db: sqlite_utils.Database) -> float | None:
+    """Human label events per hour of labelling time (idle time capped), or None if untimed.
+
+    The same rate as ``AgreementReport.labels_per_hour``, in one aggregate query, so the
+    routing panel can show it without walking every label.
+    """
+    n, total = db.conn.execute(
+        "SELECT count(*), sum(min(max(time_ms, 0), ?)) FROM labels "
+        "WHERE source != 'model' AND action != 'retract' AND time_ms IS NOT NULL",
+        (IDLE_CAP_MS,),
+    ).fetchone()
+    return 3_600_000 * n / total if total else None

@@ -7,9 +7,10 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from labeler.resolution import ConflictPolicy
-from labeler.store.labels import LIVE_LABEL, decisions
+from labeler.store.labels import LIVE_LABEL
 from labeler.store.meta import get_conflict_policy
-from labeler.store.progress_queries import route_counts
+from labeler.store.resolved import decisions
+from labeler.store.routes import route_counts
 from labeler.types import Route, Status
 
 if TYPE_CHECKING:

@@ -9,6 +9,6 @@ import ``models`` (lazily, in ``labeler.workflows.models``); the core below it n
 
 from __future__ import annotations
 
-from labeler.workflows.base import Workflow, WorkflowError, drive, run_with_progress
+from labeler.workflows.base import Workflow, WorkflowError, drive
 
-__all__ = ["Workflow", "WorkflowError", "drive", "run_with_progress"]
+__all__ = ["Workflow", "WorkflowError", "drive"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeler.workflows.base import ProgressFn, Workflow, WorkflowError, run_with_progress
+from labeler.workflows.base import Workflow, WorkflowError
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -17,13 +17,10 @@ def export(
     db: sqlite_utils.Database, out_dir: Path, options: ExportOptions
 ) -> Workflow[ExportReport]:
     """Write ``options.target`` records to ``out_dir``; progress counts items walked."""
-    from labeler.exporters import ExportError, export_project
-
-    def work(progress: ProgressFn) -> ExportReport:
-        return export_project(db, out_dir, options, progress)
+    from labeler.exporters import ExportError, export_steps
 
     yield 0, 0
     try:
-        return (yield from run_with_progress(work, "export"))
+        return (yield from export_steps(db, out_dir, options))
     except ExportError as exc:
         raise WorkflowError(str(exc)) from exc

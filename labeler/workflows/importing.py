@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeler.workflows.base import ProgressFn, Workflow, WorkflowError, run_with_progress
+from labeler.workflows.base import Workflow, WorkflowError
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -70,7 +70,7 @@ def explain_import_error(exc: Exception) -> WorkflowError:
 def _import_into(
     db: sqlite_utils.Database, project: Path, options: ImportOptions
 ) -> Workflow[ImportReport]:
-    from labeler.importers import ImportFailed, import_files
+    from labeler.importers import ImportFailed, import_steps
     from labeler.store.meta import get_meta, set_schema
     from labeler.types import LabelSchema, SchemaMode
 
@@ -78,14 +78,11 @@ def _import_into(
     if options.skip_bad and rejects is None:
         rejects = project.with_name(project.name + ".rejects.jsonl")
 
-    def work(progress: ProgressFn) -> ImportReport:
-        return import_files(
-            db, options.files, mapping=options.mapping, skip_bad=options.skip_bad,
-            reject_path=rejects, progress=progress, source_name=options.source_name,
-        )  # fmt: skip
-
     try:
-        report = yield from run_with_progress(work, "import")
+        report = yield from import_steps(
+            db, options.files, mapping=options.mapping, skip_bad=options.skip_bad,
+            reject_path=rejects, source_name=options.source_name,
+        )  # fmt: skip
     except (ImportFailed, OSError, ValueError) as exc:
         raise explain_import_error(exc) from exc
     if options.schema is not None:

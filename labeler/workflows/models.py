@@ -20,8 +20,7 @@ import numpy as np
 
 from labeler.routing import HeadTrainer, logistic_head
 from labeler.scoring import Head, HeadScorer, ItemScore, Scorer
-from labeler.store.heads import head_data, keep_head, register_head_model
-from labeler.store.score_queries import latest_model
+from labeler.store.reward_models import head_data, keep_head, latest_model, register_head_model
 from labeler.types import Item, prompt_to_json
 
 if TYPE_CHECKING:

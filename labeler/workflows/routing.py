@@ -99,8 +99,8 @@ def import_judge(db: sqlite_utils.Database, options: JudgeOptions) -> Workflow[J
     """Store a judge's verdicts as model labels (one transaction), matched to items by a key."""
     from labeler.db import transaction
     from labeler.judges import JudgeFileError, judge_labels, parse_map
+    from labeler.store.items import item_ids_by_key
     from labeler.store.labels import insert_labels
-    from labeler.store.routing_queries import item_ids_by_key
 
     yield 0, 0
     mapping = options.mapping

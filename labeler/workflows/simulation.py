@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from labeler.workflows.base import ProgressFn, Workflow, WorkflowError, run_with_progress
+from labeler.workflows.base import Workflow, WorkflowError
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from labeler.routing.simulate import SimRow, SimTask, Summary
+    from labeler.routing.simulate import SimTask, Summary
 
 SIM_HEAD_DIMS = 256
 N_LENGTH_COLUMNS = 2  # project.project_input appends log length ratio and its sign
@@ -61,7 +61,8 @@ def simulation_setup(
     from labeler.resolution import UnknownAnnotatorError, simulation_gold
     from labeler.routing.project import RoutingSetupError, project_input
     from labeler.routing.simulate import SimTask
-    from labeler.store.routing_queries import project_trained_sources, routing_arrays
+    from labeler.store.reward_models import project_trained_sources
+    from labeler.store.routes import routing_arrays
     from labeler.workflows.models import DEFAULT_MODEL_NAME
 
     try:
@@ -148,26 +149,15 @@ def simulate(
     Progress counts (seed, strategy) runs.
     """
     from labeler.routing import STRATEGY_NAMES, make_strategy
-    from labeler.routing.simulate import plot, summarise, write_csv
-    from labeler.routing.simulate import simulate as replay
+    from labeler.routing.simulate import plot, simulate_steps, summarise, write_csv
     from labeler.workflows.models import default_head_trainer
 
     yield 0, 0
     setup = simulation_setup(db, ai_source, human)
     head = default_head_trainer()
     factories = {name: partial(make_strategy, name, head) for name in STRATEGY_NAMES}
-    total = seeds * len(factories)
 
-    def run(progress: ProgressFn) -> list[SimRow]:
-        done = [0]
-
-        def step(_seed: int, _strategy: str) -> None:
-            done[0] += 1
-            progress(done[0], total)
-
-        return replay(factories, setup.task, head, list(range(seeds)), progress=step)
-
-    rows = yield from run_with_progress(run, "simulation")
+    rows = yield from simulate_steps(factories, setup.task, head, list(range(seeds)))
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, png_path = out_dir / "routing_simulation.csv", out_dir / "routing_simulation.png"
     write_csv(rows, csv_path)

@@ -18,8 +18,8 @@ from labeler.agreement import (
     wilson_interval,
 )
 from labeler.store import add_items, open_db, record_label
-from labeler.store.agreement_queries import agreement_report, iter_item_facts
-from labeler.store.progress_queries import route_counts
+from labeler.store.labels import agreement_report, iter_item_facts
+from labeler.store.routes import route_counts
 from labeler.types import (
     Action,
     AspectsValue,

@@ -31,7 +31,7 @@ APP_LIKE = """
 import sys
 from labeler.db import open_db
 from labeler.store import iter_items, record_label
-from labeler.store.queue_queries import queue_counts
+from labeler.store.routes import queue_counts
 from labeler.types import Label, PairChoice, PairwiseValue, Source
 
 path = sys.argv[1]

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from labeler.cli import main
 from labeler.db import open_db, transaction
 from labeler.exporters import TARGETS, ExportError, ExportOptions, export_project
-from labeler.exporters.options import Variant
-from labeler.exporters.policies import ConflictPolicy, SourceFilter
+from labeler.exporters.engine.options import Variant
+from labeler.exporters.engine.policies import ConflictPolicy, SourceFilter
 from labeler.store import add_items, insert_items, insert_labels, record_label
 from labeler.store.meta import set_meta
-from labeler.store.routing_queries import write_routes
+from labeler.store.routes import write_routes
 from labeler.types import (
     Action,
     AspectsValue,
@@ -583,7 +583,7 @@ def _resolved(db: Any) -> dict[Any, Any]:
 
 
 def _preferences(db: Any) -> set[tuple[Any, str, str]]:
-    from labeler.exporters.pairs import preference_pairs
+    from labeler.exporters.formats.pairs import preference_pairs
     from labeler.store import resolved_labels
 
     return {

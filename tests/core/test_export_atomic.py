@@ -82,9 +82,10 @@ def _hidden_siblings(folder: Path) -> list[str]:
 
 _KILLED = """
 import multiprocessing, os, signal, sys
-import labeler.exporters.run as run
+import labeler.exporters.engine.run as run
 from labeler.db import open_db
-from labeler.exporters import ExportOptions, export_project
+from labeler.exporters import ExportOptions, export_steps
+from labeler.progress import run_steps
 
 project, out, when, workers = sys.argv[1:]
 calls = []
@@ -101,7 +102,7 @@ def progress(done, total):
 if when == "before the card":  # the split files are complete; card and manifest are not
     run.render_card = die
 options = ExportOptions(chunk_size=20, test_size=0.2, seed=1, workers=int(workers))
-export_project(open_db(project, create=False), out, options, progress)
+run_steps(export_steps(open_db(project, create=False), out, options), progress)
 """
 
 

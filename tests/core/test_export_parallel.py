@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from labeler.db import open_db, transaction
-from labeler.exporters import ExportError, ExportOptions, export_project
-from labeler.exporters.parallel import PARALLEL_FROM, claim, default_workers, usable_cpus
+from labeler.exporters import ExportError, ExportOptions, export_project, export_steps
+from labeler.exporters.fast.parallel import PARALLEL_FROM, claim, default_workers, usable_cpus
 from labeler.store import insert_items, insert_labels
 from labeler.types import (
     Action,
@@ -97,16 +97,12 @@ def test_a_cancelled_parallel_export_stops_its_processes_and_leaves_no_files(
     tmp_path: Path,
 ) -> None:
     db = _mixed_project(tmp_path / "p.db")
-    calls = []
-
-    def cancel(done: int, total: int) -> None:
-        calls.append(done)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-
     out = tmp_path / "out"
-    with pytest.raises(KeyboardInterrupt):
-        export_project(db, out, ExportOptions(chunk_size=20, workers=2), cancel)
+    steps = export_steps(db, out, ExportOptions(chunk_size=20, workers=2))
+    for _ in range(3):
+        next(steps)
+    assert multiprocessing.active_children() != []
+    steps.close()  # what Cancel and Ctrl+C do
     assert multiprocessing.active_children() == []
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == []  # nor a hidden one
@@ -134,8 +130,9 @@ _KILLED_EXPORT = """
 import multiprocessing, os, signal, sys, time
 from pathlib import Path
 from labeler.db import open_db
-from labeler.exporters import ExportError, ExportOptions, export_project
-from labeler.exporters.parallel import Helpers
+from labeler.exporters import ExportError, ExportOptions, export_steps
+from labeler.progress import run_steps
+from labeler.exporters.fast.parallel import Helpers
 
 def helpers():
     print(*[p.pid for p in multiprocessing.active_children()], flush=True)
@@ -157,10 +154,10 @@ if __name__ == "__main__":
         die()
     if when == "cancelled":
         try:
-            export_project(open_db(project), out, options, cancel)
+            run_steps(export_steps(open_db(project), out, options), cancel)
         except KeyboardInterrupt:
             sys.exit(0)  # and the interpreter must be able to exit
-    export_project(open_db(project), out, options, die)
+    run_steps(export_steps(open_db(project), out, options), die)
 """
 
 

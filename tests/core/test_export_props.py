@@ -13,14 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import labeler.exporters
-from labeler.exporters.example import Example, Provenance, to_example
-from labeler.exporters.fast import preference_lines
-from labeler.exporters.pairs import PairRule, preference_pairs, ranking_to_pairs
-from labeler.exporters.spec import BuildSpec
-from labeler.exporters.trl import preference_records, unpaired_records
-from labeler.exporters.writer import encode_record
-from labeler.store.export_queries import ExportRow, LabelRow
+from labeler.exporters.engine.decode import to_example
+from labeler.exporters.engine.writer import encode_record
+from labeler.exporters.fast.lines import preference_lines
+from labeler.exporters.formats.example import Example, Provenance
+from labeler.exporters.formats.pairs import PairRule, preference_pairs, ranking_to_pairs
+from labeler.exporters.formats.spec import BuildSpec
+from labeler.exporters.formats.trl import preference_records, unpaired_records
 from labeler.store.items import item_to_row
+from labeler.store.resolved import ExportRow, LabelRow
 from labeler.types import Item, Message, PairChoice, PairwiseValue, RankingValue, Response
 
 PROV = Provenance("human", "label", "ann", None, None)
@@ -137,7 +138,9 @@ def test_fast_lines_equal_the_general_builder_byte_for_byte(
 
 
 MODULES = sorted(
-    m.name for m in pkgutil.iter_modules(labeler.exporters.__path__, "labeler.exporters.")
+    m.name
+    for m in pkgutil.walk_packages(labeler.exporters.__path__, "labeler.exporters.")
+    if not m.ispkg
 )
 
 

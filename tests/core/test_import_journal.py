@@ -16,7 +16,7 @@ import pytest
 
 from labeler.importers import import_files
 from labeler.store import count_items, open_db
-from labeler.store.bulk import first_load_journal
+from labeler.store.items import first_load_journal
 
 IMPORTER = """
 import sys
@@ -26,7 +26,9 @@ db = open_db(sys.argv[1])
 db.conn.execute("PRAGMA cache_size=50")  # spill pages into the database file early
 def progress(done, total):
     print(done, db.conn.execute("PRAGMA journal_mode").fetchone()[0], flush=True)
-import_files(db, [sys.argv[2]], progress=progress, batch_size=500)
+from labeler.progress import run_steps
+from labeler.importers import import_steps
+run_steps(import_steps(db, [sys.argv[2]], batch_size=500), progress)
 print("finished", flush=True)
 """
 

@@ -14,7 +14,7 @@ from labeler.session import LabelingSession
 from labeler.store import add_items, record_label
 from labeler.store.items import item_state
 from labeler.store.meta import set_schema
-from labeler.store.routing_queries import write_routes
+from labeler.store.routes import write_routes
 from labeler.types import (
     Item,
     Label,

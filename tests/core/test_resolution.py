@@ -35,13 +35,13 @@ from labeler.resolution import (
     verdict,
 )
 from labeler.store import insert_items, insert_labels
-from labeler.store.labels import resolved_label
 from labeler.store.meta import (
     UnknownPolicyError,
     get_conflict_policy,
     set_conflict_policy,
     set_meta,
 )
+from labeler.store.resolved import resolved_label
 from labeler.types import (
     AspectsValue,
     BinaryValue,

@@ -17,10 +17,9 @@ from labeler.db import open_db, transaction
 from labeler.exporters import ExportError, ExportOptions, SourceFilter, export_project
 from labeler.resolution import ConflictPolicy, choice_code, simulation_gold
 from labeler.store import insert_items, insert_labels, record_label
-from labeler.store.labels import record_labels
+from labeler.store.labels import model_label, record_labels
 from labeler.store.meta import set_conflict_policy
-from labeler.store.queue_queries import model_label
-from labeler.store.routing_queries import audit_outcomes, routing_arrays, write_routes
+from labeler.store.routes import audit_outcomes, routing_arrays, write_routes
 from labeler.store.stats import project_stats
 from labeler.training import training_pairs
 from labeler.types import (

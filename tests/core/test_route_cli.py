@@ -12,8 +12,8 @@ from labeler.cli import main
 from labeler.db import open_db, transaction
 from labeler.routing.project import choose_ai_source
 from labeler.store import add_items, insert_labels
-from labeler.store.routing_queries import project_trained_sources, routing_arrays
-from labeler.store.score_queries import register_model
+from labeler.store.reward_models import project_trained_sources, register_model
+from labeler.store.routes import routing_arrays
 from labeler.types import Item, Label, PairChoice, PairwiseValue, Response, Source
 
 N = 200

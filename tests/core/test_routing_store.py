@@ -13,7 +13,7 @@ from labeler.cli import main
 from labeler.db import open_db, transaction
 from labeler.routing import routing_summary
 from labeler.store import add_items, insert_labels, next_item, record_label
-from labeler.store.routing_queries import routing_arrays
+from labeler.store.routes import routing_arrays
 from labeler.types import Action, Item, Label, PairChoice, PairwiseValue, Response, Source
 
 N = 120

@@ -16,7 +16,8 @@ from labeler.session import (
 )
 from labeler.store import add_items, label_history, live_labels, record_label, resolved_label
 from labeler.store.items import item_state
-from labeler.store.queue_queries import model_label, queue_counts
+from labeler.store.labels import model_label
+from labeler.store.routes import queue_counts
 from labeler.types import (
     Action,
     AspectsValue,

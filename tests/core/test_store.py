@@ -21,9 +21,15 @@ from labeler.store import (
     resolved_labels,
     set_flag,
 )
-from labeler.store.bulk import insert_item_rows
-from labeler.store.export_queries import any_chat_items, any_images
-from labeler.store.items import QueueCursor, UnknownItemError, item_state, item_to_row
+from labeler.store.items import (
+    QueueCursor,
+    UnknownItemError,
+    any_chat_items,
+    any_images,
+    insert_item_rows,
+    item_state,
+    item_to_row,
+)
 from labeler.store.stats import project_stats
 from labeler.types import (
     Action,
@@ -300,7 +306,7 @@ def test_the_routed_ai_source_label_counts_among_several_model_labels(project_pa
 def test_routed_human_items_queue_before_items_routing_did_not_decide(project_path: Path) -> None:
     import numpy as np
 
-    from labeler.store.routing_queries import write_routes
+    from labeler.store.routes import write_routes
 
     db = open_db(project_path)
     items = make_items(4)

@@ -15,7 +15,7 @@ import pytest
 from labeler.demo import create_demo_project
 from labeler.scoring import ItemScore
 from labeler.store import iter_items, open_db, record_label
-from labeler.store.heads import head_data
+from labeler.store.reward_models import head_data
 from labeler.training import train_head
 from labeler.types import Item, Label, PairChoice, PairwiseValue, Source
 from labeler.workflows.models import DefaultFeaturizer, default_trainer, save_head, scorer_for

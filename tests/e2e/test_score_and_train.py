@@ -12,7 +12,7 @@ from labeler.cli import main
 from labeler.demo import create_demo_project, demo_files
 from labeler.scoring import score_project
 from labeler.store import iter_items, record_label
-from labeler.store.score_queries import count_unscored
+from labeler.store.scores import count_unscored
 from labeler.training import NotEnoughLabelsError, train_head, training_pairs
 from labeler.types import Label, PairChoice, PairwiseValue, RankingValue, Source
 from labeler.workflows.models import DefaultFeaturizer, default_trainer, save_head, scorer_for

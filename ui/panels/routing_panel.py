@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.agreement import time_left_hours
-from labeler.store.progress_queries import RouteCounts
+from labeler.store.routes import RouteCounts
 from labeler.types import Route, Status
 from ui.panels.curve_view import CurveView, Series
 from ui.panels.formatting import DASH, count, duration, pct, pct_interval, rate

@@ -9,16 +9,16 @@ keys, so provenance stays in the dataset card's counts.
 
 from __future__ import annotations
 
-from labeler.exporters.example import Example
-from labeler.exporters.messages import completion_value, prompt_as_text, prompt_messages
-from labeler.exporters.pairs import preference_pairs
-from labeler.exporters.spec import BuildSpec, Record
+from labeler.exporters.formats.example import Example
+from labeler.exporters.formats.messages import completion_value, prompt_as_text, prompt_messages
+from labeler.exporters.formats.pairs import preference_pairs
+from labeler.exporters.formats.spec import BuildSpec, Record
 
 
 def openai_records(ex: Example, spec: BuildSpec) -> list[Record]:
     """One record per preference pair.
 
-    >>> from labeler.exporters.example import Provenance
+    >>> from labeler.exporters.formats.example import Provenance
     >>> from labeler.types import PairChoice, PairwiseValue
     >>> ex = Example("i", "2+2?", ["4", "5"], [], PairwiseValue(PairChoice.B),
     ...              Provenance("human", "label", "ann", None, None))

@@ -16,20 +16,21 @@ import contextlib
 import multiprocessing
 import os
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from labeler.exporters.folder import NO_SPACE
-from labeler.exporters.options import ExportOptions, ExportReport
-from labeler.exporters.spec import BuildSpec
-from labeler.exporters.targets import TARGETS, Target
-from labeler.exporters.walk import Batch, ChunkExporter, merge_counts
-from labeler.exporters.writer import ExportError, JsonlWriter, SplitFile, remove_parts
+from labeler.exporters.engine.folder import NO_SPACE
+from labeler.exporters.engine.options import ExportOptions, ExportReport
+from labeler.exporters.engine.targets import TARGETS, Target
+from labeler.exporters.engine.walk import Batch, ChunkExporter, merge_counts
+from labeler.exporters.engine.writer import ExportError, JsonlWriter, SplitFile, remove_parts
+from labeler.exporters.formats.spec import BuildSpec
 from labeler.gcpause import gc_paused
-from labeler.store import export_queries as q
-from labeler.store.export_queries import ChunkRange
+from labeler.progress import Steps
+from labeler.store.items import count_items
+from labeler.store.resolved import ChunkRange, cut_ranges, seq_bounds
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -128,15 +129,14 @@ def _take_chunks(
     front: bool,
     done: Any,
     write: Callable[[int, Batch], None],
-    tick: Callable[[], None],
-) -> None:
-    """Export chunks from one end until the ends meet."""
+) -> Iterator[None]:
+    """Export chunks from one end until the ends meet, yielding after each chunk."""
     while (k := claim(ends, front)) is not None:
         before = exporter.report.items_scanned
         write(k, exporter.export_chunk(conn, ranges[k]))
         with done.get_lock():
             done.value += exporter.report.items_scanned - before
-        tick()
+        yield
 
 
 def _worker(
@@ -150,7 +150,7 @@ def _worker(
     if job is None:  # the export stopped before it began
         return
     options, spec, (first, last) = job
-    ranges = q.cut_ranges(first, last, options.chunk_size)
+    ranges = cut_ranges(first, last, options.chunk_size)
     try:
         conn = connect(db_path, readonly=True)
         target = TARGETS[options.target]
@@ -159,9 +159,8 @@ def _worker(
         writer = PartWriter(Path(out_dir), worker)
         try:
             with gc_paused():
-                _take_chunks(
-                    exporter, conn, ranges, ends, False, done, writer.write, _stop_if_orphaned
-                )
+                for _ in _take_chunks(exporter, conn, ranges, ends, False, done, writer.write):
+                    _stop_if_orphaned()
         finally:
             writer.close()
             conn.close()
@@ -261,7 +260,7 @@ def start_helpers(
 ) -> Helpers | None:
     """The helper processes a big JSONL export of ``db`` uses (None: one process)."""
     path = database_file(db)
-    workers = default_workers(options, q.count_items(db))
+    workers = default_workers(options, count_items(db))
     if workers < 2 or path is None or options.parquet:
         return None
     return Helpers(path, out_dir, workers - 1)
@@ -275,12 +274,12 @@ def export_parallel(
     target: Target,
     report: ExportReport,
     helpers: Helpers,
-    progress: Callable[[int, int], None] | None,
-) -> list[SplitFile]:
-    """Export with ``helpers`` and this process; returns the written files."""
-    bounds = q.seq_bounds(db)
-    ranges = q.cut_ranges(*bounds, options.chunk_size)
-    total = q.count_items(db)
+) -> Steps[list[SplitFile]]:
+    """Export with ``helpers`` and this process, yielding ``(items done, items)`` as the
+    chunks finish; returns the written files."""
+    bounds = seq_bounds(db)
+    ranges = cut_ranges(*bounds, options.chunk_size)
+    total = count_items(db)
     (out_dir / "data").mkdir(exist_ok=True)
     writer = JsonlWriter(out_dir)
 
@@ -288,18 +287,19 @@ def export_parallel(
         for split, lines in batch.items():
             writer.write_lines(split, lines)
 
-    def tick() -> None:
-        if progress is not None:
-            progress(helpers.done.value, total)
-
     try:
         helpers.send(options, spec, bounds, len(ranges))
         exporter = ChunkExporter(options, spec, target, report, jsonl=True)
         with gc_paused():
-            _take_chunks(exporter, db.conn, ranges, helpers.ends, True, helpers.done, write, tick)
+            for _ in _take_chunks(
+                exporter, db.conn, ranges, helpers.ends, True, helpers.done, write
+            ):
+                yield helpers.done.value, total
         exporter.finish()
-        pieces = _collect(helpers.procs, helpers.results, report, tick)
-        tick()
+        pieces: list[Piece] = []
+        for _ in _collect(helpers.procs, helpers.results, report, pieces):
+            yield helpers.done.value, total
+        yield helpers.done.value, total
         _append_pieces(writer, out_dir, pieces)
         return writer.close()
     except BaseException:
@@ -308,16 +308,16 @@ def export_parallel(
 
 
 def _collect(
-    procs: list[Any], results: Any, report: ExportReport, tick: Callable[[], None]
-) -> list[Piece]:
-    """Wait for every spawned process's pieces and counts; raise if one failed or died."""
-    pieces: list[Piece] = []
+    procs: list[Any], results: Any, report: ExportReport, pieces: list[Piece]
+) -> Iterator[None]:
+    """Wait for every spawned process's pieces and counts into ``pieces``, yielding while
+    waiting; raise if one failed or died."""
     waiting = {proc.name: proc for proc in procs}
     while waiting:
         try:
             worker, got, part, error = results.get(timeout=0.2)
         except queue.Empty:
-            tick()  # keeps the progress bar moving, and lets a cancel through
+            yield  # keeps the progress bar moving, and lets a cancel through
             for proc in waiting.values():
                 if proc.exitcode not in (None, 0):
                     raise ExportError(
@@ -332,7 +332,6 @@ def _collect(
         merge_counts(report, part)
         pieces += got
         waiting.pop(f"prefmark-export-{worker}").join()
-    return pieces
 
 
 def _append_pieces(writer: JsonlWriter, out_dir: Path, pieces: list[Piece]) -> None:

@@ -1,8 +1,6 @@
-"""The unit every row builder consumes: one item with the label chosen for it, decoded.
+"""Stored rows decoded into the formats' ``Example``: the one step between store and builders.
 
-Prompts and responses stay in their JSON form (a string, or a list of ``{"role",
-"content"}`` dicts), which is already the shape most targets write, so building a record
-copies references instead of converting objects.
+Prompts and responses stay in their JSON form, which is already the shape most targets write.
 """
 
 from __future__ import annotations
@@ -10,39 +8,11 @@ from __future__ import annotations
 import json
 import json.scanner
 from functools import lru_cache
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any
 
-from labeler.store.export_queries import ExportRow, LabelRow
+from labeler.exporters.formats.example import Example, Provenance
+from labeler.store.resolved import ExportRow, LabelRow
 from labeler.types import LabelValue, value_from_json
-
-PromptJSON: TypeAlias = str | list[dict[str, str]]
-
-
-class Provenance(NamedTuple):
-    """Who or what produced the exported label."""
-
-    label_source: str
-    label_action: str
-    annotator: str
-    model_version: str | None
-    confidence: float | None
-
-
-class Example(NamedTuple):
-    """An item plus its resolved label, ready for the row builders.
-
-    ``support`` holds the response indices that some *other* live label of the item calls
-    good (used by the strict KTO rule); None when nobody asked for it.
-    """
-
-    item_id: str
-    prompt: PromptJSON
-    responses: list[str]
-    images: list[str]
-    value: LabelValue
-    provenance: Provenance
-    support: frozenset[int] | None = None
-
 
 # The C scanner behind json.loads, called directly: json.loads spends most of its time in
 # Python-level argument handling on short strings, and stored JSON has no outer whitespace.

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from labeler.exporters.pairs import PairRule
-from labeler.exporters.policies import ConflictPolicy, Selection, SourceFilter
-from labeler.exporters.writer import SplitFile
+from labeler.exporters.engine.policies import ConflictPolicy, Selection, SourceFilter
+from labeler.exporters.engine.writer import SplitFile
+from labeler.exporters.formats.pairs import PairRule
 from labeler.store.meta import get_conflict_policy
 
 if TYPE_CHECKING:

@@ -16,10 +16,10 @@ import json.encoder
 from collections.abc import Callable
 from typing import Any
 
-from labeler.exporters.example import decode_value
-from labeler.exporters.pairs import Pair, margin
-from labeler.exporters.spec import BuildSpec
-from labeler.store.export_queries import COLUMN, RawRow
+from labeler.exporters.engine.decode import decode_value
+from labeler.exporters.formats.pairs import Pair, margin
+from labeler.exporters.formats.spec import BuildSpec
+from labeler.store.resolved import COLUMN, RawRow
 from labeler.types import PairChoice, PairwiseValue
 
 LineBuilder = Callable[[RawRow], "bytes | None"]

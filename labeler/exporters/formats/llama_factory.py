@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 
-from labeler.exporters.example import Example
-from labeler.exporters.messages import prompt_as_text, prompt_messages
-from labeler.exporters.pairs import preference_pairs
-from labeler.exporters.spec import BuildSpec, Record, add_extras
+from labeler.exporters.formats.example import Example
+from labeler.exporters.formats.messages import prompt_as_text, prompt_messages
+from labeler.exporters.formats.pairs import preference_pairs
+from labeler.exporters.formats.spec import BuildSpec, Record, add_extras
 
 _ROLE = {"user": "human", "assistant": "gpt", "tool": "observation", "function": "observation"}
 
@@ -35,7 +35,7 @@ def sharegpt_turns(messages: list[dict[str, str]]) -> tuple[str, list[dict[str, 
 def llama_factory_records(ex: Example, spec: BuildSpec) -> list[Record]:
     """One record per preference pair.
 
-    >>> from labeler.exporters.example import Provenance
+    >>> from labeler.exporters.formats.example import Provenance
     >>> from labeler.types import PairChoice, PairwiseValue
     >>> ex = Example("i", "2+2?", ["4", "5"], [], PairwiseValue(PairChoice.A),
     ...              Provenance("human", "label", "ann", None, None))

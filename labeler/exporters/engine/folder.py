@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from labeler.exporters.writer import MANIFEST, PART_NAME, SPLITS, ExportError
+from labeler.exporters.engine.writer import MANIFEST, PART_NAME, SPLITS, ExportError
 
 MANIFEST_FORMAT = "prefmark-export/1"
 TOP_NAMES = frozenset({"README.md", MANIFEST, "dataset_info.json"})

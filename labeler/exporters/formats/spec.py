@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from labeler.exporters.example import Example
-from labeler.exporters.pairs import PairRule
+from labeler.exporters.formats.example import Example
+from labeler.exporters.formats.pairs import PairRule
 
 Record = dict[str, Any]
 

@@ -15,9 +15,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from labeler.exporters.options import ExportOptions, ExportReport
-from labeler.exporters.spec import BuildSpec
-from labeler.exporters.targets import Target
+from labeler.exporters.engine.options import ExportOptions, ExportReport
+from labeler.exporters.engine.targets import Target
+from labeler.exporters.formats.spec import BuildSpec
 
 ROUTING_KEYS = (
     "routing.strategy",

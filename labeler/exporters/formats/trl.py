@@ -9,12 +9,12 @@ conversational (message lists); vision items add ``images``.
 
 from __future__ import annotations
 
-from labeler.exporters.example import Example, Provenance
-from labeler.exporters.listwise import is_ordered, ranks_and_scores
-from labeler.exporters.messages import completion_value, prompt_value
-from labeler.exporters.pairs import margin, preference_pairs
-from labeler.exporters.spec import BuildSpec, Record, add_extras
-from labeler.exporters.unpair import desirability
+from labeler.exporters.formats.example import Example, Provenance
+from labeler.exporters.formats.listwise import is_ordered, ranks_and_scores
+from labeler.exporters.formats.messages import completion_value, prompt_value
+from labeler.exporters.formats.pairs import margin, preference_pairs
+from labeler.exporters.formats.spec import BuildSpec, Record, add_extras
+from labeler.exporters.formats.unpair import desirability
 from labeler.types import PairChoice, PairwiseValue
 
 

@@ -12,9 +12,9 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from labeler.exporters.example import decode_value, to_example
-from labeler.exporters.options import ExportOptions, ExportReport
-from labeler.exporters.policies import (
+from labeler.exporters.engine.decode import decode_value, to_example
+from labeler.exporters.engine.options import ExportOptions, ExportReport
+from labeler.exporters.engine.policies import (
     SourceFilter,
     candidates,
     item_passes,
@@ -22,18 +22,27 @@ from labeler.exporters.policies import (
     resolve,
     splitter,
 )
-from labeler.exporters.spec import BuildSpec
-from labeler.exporters.targets import Target
-from labeler.exporters.unpair import supported
-from labeler.exporters.writer import encode_record
-from labeler.store import export_queries as q
-from labeler.store.export_queries import ChunkRange, ExportRow, LabelRow
+from labeler.exporters.engine.targets import Target
+from labeler.exporters.engine.writer import encode_record
+from labeler.exporters.formats.spec import BuildSpec
+from labeler.exporters.formats.unpair import supported
+from labeler.store.resolved import (
+    COLUMN,
+    LABEL_PART,
+    ChunkRange,
+    ExportRow,
+    LabelRow,
+    export_groups,
+    export_row,
+    items_in,
+    raw_row,
+)
 
 _new = tuple.__new__
 # The raw row's columns the hot loop reads, by name (positions fixed once, here; the loop
 # binds them to locals).
-_PROMPT, _ROUTE = q.COLUMN["prompt"], q.COLUMN["route"]
-_LABEL_SOURCE, _LABEL = q.COLUMN["label_source"], q.LABEL_PART
+_PROMPT, _ROUTE = COLUMN["prompt"], COLUMN["route"]
+_LABEL_SOURCE, _LABEL = COLUMN["label_source"], LABEL_PART
 
 Batch = dict[str, list[Any]]
 """Per split, the chunk's encoded lines (JSONL) or records (Parquet), in item order."""
@@ -80,7 +89,7 @@ class ChunkExporter:
         at_prompt, at_route, at_source, label_part = _PROMPT, _ROUTE, _LABEL_SOURCE, _LABEL
         out: Batch = {"train": [], "test": []}
         labelled = 0
-        for group in q.live_label_groups(conn, chunk):
+        for group in export_groups(conn, chunk):
             labelled += 1
             if fast is not None and unfiltered and len(group) == 1:
                 r = group[0]  # the item's columns, then its one label's
@@ -95,11 +104,11 @@ class ChunkExporter:
                 if line is not None:
                     add(out, r[at_prompt], r[at_source], [line])
                     continue
-                row = q.export_row(group)
+                row = export_row(group)
                 self._build(row, row.labels[0], row.labels, out)
                 continue
-            self._resolve_and_build(q.export_row(group), out)
-        report.items_scanned += q.items_in(conn, chunk)
+            self._resolve_and_build(export_row(group), out)
+        report.items_scanned += items_in(conn, chunk)
         report.items_labelled += labelled
         return out
 
@@ -122,7 +131,7 @@ class ChunkExporter:
         if self.check_labels and not label_passes(label, sel, row.route):
             report.drop("labels outside the source/confidence filters")
             return
-        line = self.fast(q.raw_row(row, label)) if self.fast is not None else None
+        line = self.fast(raw_row(row, label)) if self.fast is not None else None
         if line is not None:
             self._add(out, row.prompt, label.source, [line])
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labeler.exporters.example import PromptJSON
+from labeler.exporters.formats.example import PromptJSON
 
 
 def prompt_value(prompt: PromptJSON, conversational: bool) -> Any:

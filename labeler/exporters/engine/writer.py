@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from labeler.exporters.spec import Record
+from labeler.exporters.formats.spec import Record
 
 MANIFEST = "prefmark-export.json"
 """Describes an export for programs; its ``export_id`` proves a folder is one (``folder``)."""

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from labeler.exporters import fast, llama_factory, openai, trl
-from labeler.exporters.example import Example
-from labeler.exporters.spec import BuildSpec, Record, extra_columns
+from labeler.exporters.fast import lines as fast
+from labeler.exporters.formats import llama_factory, openai, trl
+from labeler.exporters.formats.example import Example
+from labeler.exporters.formats.spec import BuildSpec, Record, extra_columns
 
 Builder = Callable[[Example, BuildSpec], list[Record]]
 Columns = Callable[[BuildSpec], list[tuple[str, str]]]

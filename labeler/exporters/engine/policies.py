@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from labeler.exporters.example import load_json
+from labeler.exporters.engine.decode import load_json
 from labeler.resolution import ConflictPolicy, Decision, verdict
 from labeler.resolution import resolve as resolve_labels
-from labeler.store.export_queries import ExportRow, LabelRow
+from labeler.store.resolved import ExportRow, LabelRow
 
 Resolution = Decision
 """The label that counts for an item and whether people disagreed (``resolution.resolve``)."""

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeler import __version__
-from labeler.exporters.card import ROUTING_KEYS, CardInfo, render_card
-from labeler.exporters.folder import ownership, staged_export
-from labeler.exporters.options import ExportOptions, ExportReport, Variant
-from labeler.exporters.parallel import Helpers, export_parallel, start_helpers
-from labeler.exporters.spec import BuildSpec
-from labeler.exporters.targets import TARGETS, Target, TargetKind
-from labeler.exporters.walk import ChunkExporter
-from labeler.exporters.writer import (
+from labeler.exporters.engine.card import ROUTING_KEYS, CardInfo, render_card
+from labeler.exporters.engine.folder import ownership, staged_export
+from labeler.exporters.engine.options import ExportOptions, ExportReport, Variant
+from labeler.exporters.engine.targets import TARGETS, Target, TargetKind
+from labeler.exporters.engine.walk import ChunkExporter
+from labeler.exporters.engine.writer import (
     MANIFEST,
     ExportError,
     JsonlWriter,
@@ -29,25 +26,26 @@ from labeler.exporters.writer import (
     SplitFile,
     SplitWriter,
 )
+from labeler.exporters.fast.parallel import Helpers, export_parallel, start_helpers
+from labeler.exporters.formats.spec import BuildSpec
 from labeler.gcpause import gc_paused
+from labeler.progress import Steps, run_steps
 from labeler.routing.report import routing_summary
-from labeler.store import export_queries as q
+from labeler.store.items import any_chat_items, any_images, count_items
 from labeler.store.meta import get_meta, get_schema
+from labeler.store.resolved import chunk_ranges
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-Progress = Callable[[int, int], None]
-"""Called with (items scanned, total items) after each chunk."""
 
-
-def export_project(
-    db: sqlite_utils.Database,
-    out_dir: str | Path,
-    options: ExportOptions,
-    progress: Progress | None = None,
-) -> ExportReport:
+def export_steps(
+    db: sqlite_utils.Database, out_dir: str | Path, options: ExportOptions
+) -> Steps[ExportReport]:
     """Write the project's labels to ``out_dir`` as ``options.target`` asks; see the module doc.
+
+    Yields ``(items scanned, items)`` after each chunk and returns the report; closing the
+    generator leaves no folder behind.
 
     The folder appears complete in one rename, or not at all (``folder``). Raises ExportError
     for an unknown target, an impossible option, a folder that is not ours to replace, a full
@@ -67,10 +65,17 @@ def export_project(
     with staged_export(out) as work:
         helpers = start_helpers(db, work, options)  # None for a one-process export
         try:
-            return _export(db, out, work, options, target, helpers, progress)
+            return (yield from _export(db, out, work, options, target, helpers))
         finally:
             if helpers is not None:
                 helpers.close()  # before the folder moves: their part files go first
+
+
+def export_project(
+    db: sqlite_utils.Database, out_dir: str | Path, options: ExportOptions
+) -> ExportReport:
+    """``export_steps`` run to its end, for callers that show no progress."""
+    return run_steps(export_steps(db, out_dir, options))
 
 
 def _export(
@@ -80,16 +85,15 @@ def _export(
     options: ExportOptions,
     target: Target,
     helpers: Helpers | None,
-    progress: Progress | None,
-) -> ExportReport:
+) -> Steps[ExportReport]:
     conversational = options.variant is Variant.CONVERSATIONAL or (
-        options.variant is Variant.AUTO and q.any_chat_items(db)
+        options.variant is Variant.AUTO and any_chat_items(db)
     )
     spec = target.spec_for(
         BuildSpec(
             conversational=conversational,
             bare=options.bare,
-            images=q.any_images(db),
+            images=any_images(db),
             keep_ties=options.keep_ties,
             pair_rule=options.pairs,
             unranked_last=get_schema(db).top_k is not None,
@@ -103,9 +107,9 @@ def _export(
     )
     started = time.perf_counter()
     if helpers is not None:
-        report.files = export_parallel(db, work, options, spec, target, report, helpers, progress)
+        report.files = yield from export_parallel(db, work, options, spec, target, report, helpers)
     else:
-        report.files = _export_here(db, work, options, spec, target, report, progress)
+        report.files = yield from _export_here(db, work, options, spec, target, report)
     if not report.files:
         raise ExportError("nothing to export: no labelled item passed the filters")
     report.seconds = time.perf_counter() - started
@@ -129,23 +133,21 @@ def _export_here(
     spec: BuildSpec,
     target: Target,
     report: ExportReport,
-    progress: Progress | None,
-) -> list[SplitFile]:
+) -> Steps[list[SplitFile]]:
     """The one-process export (``parallel`` writes the same bytes with helpers)."""
-    total = q.count_items(db)
+    total = count_items(db)
     columns = target.columns(spec)
     writer: SplitWriter = ParquetWriter(out, columns) if options.parquet else JsonlWriter(out)
     exporter = ChunkExporter(options, spec, target, report, jsonl=not options.parquet)
     try:
         with gc_paused():
-            for chunk in q.chunk_ranges(db, options.chunk_size):
+            for chunk in chunk_ranges(db, options.chunk_size):
                 for split, pending in exporter.export_chunk(db.conn, chunk).items():
                     if isinstance(writer, JsonlWriter):
                         writer.write_lines(split, pending)
                     else:
                         writer.write(split, pending)
-                if progress is not None:
-                    progress(report.items_scanned, total)
+                yield report.items_scanned, total
         exporter.finish()
         return writer.close()
     except BaseException:

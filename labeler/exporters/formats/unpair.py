@@ -17,7 +17,7 @@ unsupported winners are left out, never made negative.
 
 from __future__ import annotations
 
-from labeler.exporters.pairs import ranked_groups
+from labeler.exporters.formats.pairs import ranked_groups
 from labeler.types import (
     AspectsValue,
     BinaryValue,

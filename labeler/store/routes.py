@@ -1,4 +1,4 @@
-"""SQL for routing: gather AI opinions, human labels, scores and embeddings; write routes.
+"""Routes: what routing reads (AI opinions, human labels), writes (routes, audit), and counts.
 
 Label values are read as choice codes (``labeler.resolution.choice_code``): ``0`` = A better,
 ``1`` = B better, ``-1`` = a tie, both bad, or nothing said about the pair. An item's human
@@ -9,7 +9,7 @@ project's conflict policy, the same one training and export use.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import groupby
@@ -19,19 +19,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeler.db import transaction
-from labeler.resolution import (
-    ConflictPolicy,
-    LiveLabel,
-    choice_code,
-    model_choice,
-    resolve,
-)
-from labeler.store.labels import LIVE_LABEL
+from labeler.resolution import ConflictPolicy, LiveLabel, choice_code, model_choice, resolve
+from labeler.store.labels import LIVE_LABEL, people_labels
 from labeler.store.meta import get_conflict_policy, get_schema
-from labeler.types import Status
+from labeler.types import Route, Status
 
 if TYPE_CHECKING:
     import sqlite_utils
+
 
 ROUTE_CODES = ("human", "model", "review")
 
@@ -67,19 +62,6 @@ def _prompt_text(raw: str) -> tuple[str, int]:
         return value, 1
     turns = sum(1 for m in value if m.get("role") == "user")
     return "\n\n".join(f"{m['role']}: {m['content']}" for m in value), turns
-
-
-_PEOPLE_SQL = f"""
-    SELECT l.item_id, {", ".join(f"l.{c}" for c in LiveLabel._fields)}
-    FROM labels l WHERE l.source != 'model' AND l.value IS NOT NULL AND {LIVE_LABEL}
-    ORDER BY l.item_id, l.id"""
-
-
-def people_labels(db: sqlite_utils.Database) -> Iterator[tuple[str, list[LiveLabel]]]:
-    """(item id, its live people's labels oldest first) for every item people labelled."""
-    new = tuple.__new__
-    for item_id, rows in groupby(db.conn.execute(_PEOPLE_SQL), itemgetter(0)):
-        yield item_id, [new(LiveLabel, r[1:]) for r in rows]
 
 
 def routing_arrays(
@@ -157,62 +139,6 @@ def _by(human_by: dict[str, np.ndarray], annotator: str, n: int) -> np.ndarray:
     return codes
 
 
-def reward_margins(
-    db: sqlite_utils.Database, ids: Sequence[str], model_version: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per item: reward difference r_B - r_A and its spread (NaN where unscored)."""
-    index = {item_id: i for i, item_id in enumerate(ids)}
-    rewards = np.full((len(ids), 2), np.nan)
-    spread = np.full((len(ids), 2), np.nan)
-    for item_id, idx, reward, unc in db.conn.execute(
-        "SELECT item_id, response_idx, reward, uncertainty FROM scores "
-        "WHERE model_version = ? AND response_idx < 2",
-        (model_version,),
-    ):
-        if item_id in index:
-            rewards[index[item_id], idx] = reward
-            spread[index[item_id], idx] = np.nan if unc is None else unc
-    return rewards[:, 1] - rewards[:, 0], np.sqrt(np.sum(spread**2, axis=1))
-
-
-def latest_model_version(db: sqlite_utils.Database) -> str | None:
-    """The newest registered model that has scores (any scored model if none is registered)."""
-    row = (
-        db.conn.execute(
-            "SELECT m.version FROM models m WHERE EXISTS "
-            "(SELECT 1 FROM scores s WHERE s.model_version = m.version) "
-            "ORDER BY m.created_at DESC LIMIT 1"
-        ).fetchone()
-        or db.conn.execute("SELECT model_version FROM scores LIMIT 1").fetchone()
-    )
-    return None if row is None else str(row[0])
-
-
-def response_embeddings(
-    db: sqlite_utils.Database, ids: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Float32 embeddings of responses A and B from the most common encoder, if complete."""
-    row = db.conn.execute(
-        "SELECT encoder FROM embeddings GROUP BY encoder ORDER BY count(*) DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return None
-    index = {item_id: i for i, item_id in enumerate(ids)}
-    vecs: dict[tuple[int, int], np.ndarray] = {}
-    for item_id, idx, blob in db.conn.execute(
-        "SELECT item_id, response_idx, vector FROM embeddings WHERE encoder = ? "
-        "AND response_idx < 2",
-        (row[0],),
-    ):
-        if item_id in index:
-            vecs[index[item_id], idx] = np.frombuffer(blob, dtype=np.float32)
-    if len(vecs) != 2 * len(ids) or not vecs:
-        return None
-    a = np.stack([vecs[i, 0] for i in range(len(ids))])
-    b = np.stack([vecs[i, 1] for i in range(len(ids))])
-    return a, b
-
-
 def write_routes(
     db: sqlite_utils.Database,
     ids: Sequence[str],
@@ -278,7 +204,7 @@ def audit_outcomes(
 
     The people's verdict is their decision that counts (``labeler.resolution`` under
     ``policy``, None: the project's); it confirms the model label the review showed (see
-    ``queue_queries.model_label``) when it accepts it or states the same choice. An item whose
+    ``labels.model_label``) when it accepts it or states the same choice. An item whose
     conflict the policy drops is not audited. (Naming every status lets the ``items_queue``
     index, which leads with the status, find the review-routed items without reading the whole
     table.)
@@ -332,29 +258,63 @@ def last_routing_run(db: sqlite_utils.Database) -> dict[str, Any] | None:
     }
 
 
-def item_ids_by_key(db: sqlite_utils.Database, key: str) -> dict[str, str]:
-    """Map a metadata field's value (as text) to item ids; ``key='id'`` maps ids to themselves.
+@dataclass(frozen=True, slots=True)
+class RouteCounts:
+    """Items per (route, status); ``flagged`` counts flagged items across all routes."""
 
-    Used to attach judge verdicts computed elsewhere to the items they judge.
-    """
-    if key == "id":
-        return {r[0]: r[0] for r in db.conn.execute("SELECT id FROM items")}
-    rows = db.conn.execute(
-        "SELECT CAST(json_extract(metadata, ?) AS TEXT), id FROM items "
-        "WHERE json_extract(metadata, ?) IS NOT NULL",
-        (f'$."{key}"', f'$."{key}"'),
+    counts: dict[tuple[Route, Status], int]
+    flagged: int
+
+    def route_total(self, route: Route) -> int:
+        return sum(n for (r, _s), n in self.counts.items() if r is route)
+
+    def status_total(self, status: Status) -> int:
+        return sum(n for (_r, s), n in self.counts.items() if s is status)
+
+    def get(self, route: Route, status: Status) -> int:
+        return self.counts.get((route, status), 0)
+
+    @property
+    def human_remaining(self) -> int:
+        """Items still waiting for a person: unlabelled human items plus unreviewed ones."""
+        return self.get(Route.HUMAN, Status.TODO) + self.get(Route.REVIEW, Status.TODO)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def route_counts(db: sqlite_utils.Database) -> RouteCounts:
+    """One grouped scan of the ``items_queue`` index (no table rows are read)."""
+    counts: dict[tuple[Route, Status], int] = {}
+    for route, status, n in db.conn.execute(
+        "SELECT route, status, count(*) FROM items GROUP BY route, status"
+    ):
+        counts[(Route(route), Status(status))] = int(n)
+    flagged = int(db.conn.execute("SELECT count(*) FROM items WHERE flagged = 1").fetchone()[0])
+    return RouteCounts(counts, flagged)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """How many items sit in each sidebar queue."""
+
+    to_label: int = 0
+    to_review: int = 0
+    done: int = 0
+    skipped: int = 0
+    flagged: int = 0
+    total: int = 0
+
+
+def queue_counts(db: sqlite_utils.Database) -> QueueCounts:
+    """Counts for the human queue, the review queue, done, skipped and flagged items."""
+    counts = route_counts(db)
+    return QueueCounts(
+        to_label=counts.get(Route.HUMAN, Status.TODO),
+        to_review=counts.get(Route.REVIEW, Status.TODO),
+        done=counts.status_total(Status.DONE),
+        skipped=counts.status_total(Status.SKIPPED),
+        flagged=counts.flagged,
+        total=counts.total,
     )
-    return {str(value): item_id for value, item_id in rows}
-
-
-def project_trained_sources(db: sqlite_utils.Database) -> set[str]:
-    """Annotators of model labels made by a model trained on this project's human labels.
-
-    That is any model registered with kind ``default-head`` (``prefmark train``); judging
-    routing against the same human labels such a model learnt from flatters it.
-    """
-    rows = db.conn.execute(
-        "SELECT DISTINCT l.annotator FROM labels l JOIN models m ON m.version = l.model_version "
-        "WHERE l.source = 'model' AND m.kind = 'default-head'"
-    )
-    return {str(r[0]) for r in rows}
