@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,11 +141,12 @@ def test_a_locked_project_is_waited_for_and_the_wait_announced(
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(7)  # longer than one busy wait: the command has said why it waits
+    assert proc.stderr is not None
+    said = proc.stderr.readline()  # the command says why it waits while the lock is held
     release.set()
     _out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    assert "another program is writing to this project; waiting" in err
+    assert proc.returncode == 0, said + err
+    assert "another program is writing to this project; waiting" in said
     assert open_db(path).conn.execute("SELECT count(*) FROM items").fetchone()[0] == 15
 
 
