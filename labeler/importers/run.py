@@ -22,7 +22,7 @@ from labeler.gcpause import gc_paused
 from labeler.importers.errors import ImportFailed, Location, RecordError
 from labeler.importers.fast import FastShape, fast_shape
 from labeler.importers.mapping import FieldMapping
-from labeler.importers.readers import ByteCounter, RawRecord, Records, open_records
+from labeler.importers.readers import ByteCounter, RawRecord, Records, check_file, open_records
 from labeler.importers.shapes import (
     Context,
     KtoPart,
@@ -116,16 +116,21 @@ class _Rejects:
         if self.path is None:
             return
         if self._fh is None:
-            self._fh = self.path.open("w", encoding="utf-8")
+            self._fh = self.path.open("w", encoding="utf-8", errors="backslashreplace")
+        data = error.raw if isinstance(raw, RecordError) else raw
         entry = {
             "file": str(loc.path),
             "line": loc.line,
             "record": loc.record,
             "field": error.field,
             "reason": error.reason,
-            "data": error.raw if isinstance(raw, RecordError) else raw,
+            "data": data,
         }
-        self._fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        try:
+            line = json.dumps(entry, ensure_ascii=False, default=str)
+        except RecursionError:  # nested too deeply to write as JSON: keep its start as text
+            line = json.dumps({**entry, "data": repr(data)[:10_000]}, ensure_ascii=False)
+        self._fh.write(line + "\n")
 
     def close(self) -> None:
         if self._fh is not None:
@@ -170,8 +175,11 @@ class _Importer:
         name = self.source_name or path.name
         recogniser = Recogniser(Context(path.parent, name, self.mapping))
         records, counter = open_records(path)
+        before = self.report.records
         with closing(records):  # close the file now if a bad record stops the import
             self._run_records(records, counter, recogniser, name, on_batch)
+        if self.report.records == before:
+            raise ImportFailed(path, None, f"no records in {path.name}")
 
     def _run_records(
         self,
@@ -195,8 +203,8 @@ class _Importer:
             if fast is not None and type(raw) is dict and raw.keys() == fast.keys:
                 try:
                     built = fast.build(raw)
-                except (TypeError, ValueError):  # e.g. a lone surrogate: the general path
-                    built = None  # words the error (or takes the record)
+                except (TypeError, ValueError, RecursionError):  # e.g. a lone surrogate: the
+                    built = None  # general path words the error (or takes the record)
                 if built is not None:
                     if group:
                         self._close_group(group, name)
@@ -332,8 +340,7 @@ def import_files(
     """
     files = [Path(p) for p in paths]
     for path in files:
-        if not path.is_file():
-            raise ImportFailed(path, None, "no such file")
+        check_file(path)
     rejects = _Rejects(Path(reject_path) if reject_path is not None else None)
     importer = _Importer(
         db, mapping or FieldMapping(), skip_bad, rejects, source_name, label_hooks, batch_size

@@ -103,11 +103,15 @@ def import_data(project: Path, options: ImportOptions) -> Workflow[ImportReport]
     import succeeded; if another program creates it meanwhile, the files go into that one.
     """
     from labeler.db import ProjectFileError, open_db
+    from labeler.importers import ImportFailed
+    from labeler.importers.readers import check_file
     from labeler.new_project import ProjectAppearedError, building_new_project
 
     for path in options.files:
-        if not path.is_file():
-            raise WorkflowError(f"{path}: no such file")
+        try:
+            check_file(path)
+        except ImportFailed as exc:
+            raise WorkflowError(str(exc)) from None
     yield 0, 0
     try:
         if not project.exists():
