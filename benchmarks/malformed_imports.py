@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "core"))
 
-from malformed_corpus import check, corpus, run_import  # noqa: E402
+from malformed_corpus import check, corpus, run_import
 
 
 def main() -> int:

@@ -161,7 +161,8 @@ def numbers(value: Any, field: str, n: int) -> list[float | None]:
                 raise RecordError(field, f"{v!r} is not a number") from None
         else:
             raise RecordError(field, f"{v!r} is not a number")
-        if out[-1] is not None and not math.isfinite(out[-1]):  # type: ignore[arg-type]
+        last = out[-1]
+        if last is not None and not math.isfinite(last):
             raise RecordError(field, f"{v!r} is not a finite number")
     return out
 

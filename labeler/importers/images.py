@@ -52,9 +52,7 @@ def _check_pixels(fh: IO[bytes], ref: str, field: str) -> None:
 def _data_uri(ref: str, field: str) -> str:
     head = _DATA_URI.match(ref)
     if head is None:
-        raise RecordError(
-            field, f"{_short(ref)}: a data: URI must be data:image/TYPE;base64,DATA"
-        )
+        raise RecordError(field, f"{_short(ref)}: a data: URI must be data:image/TYPE;base64,DATA")
     try:
         raw = base64.b64decode(ref[head.end() :], validate=True)
     except (binascii.Error, ValueError):

@@ -147,8 +147,10 @@ class _Importer:
         source_name: str | None,
         label_hooks: Sequence[LabelHook],
         batch_size: int,
+        image_folders: tuple[Path, ...] = (),
     ) -> None:
         self.conn = db.conn
+        self.image_folders = image_folders
         self.mapping = mapping
         self.skip_bad = skip_bad
         self.rejects = rejects
@@ -173,7 +175,7 @@ class _Importer:
     def run_file(self, path: Path, on_batch: Callable[[int], None]) -> None:
         """Import one file; ``on_batch`` gets the bytes of it read so far after each batch."""
         name = self.source_name or path.name
-        recogniser = Recogniser(Context(path.parent, name, self.mapping))
+        recogniser = Recogniser(Context(path.parent, name, self.mapping, self.image_folders))
         records, counter = open_records(path)
         before = self.report.records
         with closing(records):  # close the file now if a bad record stops the import
@@ -332,19 +334,22 @@ def import_files(
     source_name: str | None = None,
     label_hooks: Sequence[LabelHook] = (),
     batch_size: int = BATCH_SIZE,
+    image_folders: Sequence[str | Path] = (),
 ) -> ImportReport:
     """Import every record of ``paths`` into ``db`` in one transaction; see the module doc.
 
     Raises ImportFailed (naming file, line and field) on the first bad record unless
-    ``skip_bad``; the project is then exactly as it was before the call.
+    ``skip_bad``; the project is then exactly as it was before the call. Images must lie in
+    ``image_folders`` (default: each file's own folder).
     """
     files = [Path(p) for p in paths]
     for path in files:
         check_file(path)
     rejects = _Rejects(Path(reject_path) if reject_path is not None else None)
     importer = _Importer(
-        db, mapping or FieldMapping(), skip_bad, rejects, source_name, label_hooks, batch_size
-    )
+        db, mapping or FieldMapping(), skip_bad, rejects, source_name, label_hooks, batch_size,
+        tuple(Path(f) for f in image_folders),
+    )  # fmt: skip
     report = importer.report
     report.files = files
     report.reject_path = rejects.path

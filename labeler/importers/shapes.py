@@ -82,6 +82,8 @@ READ_FIELDS = frozenset(
 )  # fmt: skip
 """Every field a parser here may read or look at. A record's fields outside this set are
 always its metadata, whatever their values."""
+
+
 class Kind(StrEnum):
     DPO = "dpo"
     KTO = "kto"

@@ -27,6 +27,7 @@ class ImportOptions:
     ``schema``: the project's label schema; None keeps the project's, or for a project that has
     none picks listwise when any item has more than two responses, pairwise otherwise.
     ``rejects``: where ``skip_bad`` writes bad records (default: beside the project).
+    ``image_folders``: where images may come from (default: each file's own folder).
     """
 
     files: tuple[Path, ...]
@@ -35,6 +36,7 @@ class ImportOptions:
     rejects: Path | None = None
     source_name: str | None = None
     schema: LabelSchema | None = None
+    image_folders: tuple[Path, ...] = ()
 
 
 def read_line(path: Path, line_no: int, limit: int = LINE_PREVIEW_CHARS) -> str | None:
@@ -82,6 +84,7 @@ def _import_into(
         return import_files(
             db, options.files, mapping=options.mapping, skip_bad=options.skip_bad,
             reject_path=rejects, progress=progress, source_name=options.source_name,
+            image_folders=options.image_folders,
         )  # fmt: skip
 
     try:

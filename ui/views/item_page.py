@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from labeler.session import ShownItem
 from labeler.types import LabelSchema, SchemaMode
+from ui.plain import plain_label
 from ui.views.common import error_text
 from ui.views.pair_view import PairView
 from ui.views.rank_view import RankView
@@ -24,7 +25,7 @@ class ItemPage(QWidget):
         self.banner = ReviewView()
         self.pair = PairView()
         self.rank = RankView()
-        self.empty = QLabel()
+        self.empty = plain_label()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.stack = QStackedWidget()
