@@ -128,8 +128,8 @@ class _Rejects:
         }
         try:
             line = json.dumps(entry, ensure_ascii=False, default=str)
-        except RecursionError:  # nested too deeply to write as JSON: keep its start as text
-            line = json.dumps({**entry, "data": repr(data)[:10_000]}, ensure_ascii=False)
+        except RecursionError:  # nested too deeply to write back out: the reason says so
+            line = json.dumps({**entry, "data": None}, ensure_ascii=False)
         self._fh.write(line + "\n")
 
     def close(self) -> None:
