@@ -133,6 +133,12 @@ def _routing(info: CardInfo) -> str:
     return text
 
 
+_IMAGES_NOTE = (
+    "Vision items keep their images in `images`: files as paths relative to this folder, "
+    "URLs as stored."
+)
+
+
 def render_card(
     target: Target, spec: BuildSpec, options: ExportOptions, report: ExportReport, info: CardInfo
 ) -> str:
@@ -197,7 +203,7 @@ Left out: {dropped}.
 {columns}
 
 {provenance}
-{"Vision items keep their images (paths or URLs as stored) in `images`." if spec.images else ""}
+{_IMAGES_NOTE if spec.images else ""}
 
 ## Usage
 
