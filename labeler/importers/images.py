@@ -12,14 +12,19 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import json
 import re
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from PIL import Image, UnidentifiedImageError
 
 from labeler.importers.errors import RecordError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF", "ICO", "PPM", "TGA")
 """Raster formats only: Pillow hands some others (EPS) to outside programs."""
@@ -27,6 +32,8 @@ MAX_IMAGE_BYTES = 64 * 1024 * 1024
 """An image file beyond this is refused unread (the viewer does not read it either)."""
 _DATA_URI = re.compile(r"data:image/[a-z0-9.+-]+(?:;[a-z0-9=._+-]+)*;base64,", re.IGNORECASE)
 REMOTE = ("http://", "https://")
+FOLDERS_META = "image_folders"
+"""Project meta: the folders its imports allowed images from; the app reads images only there."""
 
 
 def _short(ref: str) -> str:
@@ -95,3 +102,31 @@ def check_image_ref(ref: str, field: str, base_dir: Path, allowed: tuple[Path, .
             raise
         raise RecordError(field, f"{_short(ref)}: not a usable path ({exc})") from None
     return str(path)
+
+
+def project_image_folders(db: sqlite_utils.Database, project: Path | None) -> tuple[Path, ...]:
+    """The folders the app may read a project's images from: those its imports allowed, and
+    the project file's own folder."""
+    from labeler.store.meta import get_meta
+
+    raw = get_meta(db, FOLDERS_META)
+    try:
+        stored = [Path(p) for p in json.loads(raw)] if raw else []
+    except (ValueError, TypeError):
+        stored = []
+    own = [project.resolve().parent] if project is not None else []
+    return tuple(dict.fromkeys([*stored, *own]))
+
+
+def remember_image_folders(db: sqlite_utils.Database, folders: Iterable[Path]) -> None:
+    """Add ``folders`` (resolved) to the project's allowed image folders."""
+    from labeler.store.meta import get_meta, set_meta
+
+    raw = get_meta(db, FOLDERS_META)
+    try:
+        known = list(json.loads(raw)) if raw else []
+    except (ValueError, TypeError):
+        known = []
+    merged = list(dict.fromkeys([*known, *(str(f.resolve()) for f in folders)]))
+    if merged != known:
+        set_meta(db, FOLDERS_META, json.dumps(merged))

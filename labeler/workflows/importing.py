@@ -73,6 +73,7 @@ def _import_into(
     db: sqlite_utils.Database, project: Path, options: ImportOptions
 ) -> Workflow[ImportReport]:
     from labeler.importers import ImportFailed, import_files
+    from labeler.importers.images import remember_image_folders
     from labeler.store.meta import get_meta, set_schema
     from labeler.types import LabelSchema, SchemaMode
 
@@ -91,6 +92,8 @@ def _import_into(
         report = yield from run_with_progress(work, "import")
     except (ImportFailed, OSError, ValueError) as exc:
         raise explain_import_error(exc) from exc
+    folders = options.image_folders or tuple(dict.fromkeys(p.parent for p in options.files))
+    remember_image_folders(db, folders)  # the app shows images from these folders only
     if options.schema is not None:
         set_schema(db, options.schema)
     elif get_meta(db, "label_schema") is None:  # a new project: pick from what came in

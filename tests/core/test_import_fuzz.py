@@ -97,8 +97,8 @@ def encode(records: list[dict[str, Any]], fmt: str) -> bytes | None:
     writer.writerow(names)
     for r in records:
         row = [r.get(k, "") for k in names]
-        if any(not isinstance(v, str) for v in row):
-            return None  # CSV holds text only
+        if any(not isinstance(v, str) or v == "" for v in row):
+            return None  # CSV holds text only, and an empty cell is a missing field
         writer.writerow(row)
     return out.getvalue().encode("utf-8", "surrogatepass")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
@@ -47,6 +48,10 @@ class ItemPage(QWidget):
         """Why the item on screen takes no label ("" when it takes one, or none is shown)."""
         widget = self.stack.currentWidget()
         return widget.blocked if isinstance(widget, PairView | RankView) else ""
+
+    def set_image_folders(self, folders: tuple[Path, ...] | None) -> None:
+        """Only files in ``folders`` are read as item images (None: no limit)."""
+        self.pair.images.allowed = self.rank.images.allowed = folders
 
     def show_empty(self, message: str) -> None:
         self.empty.setText(message)
