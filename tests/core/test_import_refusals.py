@@ -254,3 +254,25 @@ def test_skip_bad_skips_and_counts_every_kind_of_bad_record(db: Any, tmp_path: P
     assert (report.items, report.rejected) == (1, 5)
     entries = [json.loads(x) for x in rejects.read_text().splitlines()]
     assert [e["line"] for e in entries] == [2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'[{"idx": 1, "gpt_result": "1\xff"}]', "not UTF-8"),
+        (b'{"idx": 1, "gpt_result": "1"}\n[1, 2]\n', ":2: expected a JSON object, got list"),
+        (b'[{"idx": 1, "gpt_result": NaN}]', "NaN is not a JSON number"),
+        (b"[]", "no records in judge.json"),
+        (b"\xef\xbb\xbf" + b'{"idx": 1}\n', ":1: needs fields 'idx' and 'gpt_result'"),
+    ],
+)
+def test_judge_files_share_the_readers_and_their_one_line_errors(
+    db: Any, tmp_path: Path, data: bytes, reason: str
+) -> None:
+    from labeler.workflows.routing import JudgeOptions, import_judge
+
+    path = write(tmp_path / ("judge.jsonl" if data.startswith(b"\xef") else "judge.json"), data)
+    with pytest.raises(WorkflowError) as err:
+        drive(import_judge(db, JudgeOptions(path, "gpt")))
+    assert reason in err.value.message
+    assert "\n" not in err.value.message
