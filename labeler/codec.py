@@ -127,8 +127,17 @@ def item_row(
         p.decode(),
         responses.decode(),
         n,
-        dumps(list(images)) if images else None,
-        dumps(metadata if type(metadata) is dict else dict(metadata)) if metadata else None,
-        dumps(list(tags)) if tags else None,
+        _utf8(dumps(list(images))) if images else None,
+        _utf8(dumps(metadata if type(metadata) is dict else dict(metadata))) if metadata else None,
+        _utf8(dumps(list(tags))) if tags else None,
         source,
     )
+
+
+def _utf8(text: str) -> str:
+    """``text``, once it is known to fit in UTF-8: a lone surrogate (from a ``\\ud800``
+    escape) raises UnicodeEncodeError, a ValueError naming the character, as ``encode_text``
+    does for prompts and responses."""
+    if not text.isascii():
+        text.encode("utf-8")
+    return text

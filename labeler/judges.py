@@ -10,8 +10,8 @@ provenance is kept. A judge run with the responses presented in swapped order is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,19 +47,28 @@ def parse_map(spec: str | None) -> dict[str, str]:
     return out
 
 
-def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(record number, record) from a JSON array or a JSONL file."""
-    text = path.read_text(encoding="utf-8")
-    if text.lstrip().startswith("["):
-        data = json.loads(text)
-        yield from enumerate(data, 1)
-        return
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise JudgeFileError(f"{path}:{number}: not JSON: {exc}") from exc
+def read_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, record) from a JSON array or a JSONL file (gzip ok), read by the importers'
+    readers, so a judge file gets the same checks and one-line errors as a data file."""
+    from labeler.importers import ImportFailed, RecordError
+    from labeler.importers.readers import open_records
+
+    count = 0
+    try:
+        records, _ = open_records(path)
+        with closing(records):  # closes the file when a bad record stops reading
+            for loc, value in records:
+                count += 1
+                if isinstance(value, RecordError):
+                    raise JudgeFileError(f"{loc}: {value.reason}")
+                if not isinstance(value, dict):
+                    kind = type(value).__name__
+                    raise JudgeFileError(f"{loc}: expected a JSON object, got {kind}")
+                yield str(loc), value
+    except ImportFailed as exc:
+        raise JudgeFileError(str(exc)) from None
+    if count == 0:
+        raise JudgeFileError(f"{path}: no records in {path.name}")
 
 
 @dataclass(frozen=True)
@@ -91,11 +100,9 @@ def judge_labels(
         "tie": PairChoice.TIE,
         "both_bad": PairChoice.BOTH_BAD,
     }
-    for number, record in read_records(path):
+    for where, record in read_records(path):
         if key not in record or verdict_field not in record:
-            raise JudgeFileError(
-                f"{path}: record {number}: needs fields {key!r} and {verdict_field!r}"
-            )
+            raise JudgeFileError(f"{where}: needs fields {key!r} and {verdict_field!r}")
         item_id = item_ids.get(str(record[key]))
         if item_id is None:
             unmatched += 1
@@ -103,7 +110,7 @@ def judge_labels(
         verdict = str(record[verdict_field]).strip().lower()
         if verdict not in mapping:
             raise JudgeFileError(
-                f"{path}: record {number}: verdict {record[verdict_field]!r} is not in the map "
+                f"{where}: verdict {record[verdict_field]!r} is not in the map "
                 f"({', '.join(mapping)})"
             )
         outcome = mapping[verdict]

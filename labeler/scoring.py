@@ -10,9 +10,11 @@ stopped: only unscored items are ever scored.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Sequence
+import threading
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -30,6 +32,8 @@ from labeler.store.scores import (
     write_scores_and_labels,
 )
 from labeler.types import Item, Label, PairChoice, PairwiseValue, RankingValue, Source
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -120,18 +124,66 @@ def model_label(item: Item, score: ItemScore, annotator: str, version: str) -> L
     )
 
 
+class ScoringError(ValueError):
+    """A model's output cannot be stored: the message names the model and the item."""
+
+
+def check_scores(name: str, items: Sequence[Item], results: Sequence[ItemScore]) -> None:
+    """Refuse results that are not one finite reward per response of each item."""
+    if len(results) != len(items):
+        raise ScoringError(f"model {name} gave {len(results)} results for {len(items)} items")
+    for item, result in zip(items, results, strict=True):
+        rewards = np.asarray(result.rewards, dtype=np.float64)
+        if rewards.shape != (len(item.responses),):
+            raise ScoringError(
+                f"model {name} gave rewards of shape {rewards.shape} for item {item.id}, "
+                f"which has {len(item.responses)} responses"
+            )
+        if not np.isfinite(rewards).all():
+            raise ScoringError(
+                f"model {name} gave a non-finite reward ({rewards.tolist()}) for item {item.id}"
+            )
+
+
+def interruptible(fn: Callable[[], T]) -> T:
+    """``fn()`` on a helper thread, waited for in short steps so that Ctrl+C (SIGINT) stops
+    the caller at once even while a model's graph runs (or never ends) in native code."""
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="prefmark-score-batch", daemon=True).start()
+    while not done.wait(0.1):
+        pass
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
+
+
 def score_project(db: sqlite_utils.Database, scorer: Scorer, *, batch_size: int = 64) -> Progress:
     """Score every item ``scorer.version`` has not scored; write rewards and model labels.
 
     Yields ``(done, total)`` after each committed batch; returns the number of items scored.
     Stopping the generator (cancel, Ctrl+C, a crash) loses at most the batch in flight.
     """
-    register_model(db, scorer.version, kind="reward", name=scorer.name)
     total = count_unscored(db, scorer.version)
     done = 0
+    registered = False
     yield done, total
     for chunk in unscored_items(db, scorer.version, batch_size):
-        results = scorer.score_items(chunk)
+        results = interruptible(partial(scorer.score_items, chunk))
+        check_scores(scorer.name, chunk, results)
+        if not registered:  # a model that fails before its first batch leaves no trace
+            register_model(db, scorer.version, kind="reward", name=scorer.name)
+            registered = True
         rows: list[ResponseScore] = []
         labels: list[Label] = []
         for item, result in zip(chunk, results, strict=True):

@@ -13,6 +13,7 @@ import numpy as np
 
 from models.encoder import MiniLMEncoder
 from models.encoder_build import ensure_encoder
+from models.errors import ModelContractError
 from models.features import FEATURES_VERSION, LENGTH_FEATURES, embedding_size, pair_features
 from models.head import PreferenceHead, fit_head
 from models.head_onnx import head_to_onnx
@@ -36,11 +37,15 @@ def load_default_encoder(
     ``max_length`` 256 is what the encoder was trained with; longer inputs gain little and cost
     quadratic attention time.
     """
-    files = ensure_encoder(weights_dir, variant="int8" if int8 else "fp32", options=options)
+    variant = "int8" if int8 else "fp32"
+    files = ensure_encoder(weights_dir, variant=variant, options=options)
+    try:
+        session = make_session(files.onnx_path, options)
+    except ModelContractError:  # the cached graph was cut short or corrupted: build it anew
+        files = ensure_encoder(weights_dir, variant=variant, options=options, rebuild=True)
+        session = make_session(files.onnx_path, options)
     pair_encoder = PairEncoder(load_tokenizer(files.tokenizer_path), max_length)
-    return MiniLMEncoder(
-        make_session(files.onnx_path, options), pair_encoder, version=files.version
-    )
+    return MiniLMEncoder(session, pair_encoder, version=files.version)
 
 
 class DefaultRewardModel:

@@ -70,8 +70,10 @@ def ensure_encoder(
     *,
     variant: str = "fp32",
     options: RuntimeOptions | None = None,
+    rebuild: bool = False,
 ) -> EncoderFiles:
-    """The cached graph for ``variant``, building (and checking) it on first use."""
+    """The cached graph for ``variant``, building (and checking) it on first use, or again
+    with ``rebuild`` (a cached graph that onnxruntime cannot load is replaced atomically)."""
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, not {variant!r}")
     weights_dir = weights_dir or default_weights_dir()
@@ -81,7 +83,7 @@ def ensure_encoder(
         raise ModelContractError(f"{weights_path}: encoder weights not found")
     version = encoder_version(file_sha256(weights_path), variant)
     target = model_cache_dir() / f"{version}.onnx"
-    if not target.is_file():
+    if rebuild or not target.is_file():
         fp32 = (
             ensure_encoder(weights_dir, variant="fp32", options=options)
             if variant == "int8"

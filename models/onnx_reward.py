@@ -122,6 +122,12 @@ class OnnxRewardModel:
             (i for t in ("<pad>", "[PAD]") if (i := tokenizer.token_to_id(t)) is not None), 0
         )
         config = read_folder_config(folder, pad_fallback)
+        vocab = tokenizer.get_vocab_size()
+        if not 0 <= config.pad_id < vocab:
+            raise ModelContractError(
+                f"{folder / CONFIG_FILE}: pad_token_id {config.pad_id} is not a token id "
+                f"of the tokenizer (0 to {vocab - 1})"
+            )
         if max_length is not None:
             config = FolderConfig(
                 max_length, config.pad_id, config.use_type_ids, config.template, config.raw
@@ -191,7 +197,13 @@ class OnnxRewardModel:
             name: np.ascontiguousarray(available[name], dtype=dtype)
             for name, dtype in self._input_types.items()
         }
-        (logits,) = self.session.run([self._output_name], feeds)
+        try:
+            (logits,) = self.session.run([self._output_name], feeds)
+        except Exception as exc:  # onnxruntime's errors share no base class but Exception
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelContractError(
+                f"{self.source}: the model failed while scoring: {first}"
+            ) from exc
         logits = np.asarray(logits)
         if logits.ndim == 2 and logits.shape[1] == 1:
             logits = logits[:, 0]

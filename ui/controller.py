@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 from PySide6.QtCore import QObject, Signal
 
+from labeler.importers.images import project_image_folders
 from labeler.session import IncompleteRankingError, LabelingSession, ShownItem
 from labeler.types import PairChoice, Route
 from ui.project_link import CountsRefresher, GuardedWrites, SharedReader, open_for_gui
@@ -78,6 +79,7 @@ class Controller(QObject):
         self.close_project()
         self.db, self.path = db, path
         self.reader, self.writes.path = SharedReader(path), path
+        self.page.set_image_folders(project_image_folders(db, path))
         self._new_session()
         self.refresh_counts()
 
@@ -112,6 +114,8 @@ class Controller(QObject):
 
     def queue_changed_elsewhere(self) -> None:
         """After an import or a routing run: pick up new items and recount."""
+        if self.db is not None:  # an import may have allowed another image folder
+            self.page.set_image_folders(project_image_folders(self.db, self.path))
         if self.session is not None:
             self.session.refresh()
             self.show_current()

@@ -34,6 +34,7 @@ from ui.actions import ACTIONS, GROUPS, ShortcutsDialog, build_actions
 from ui.controller import Controller
 from ui.dialogs.backups_dialog import backup_on_open, open_backups
 from ui.dialogs.conflicts_dialog import open_conflicts
+from ui.plain import plain_label
 from ui.theme import apply_theme, next_mode
 from ui.views.item_page import ItemPage
 from ui.views.rationale import RationaleDialog
@@ -83,7 +84,7 @@ class MainWindow(QMainWindow):
     def _build_sidebar(self) -> None:
         side = QWidget()
         layout = QVBoxLayout(side)
-        self.project_label = QLabel("No project open")
+        self.project_label = plain_label("No project open")
         self.project_label.setWordWrap(True)
         self.annotator = QLineEdit()
         self.annotator.setPlaceholderText("Your name (required to label)")

@@ -77,6 +77,14 @@ SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print only their summary
     help="With --schema multi_aspect: the aspects rated beside 'overall' (default: "
     "helpfulness,truthfulness,harmlessness).",
 )
+@click.option(
+    "--images-from",
+    "image_folders",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder images may come from (repeatable). By default an image must lie in the "
+    "folder of the file naming it; any other path is refused.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def import_command(
     project: Path,
@@ -90,6 +98,7 @@ def import_command(
     schema: str | None,
     top_k: int | None,
     aspects: str | None,
+    image_folders: tuple[Path, ...],
     quiet: bool,
 ) -> None:
     """Import JSONL, JSON, CSV or Parquet FILES (gzip ok) into PROJECT.db.
@@ -114,7 +123,7 @@ def import_command(
             chosen = replace(chosen, aspects=tuple(a.strip() for a in aspects.split(",")))
     options = ImportOptions(
         files=files, mapping=mapping, skip_bad=skip_bad, rejects=rejects,
-        source_name=source_name, schema=chosen,
+        source_name=source_name, schema=chosen, image_folders=image_folders,
     )  # fmt: skip
     job = import_data(project, options)
     report = run_workflow(job, "Importing", show=not quiet, after_s=SHOW_PROGRESS_AFTER)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -73,4 +75,13 @@ def score_command(
     """
     db = open_project_or_fail(project, create=False)
     job = model_runs.score(db, model=model, batch_size=batch_size, int8=int8, threads=threads)
-    click.echo(run_workflow(job, "scoring").summary())
+    try:
+        click.echo(run_workflow(job, "scoring").summary())
+    except KeyboardInterrupt:
+        # The model may still be running in native code on a helper thread, which tearing
+        # down the interpreter would crash: say what happened and leave at once. Every
+        # committed batch is kept; the batch in flight was never written.
+        click.echo("Interrupted: the batches already scored are kept.", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)

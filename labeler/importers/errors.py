@@ -10,7 +10,8 @@ class Location(NamedTuple):
     """A record's place in its file: the line where it starts (text formats) and its number.
 
     ``record`` counts records from 1 (JSON array elements, CSV data rows, Parquet rows);
-    ``line`` is the 1-based physical line, or None where a file has no lines (Parquet).
+    ``line`` is the 1-based physical line, or None where it does not tell the place: a file
+    without lines (Parquet), or a record sharing its line with others (a one-line array).
     A named tuple, not a frozen dataclass: one is built per record, and this is the cheaper
     constructor on the import hot path.
     """
@@ -21,7 +22,7 @@ class Location(NamedTuple):
 
     def __str__(self) -> str:
         if self.line is None:
-            return f"{self.path}: row {self.record}"
+            return f"{self.path}: record {self.record}"
         return f"{self.path}:{self.line}"
 
 

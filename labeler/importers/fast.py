@@ -24,7 +24,7 @@ from typing import Any
 
 from labeler.codec import ItemRow, item_row
 from labeler.importers.errors import RecordError
-from labeler.importers.fields import PROMPT_KEYS, opt_text
+from labeler.importers.fields import PROMPT_KEYS, check_metadata, opt_text
 from labeler.importers.shapes import (
     PAIR_MODEL_KEYS,
     READ_FIELDS,
@@ -56,8 +56,11 @@ class FastShape:
 
 
 def _rest(record: dict[str, Any], consumed: frozenset[str]) -> dict[str, Any]:
-    """The fields no shape reads, in record order: the item's metadata."""
-    return {k: v for k, v in record.items() if k not in consumed}
+    """The fields no shape reads, in record order: the item's metadata (a RecordError when
+    it nests too deeply sends the record to the general path, which words it)."""
+    rest = {k: v for k, v in record.items() if k not in consumed}
+    check_metadata(rest)
+    return rest
 
 
 def _pair(

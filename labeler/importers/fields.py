@@ -7,12 +7,14 @@ becomes the item's metadata. The readers raise RecordError naming the field at f
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from labeler.importers import chat
 from labeler.importers.errors import RecordError
-from labeler.types import JSONValue, Prompt, Response
+from labeler.importers.images import check_image_ref
+from labeler.types import JSONValue, PairChoice, Prompt, Response
 
 PROMPT_KEYS = ("prompt", "question", "query")
 """Fields holding a prompt as text or messages, tried in this order."""
@@ -21,6 +23,43 @@ PROMPT_FIELDS = (*PROMPT_KEYS, "instruction", "input", "messages")
 IMAGE_FIELDS = ("images", "image")
 TEXT_KEYS = ("text", "content", "response", "output", "completion")
 MODEL_KEYS = ("model", "generator", "model_id", "model_name")
+_ANNOTATOR_CHOICE = {0: PairChoice.TIE, 1: PairChoice.A, 2: PairChoice.B}
+_WINNER = {
+    "model_a": PairChoice.A,
+    "a": PairChoice.A,
+    "model_b": PairChoice.B,
+    "b": PairChoice.B,
+    "tie": PairChoice.TIE,
+    "tie (bothbad)": PairChoice.BOTH_BAD,
+    "both_bad": PairChoice.BOTH_BAD,
+}
+_THUMB = {"true": True, "1": True, "false": False, "0": False}
+MAX_DEPTH = 100
+"""How deep lists and objects in a record may nest (pyarrow's limit for Parquet schemas too):
+deeper values could be stored but not written back out by every JSON library."""
+
+
+def check_depth(value: Any, field: str) -> None:
+    """Refuse ``value`` when its lists and objects nest more than ``MAX_DEPTH`` deep."""
+    level = [value]
+    for _ in range(MAX_DEPTH):
+        level = [
+            v
+            for x in level
+            if isinstance(x, dict | list)
+            for v in (x.values() if isinstance(x, dict) else x)
+        ]
+        if not level:
+            return
+    if any(isinstance(x, dict | list) and x for x in level):
+        raise RecordError(field, f"nested more than {MAX_DEPTH} levels deep")
+
+
+def check_metadata(metadata: dict[str, Any]) -> None:
+    """The metadata values an item will store nest no deeper than ``MAX_DEPTH``."""
+    for key, value in metadata.items():
+        if isinstance(value, dict | list) and value:
+            check_depth(value, key)
 
 
 class Fields:
@@ -90,9 +129,12 @@ def read_prompt(f: Fields, required: bool = True) -> Prompt | None:
     return None
 
 
-def read_images(f: Fields, base_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def read_images(
+    f: Fields, base_dir: Path, allowed: tuple[Path, ...] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(images as stored, images as written): stored paths are absolute, the id uses the
-    paths as written so the same files imported on two machines get the same item id."""
+    paths as written so the same files imported on two machines get the same item id.
+    Relative paths start at ``base_dir``; ``images.check_image_ref`` says what is refused."""
     if not f.has("images") and not f.has("image"):
         return (), ()
     key = "images" if f.has("images") else "image"
@@ -100,15 +142,7 @@ def read_images(f: Fields, base_dir: Path) -> tuple[tuple[str, ...], tuple[str, 
     written = [value] if isinstance(value, str) else value
     if not isinstance(written, list) or not all(isinstance(v, str) for v in written):
         raise RecordError(key, "expected a list of image paths")
-    stored = []
-    for ref in written:
-        if ref.startswith(("data:", "http://", "https://")):
-            stored.append(ref)
-            continue
-        path = (base_dir / ref).resolve()
-        if not path.is_file():
-            raise RecordError(key, f"{ref}: no such image file")
-        stored.append(str(path))
+    stored = [check_image_ref(ref, key, base_dir, allowed) for ref in written]
     return tuple(stored), tuple(written)
 
 
@@ -127,6 +161,9 @@ def numbers(value: Any, field: str, n: int) -> list[float | None]:
                 raise RecordError(field, f"{v!r} is not a number") from None
         else:
             raise RecordError(field, f"{v!r} is not a number")
+        last = out[-1]
+        if last is not None and not math.isfinite(last):
+            raise RecordError(field, f"{v!r} is not a finite number")
     return out
 
 
@@ -160,3 +197,35 @@ def read_response(value: Any, field: str) -> tuple[Response, dict[str, Any]]:
         extra = {k: v for k, v in value.items() if k not in (text_key, model_key)}
         return Response(text(body, field), model), extra
     raise RecordError(field, f"a response must be text or an object, got {type(value).__name__}")
+
+
+def annotator_verdict(verdict: Any, name: str) -> PairChoice:
+    """An annotator's 1, 2 or 0 (tie): an integer, a whole float, or its text; never a bool,
+    a fraction or a non-finite number, which would silently name a response."""
+    value: Any = verdict.strip() if isinstance(verdict, str) else verdict
+    whole = isinstance(value, float) and value.is_integer()
+    if whole or (isinstance(value, str) and value in ("0", "1", "2")):
+        value = int(value)
+    if type(value) is int and value in _ANNOTATOR_CHOICE:
+        return _ANNOTATOR_CHOICE[value]
+    raise RecordError(name, f"{verdict!r}: expected 1, 2 or 0 (tie)")
+
+
+def winner_choice(winner: Any) -> PairChoice:
+    """A ``winner`` field's value (Chatbot Arena's model_a, model_b, tie...) as a choice."""
+    choice = _WINNER.get(winner.lower()) if isinstance(winner, str) else None
+    if choice is None:
+        raise RecordError("winner", f"{winner!r}: expected model_a, model_b, tie or both_bad")
+    return choice
+
+
+def kto_thumb(raw: Any) -> bool | None:
+    """A KTO ``label``: true/false, or their text (1/0 too); None when missing."""
+    if isinstance(raw, bool) or raw is None:
+        return raw
+    if type(raw) is int and raw in (0, 1):
+        return bool(raw)
+    thumb = _THUMB.get(raw.lower()) if isinstance(raw, str) else None
+    if thumb is None:
+        raise RecordError("label", f"{raw!r}: expected true or false")
+    return thumb

@@ -13,7 +13,9 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Generator
@@ -23,6 +25,7 @@ from typing import IO, Any
 import orjson
 
 from labeler.importers.errors import ImportFailed, Location, RecordError
+from labeler.importers.parquet import iter_parquet
 
 RawRecord = Any  # a decoded JSON value (shapes checks it is an object), or a RecordError
 # Per-record problems that do not stop reading (an invalid JSON line, a CSV row with too many
@@ -30,8 +33,53 @@ RawRecord = Any  # a decoded JSON value (shapes checks it is an object), or a Re
 Records = Generator[tuple[Location, RawRecord], None, None]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_BOM = codecs.BOM_UTF8
+_UTF16_32_BOMS = (
+    codecs.BOM_UTF32_LE,  # before UTF-16's, which it starts with
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
 _CHUNK = 1 << 20
 _WS = re.compile(r"[ \t\n\r]*")
+# Text is decoded with "surrogateescape": a byte that is not UTF-8 becomes one of these, so a
+# record holding one is refused alone (and can be skipped) instead of ending the whole file.
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+NOT_UTF8 = "not UTF-8 text (save the file as UTF-8)"
+TOO_DEEP = "nested too deeply"
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be imported as a file (None: it is a regular file)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    kinds = (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    return f"{kind}, not a data file"
+
+
+def check_file(path: Path) -> None:
+    """Raise ImportFailed saying what ``path`` is when it is not a regular file to read.
+
+    Reading a FIFO or a device could block forever or never end, so neither is opened.
+    """
+    reason = _not_a_file(path)
+    if reason is not None:
+        raise ImportFailed(path, None, reason)
+    if not os.access(path, os.R_OK):
+        raise ImportFailed(path, None, "cannot read it: permission denied")
 
 
 class ByteCounter:
@@ -86,6 +134,8 @@ def _raw(line: bytes) -> str:
 def iter_jsonl(fh: IO[bytes], path: Path) -> Records:
     """One JSON value per line; blank lines are skipped. The hot path of big imports."""
     loads = orjson.loads  # about 3x the standard library on 2 KB records
+    if fh.peek(3)[:3] == _BOM:  # type: ignore[attr-defined]  # Buffered and Gzip files peek
+        fh.read(3)
     record = 0
     for lineno, line in enumerate(fh, 1):
         try:
@@ -93,24 +143,39 @@ def iter_jsonl(fh: IO[bytes], path: Path) -> Records:
         except json.JSONDecodeError as exc:
             if not line.strip():
                 continue
-            value = RecordError(None, f"invalid JSON: {exc.msg} (column {exc.colno})", _raw(line))
-        except UnicodeDecodeError as exc:
-            value = RecordError(None, f"not UTF-8: {exc.reason}", _raw(line))
+            if isinstance(exc, UnicodeDecodeError) or exc.msg.startswith("str is not valid UTF-8"):
+                value = RecordError(None, NOT_UTF8, _raw(line))
+            elif "depth limit" in exc.msg:
+                value = RecordError(None, f"{TOO_DEEP} (over 1,024 levels)", _raw(line))
+            else:
+                value = RecordError(
+                    None, f"invalid JSON: {exc.msg} (column {exc.colno})", _raw(line)
+                )
         record += 1
         yield Location(path, record, lineno), value
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number (write null or a number)")
+
+
 class _ArrayScanner:
-    """Incremental splitter of one top-level JSON array into its elements."""
+    """Incremental splitter of one top-level JSON array into its elements.
+
+    An element whose strings hold bytes that are not UTF-8 is yielded as a RecordError;
+    anything that breaks the array itself (bad JSON, NaN, nesting past what the decoder
+    can follow) stops the file, since where the next element starts is then unknown.
+    """
 
     def __init__(self, fh: IO[bytes], path: Path) -> None:
         self._fh = fh
         self._path = path
-        self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
-        self._json = json.JSONDecoder()
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="surrogateescape")
+        self._json = json.JSONDecoder(parse_constant=_no_constant)
         self._buf = ""
         self._pos = 0
         self._line = 1  # line number at self._pos
+        self._last_line = 0  # the line where the previous element started
         self._eof = False
 
     def _fill(self) -> bool:
@@ -137,11 +202,19 @@ class _ArrayScanner:
             if not self._fill():
                 return ""
 
+    def _location(self, record: int) -> Location:
+        """Where ``record`` starts: its line, unless an earlier element started on that line
+        too (a one-line array), where only the record number tells the place."""
+        return Location(self._path, record, None if self._line == self._last_line else self._line)
+
     def _fail(self, record: int, reason: str) -> ImportFailed:
-        return ImportFailed(Location(self._path, record, self._line), None, reason)
+        return ImportFailed(self._location(record), None, reason)
 
     def records(self) -> Records:
         if self._skip_ws() != "[":
+            ch = self._buf[self._pos : self._pos + 1]
+            if ch and _UNDECODABLE.match(ch):
+                raise self._fail(0, NOT_UTF8)
             raise self._fail(0, "expected a JSON array ('[') or one JSON object per line")
         self._advance(self._pos + 1)
         record = 0
@@ -150,33 +223,48 @@ class _ArrayScanner:
             return self._expect_end(record)
         while True:
             record += 1
-            loc = Location(self._path, record, self._line)
+            loc = self._location(record)
+            self._last_line = self._line
             yield loc, self._value(record)
             ch = self._skip_ws()
             if ch == "]":
                 self._advance(self._pos + 1)
                 return self._expect_end(record)
             if ch != ",":
-                raise self._fail(record, "invalid JSON: expected ',' or ']' after an element")
+                raise self._fail(record, self._invalid("expected ',' or ']' after an element"))
             self._advance(self._pos + 1)
             self._skip_ws()
 
+    def _invalid(self, msg: str, pos: int | None = None) -> str:
+        at = self._pos if pos is None else pos
+        if _UNDECODABLE.match(self._buf, at):
+            return NOT_UTF8
+        return f"invalid JSON: {msg}"
+
     def _value(self, record: int) -> RawRecord:
         while True:
+            start = self._pos
             try:
-                value, end = self._json.raw_decode(self._buf, self._pos)
+                value, end = self._json.raw_decode(self._buf, start)
             except json.JSONDecodeError as exc:
                 if self._fill():
                     continue
-                raise self._fail(record, f"invalid JSON: {exc.msg}") from None
+                raise self._fail(record, self._invalid(exc.msg, exc.pos)) from None
+            except ValueError as exc:  # NaN or Infinity
+                raise self._fail(record, f"invalid JSON: {exc}") from None
+            except RecursionError:
+                raise self._fail(record, f"{TOO_DEEP} for JSON") from None
             if end == len(self._buf) and self._fill():
                 continue  # a number may go on in the next chunk: decode again with more text
             self._advance(end)
+            if _UNDECODABLE.search(self._buf, start, end):
+                text = self._buf[start:end].encode("utf-8", "surrogateescape")
+                return RecordError(None, NOT_UTF8, _raw(text))
             return value
 
     def _expect_end(self, record: int) -> None:
         if self._skip_ws():
-            raise self._fail(record, "invalid JSON: extra data after the closing ']'")
+            raise self._fail(record, self._invalid("extra data after the closing ']'"))
 
 
 def iter_json(fh: IO[bytes], path: Path) -> Records:
@@ -190,7 +278,7 @@ def iter_json(fh: IO[bytes], path: Path) -> Records:
 def iter_csv(fh: IO[bytes], path: Path, delimiter: str = ",") -> Records:
     """CSV/TSV rows as dicts of strings; empty cells are left out (treated as missing)."""
     csv.field_size_limit(sys.maxsize)
-    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape", newline="")
     try:
         yield from _csv_rows(csv.reader(text, delimiter=delimiter), path)
     finally:
@@ -204,6 +292,8 @@ def _csv_rows(reader: Any, path: Path) -> Records:
         return
     except csv.Error as exc:
         raise ImportFailed(Location(path, 0, 1), None, f"invalid CSV: {exc}") from None
+    if _UNDECODABLE.search("".join(header)):
+        raise ImportFailed(Location(path, 0, 1), None, f"column names: {NOT_UTF8}")
     start = reader.line_num + 1
     record = 0
     while True:
@@ -224,22 +314,15 @@ def _csv_rows(reader: Any, path: Path) -> Records:
             bad = RecordError(None, f"{len(row)} cells but {len(header)} column names", str(row))
             yield loc, bad
             continue
+        bad_cell = next((i for i, v in enumerate(row) if _UNDECODABLE.search(v)), None)
+        if bad_cell is not None:
+            yield loc, RecordError(header[bad_cell], NOT_UTF8, _raw(_csv_bytes(row)))
+            continue
         yield loc, {k: v for k, v in zip(header, row, strict=False) if v != ""}
 
 
-def iter_parquet(path: Path, batch_size: int = 2048) -> Records:
-    """Parquet rows via pyarrow's ``iter_batches`` (one record batch in memory at a time)."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise ImportFailed(
-            path, None, "reading Parquet needs pyarrow: pip install 'prefmark[parquet]'"
-        ) from None
-    record = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
-        for row in batch.to_pylist():
-            record += 1
-            yield Location(path, record), row
+def _csv_bytes(row: list[str]) -> bytes:
+    return ",".join(row).encode("utf-8", "surrogateescape")
 
 
 _READ_ERRORS = (EOFError, zlib.error, OSError)  # gzip.BadGzipFile is an OSError
@@ -261,16 +344,24 @@ def open_records(path: Path) -> tuple[Records, ByteCounter | None]:
     A file that cannot be read to its end (a truncated or corrupt gzip, an I/O error) stops
     the import with ImportFailed naming the file and the line reached.
     """
-    if not path.is_file():
-        raise ImportFailed(path, None, "no such file")
+    check_file(path)
     fmt = file_format(path)
-    if fmt == "parquet":
-        return iter_parquet(path), None
     try:
         fh, raw = _open_binary(path)
     except OSError as exc:
         raise ImportFailed(path, None, _unreadable(exc)) from None
+    if fmt == "parquet":
+        gzipped = fh is not raw
+        fh.close()
+        raw.close()
+        if gzipped:
+            raise ImportFailed(path, None, "a gzipped Parquet file: unzip it first")
+        return iter_parquet(path), None
     try:
+        head = fh.peek(4)[:4]  # type: ignore[attr-defined]
+        if head.startswith(_UTF16_32_BOMS):
+            reason = "UTF-16 or UTF-32 text (save the file as UTF-8)"
+            raise ImportFailed(Location(path, 1, 1), None, reason)
         if fmt == "jsonl":
             records = iter_jsonl(fh, path)
         elif fmt == "json":
@@ -281,6 +372,10 @@ def open_records(path: Path) -> tuple[Records, ByteCounter | None]:
         fh.close()
         raw.close()
         raise ImportFailed(Location(path, 1, 1), None, _unreadable(exc)) from None
+    except ImportFailed:
+        fh.close()
+        raw.close()
+        raise
     return _closing(records, fh, raw, path), ByteCounter(raw)
 
 

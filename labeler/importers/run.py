@@ -22,7 +22,7 @@ from labeler.gcpause import gc_paused
 from labeler.importers.errors import ImportFailed, Location, RecordError
 from labeler.importers.fast import FastShape, fast_shape
 from labeler.importers.mapping import FieldMapping
-from labeler.importers.readers import ByteCounter, RawRecord, Records, open_records
+from labeler.importers.readers import ByteCounter, RawRecord, Records, check_file, open_records
 from labeler.importers.shapes import (
     Context,
     KtoPart,
@@ -112,16 +112,21 @@ class _Rejects:
         if self.path is None:
             return
         if self._fh is None:
-            self._fh = self.path.open("w", encoding="utf-8")
+            self._fh = self.path.open("w", encoding="utf-8", errors="backslashreplace")
+        data = error.raw if isinstance(raw, RecordError) else raw
         entry = {
             "file": str(loc.path),
             "line": loc.line,
             "record": loc.record,
             "field": error.field,
             "reason": error.reason,
-            "data": error.raw if isinstance(raw, RecordError) else raw,
+            "data": data,
         }
-        self._fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        try:
+            line = json.dumps(entry, ensure_ascii=False, default=str)
+        except RecursionError:  # nested too deeply to write back out: the reason says so
+            line = json.dumps({**entry, "data": None}, ensure_ascii=False)
+        self._fh.write(line + "\n")
 
     def close(self) -> None:
         if self._fh is not None:
@@ -138,8 +143,10 @@ class _Importer:
         source_name: str | None,
         label_hooks: Sequence[LabelHook],
         batch_size: int,
+        image_folders: tuple[Path, ...] = (),
     ) -> None:
         self.conn = db.conn
+        self.image_folders = image_folders
         self.mapping = mapping
         self.skip_bad = skip_bad
         self.rejects = rejects
@@ -164,10 +171,13 @@ class _Importer:
     def run_file(self, path: Path) -> Generator[int, None, None]:
         """Import one file, yielding the bytes of it read so far after each batch."""
         name = self.source_name or path.name
-        recogniser = Recogniser(Context(path.parent, name, self.mapping))
+        recogniser = Recogniser(Context(path.parent, name, self.mapping, self.image_folders))
         records, counter = open_records(path)
+        before = self.report.records
         with closing(records):  # close the file now if a bad record stops the import
             yield from self._run_records(records, counter, recogniser, name)
+        if self.report.records == before:
+            raise ImportFailed(path, None, f"no records in {path.name}")
 
     def _run_records(
         self,
@@ -190,8 +200,8 @@ class _Importer:
             if fast is not None and type(raw) is dict and raw.keys() == fast.keys:
                 try:
                     built = fast.build(raw)
-                except (TypeError, ValueError):  # e.g. a lone surrogate: the general path
-                    built = None  # words the error (or takes the record)
+                except (TypeError, ValueError, RecursionError):  # e.g. a lone surrogate: the
+                    built = None  # general path words the error (or takes the record)
                 if built is not None:
                     if group:
                         self._close_group(group, name)
@@ -318,22 +328,24 @@ def import_steps(
     source_name: str | None = None,
     label_hooks: Sequence[LabelHook] = (),
     batch_size: int = BATCH_SIZE,
+    image_folders: Sequence[str | Path] = (),
 ) -> Steps[ImportReport]:
     """Import every record of ``paths`` into ``db`` in one transaction; see the module doc.
 
     Yields ``(bytes read, bytes in all files)`` after each batch and returns the report.
     Raises ImportFailed (naming file, line and field) on the first bad record unless
     ``skip_bad``; the project is then exactly as it was before the call, as it is when the
-    generator is closed before its end.
+    generator is closed before its end. Images must lie in ``image_folders`` (default: each
+    file's own folder).
     """
     files = [Path(p) for p in paths]
     for path in files:
-        if not path.is_file():
-            raise ImportFailed(path, None, "no such file")
+        check_file(path)
     rejects = _Rejects(Path(reject_path) if reject_path is not None else None)
     importer = _Importer(
-        db, mapping or FieldMapping(), skip_bad, rejects, source_name, label_hooks, batch_size
-    )
+        db, mapping or FieldMapping(), skip_bad, rejects, source_name, label_hooks, batch_size,
+        tuple(Path(f) for f in image_folders),
+    )  # fmt: skip
     report = importer.report
     report.files = files
     report.reject_path = rejects.path

@@ -34,12 +34,16 @@ from labeler.importers.fields import (
     IMAGE_FIELDS,
     PROMPT_FIELDS,
     Fields,
+    annotator_verdict,
+    check_metadata,
+    kto_thumb,
     numbers,
     opt_text,
     read_images,
     read_prompt,
     read_response,
     text,
+    winner_choice,
 )
 from labeler.importers.mapping import FieldMapping
 from labeler.types import (
@@ -78,16 +82,6 @@ READ_FIELDS = frozenset(
 )  # fmt: skip
 """Every field a parser here may read or look at. A record's fields outside this set are
 always its metadata, whatever their values."""
-_WINNER = {
-    "model_a": PairChoice.A,
-    "a": PairChoice.A,
-    "model_b": PairChoice.B,
-    "b": PairChoice.B,
-    "tie": PairChoice.TIE,
-    "tie (bothbad)": PairChoice.BOTH_BAD,
-    "both_bad": PairChoice.BOTH_BAD,
-}
-_ANNOTATOR_CHOICE = {0: PairChoice.TIE, 1: PairChoice.A, 2: PairChoice.B}
 
 
 class Kind(StrEnum):
@@ -159,11 +153,13 @@ class KtoPart:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What shapes need beyond the record: where relative image paths start, who labelled."""
+    """What shapes need beyond the record: where relative image paths start, the folders
+    images may come from (none named: ``base_dir``), who labelled."""
 
     base_dir: Path
     annotator: str
     mapping: FieldMapping
+    image_folders: tuple[Path, ...] = ()
 
 
 def _build(
@@ -173,12 +169,13 @@ def _build(
     responses: tuple[Response, ...],
     extra: dict[str, Any],
 ) -> tuple[Item, ItemRow]:
-    images, written = read_images(f, ctx.base_dir)
+    images, written = read_images(f, ctx.base_dir, ctx.image_folders)
     tags = f.take("tags")
     if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
         raise RecordError("tags", "expected a list of strings")
     metadata = f.rest()
     metadata.update(extra)
+    check_metadata(metadata)
     return _item(prompt, responses, images, written, metadata, tuple(tags or ()), ctx.annotator)
 
 
@@ -213,6 +210,8 @@ def _listwise(f: Fields, ctx: Context, *, key: str) -> Parsed:
             raw = json.loads(raw)
         except json.JSONDecodeError:
             raise RecordError(key, "expected a list of responses") from None
+        except RecursionError:
+            raise RecordError(key, "nested too deeply") from None
     if not isinstance(raw, list) or len(raw) < 2:
         raise RecordError(key, "expected a list of at least 2 responses")
     parsed = [read_response(v, key) for v in raw]
@@ -237,6 +236,8 @@ def _listwise(f: Fields, ctx: Context, *, key: str) -> Parsed:
     extra: dict[str, Any] = {}
     if ranks is not None:
         rank_list = numbers(ranks, "ranks", n)
+        if any(r is not None and not float(r).is_integer() for r in rank_list):
+            raise RecordError("ranks", f"{ranks!r}: ranks must be whole numbers")
         try:
             value = RankingValue(tuple(None if r is None else int(r) for r in rank_list))
         except ValueError as exc:
@@ -271,19 +272,13 @@ def _pair(f: Fields, ctx: Context, *, keys: tuple[str, ...]) -> Parsed:
     responses = tuple(Response(r.text, m) for (r, _), m in zip(pair, models, strict=True))
     labels = []
     if f.has("winner"):
-        winner = f.take("winner")
-        choice = _WINNER.get(str(winner).lower())
-        if choice is None:
-            raise RecordError("winner", f"{winner!r}: expected model_a, model_b, tie or both_bad")
+        choice = winner_choice(f.take("winner"))
         labels.append(PendingLabel(PairwiseValue(choice), Source.IMPORTED, ctx.annotator))
     for name in ctx.mapping.annotator_fields:
         verdict = f.take(name)
         if verdict is None:
             continue
-        try:
-            choice = _ANNOTATOR_CHOICE[int(verdict)]
-        except (KeyError, ValueError, TypeError):
-            raise RecordError(name, f"{verdict!r}: expected 1, 2 or 0 (tie)") from None
+        choice = annotator_verdict(verdict, name)
         labels.append(PendingLabel(PairwiseValue(choice), Source.HUMAN, name))
     return Parsed(*_build(f, ctx, prompt, responses, {}), tuple(labels))
 
@@ -325,23 +320,15 @@ def _dpo(f: Fields, ctx: Context) -> Parsed:
     return Parsed(*_build(f, ctx, prompt, responses, {}), (label,))
 
 
-_THUMB = {"true": True, "1": True, "false": False, "0": False}
-
-
 def _kto(f: Fields, ctx: Context) -> KtoPart:
     prompt = read_prompt(f)
     assert prompt is not None
     response, extra = read_response(f.take("completion"), "completion")
-    raw = f.take("label")
-    if isinstance(raw, bool) or raw is None:
-        thumb = raw
-    elif str(raw).lower() in _THUMB:
-        thumb = _THUMB[str(raw).lower()]
-    else:
-        raise RecordError("label", f"{raw!r}: expected true or false")
-    images, written = read_images(f, ctx.base_dir)
+    thumb = kto_thumb(f.take("label"))
+    images, written = read_images(f, ctx.base_dir, ctx.image_folders)
     metadata = f.rest()
     metadata.update(extra)
+    check_metadata(metadata)
     return KtoPart(prompt, response, thumb, images, written, metadata)
 
 
@@ -398,3 +385,5 @@ class Recogniser:
             raise
         except ValueError as exc:  # e.g. an item with fewer than two responses
             raise RecordError(None, str(exc)) from None
+        except RecursionError:  # a value nested past what the JSON writer can follow
+            raise RecordError(None, "nested too deeply") from None

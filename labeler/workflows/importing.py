@@ -27,6 +27,7 @@ class ImportOptions:
     ``schema``: the project's label schema; None keeps the project's, or for a project that has
     none picks listwise when any item has more than two responses, pairwise otherwise.
     ``rejects``: where ``skip_bad`` writes bad records (default: beside the project).
+    ``image_folders``: where images may come from (default: each file's own folder).
     """
 
     files: tuple[Path, ...]
@@ -35,6 +36,7 @@ class ImportOptions:
     rejects: Path | None = None
     source_name: str | None = None
     schema: LabelSchema | None = None
+    image_folders: tuple[Path, ...] = ()
 
 
 def read_line(path: Path, line_no: int, limit: int = LINE_PREVIEW_CHARS) -> str | None:
@@ -71,6 +73,7 @@ def _import_into(
     db: sqlite_utils.Database, project: Path, options: ImportOptions
 ) -> Workflow[ImportReport]:
     from labeler.importers import ImportFailed, import_steps
+    from labeler.importers.images import remember_image_folders
     from labeler.store.meta import get_meta, set_schema
     from labeler.types import LabelSchema, SchemaMode
 
@@ -82,9 +85,12 @@ def _import_into(
         report = yield from import_steps(
             db, options.files, mapping=options.mapping, skip_bad=options.skip_bad,
             reject_path=rejects, source_name=options.source_name,
+            image_folders=options.image_folders,
         )  # fmt: skip
     except (ImportFailed, OSError, ValueError) as exc:
         raise explain_import_error(exc) from exc
+    folders = options.image_folders or tuple(dict.fromkeys(p.parent for p in options.files))
+    remember_image_folders(db, folders)  # the app shows images from these folders only
     if options.schema is not None:
         set_schema(db, options.schema)
     elif get_meta(db, "label_schema") is None:  # a new project: pick from what came in
@@ -100,11 +106,15 @@ def import_data(project: Path, options: ImportOptions) -> Workflow[ImportReport]
     import succeeded; if another program creates it meanwhile, the files go into that one.
     """
     from labeler.db import ProjectFileError, open_db
+    from labeler.importers import ImportFailed
+    from labeler.importers.readers import check_file
     from labeler.new_project import ProjectAppearedError, building_new_project
 
     for path in options.files:
-        if not path.is_file():
-            raise WorkflowError(f"{path}: no such file")
+        try:
+            check_file(path)
+        except ImportFailed as exc:
+            raise WorkflowError(str(exc)) from None
     yield 0, 0
     try:
         if not project.exists():

@@ -92,5 +92,16 @@ def score(
         scorer = models.scorer_for(db, model, models.runtime_options(threads), int8=int8)
     except (LookupError, ValueError) as exc:
         raise WorkflowError(str(exc)) from exc
-    scored = yield from score_project(db, scorer, batch_size=batch_size)
+    try:
+        scored = yield from score_project(db, scorer, batch_size=batch_size)
+    except (ValueError, RuntimeError, MemoryError, OverflowError) as exc:
+        # a model that fails only at run time: wrong output, NaN rewards, out of memory
+        raise WorkflowError(
+            f"scoring stopped: {_first_line(exc)} (batches already scored are kept)"
+        ) from exc
     return ScoreReport(int(scored), str(scorer.version))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

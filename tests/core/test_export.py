@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from markdown_it import MarkdownIt
 
 from labeler.cli import main
 from labeler.db import open_db, transaction
@@ -492,8 +493,14 @@ def test_vision_items_keep_images(tmp_path: Path, offline_datasets: Any) -> None
         insert_labels(db.conn, [_human(item, PairwiseValue(PairChoice.A))])
     export_project(db, tmp_path / "o", ExportOptions(test_size=0))
     (rec,) = _read_jsonl(tmp_path / "o" / "data" / "train.jsonl")
-    assert rec["images"] == [str(img)]
-    assert offline_datasets.load_dataset(str(tmp_path / "o"))["train"][0]["images"] == [str(img)]
+    assert rec["images"] == ["../cat.png"]  # relative to the export: no local absolute path
+    assert (tmp_path / "o" / rec["images"][0]).resolve() == img.resolve()
+    assert offline_datasets.load_dataset(str(tmp_path / "o"))["train"][0]["images"] == [
+        "../cat.png"
+    ]
+    assert str(tmp_path) not in "".join(
+        p.read_text() for p in (tmp_path / "o").rglob("*") if p.suffix in (".json", ".md")
+    )
 
 
 # ---- CLI -----------------------------------------------------------------------------------
@@ -540,7 +547,8 @@ def test_cli_exports_and_explains_every_option(project: Any, tmp_path: Path) -> 
     rec = _read_jsonl(tmp_path / "o" / "data" / "train.jsonl")[0]
     assert set(rec) == {"prompt", "completion", "label"}
     card = (tmp_path / "o" / "README.md").read_text()
-    assert f"prefmark export {path} --format trl-unpaired --out {tmp_path / 'o'}" in card
+    assert f"prefmark export {path.name} --format trl-unpaired --out o" in card
+    assert str(tmp_path) not in card
 
 
 @pytest.mark.parametrize(
@@ -706,3 +714,20 @@ def test_the_card_names_the_ai_source_and_the_audit_estimate(tmp_path: Path) -> 
     assert "Estimated accuracy of the model-made labels: 0.75" in card
     assert "from 4 audited items" in card
     assert "Estimated accuracy of the whole data set" in card
+
+
+def test_card_escapes_name_licence_and_folder(project: Any, tmp_path: Path) -> None:
+    out = tmp_path / "o```\n# pwned"
+    name = "# Heading <img src=/etc/passwd> [x](http://e.com)"
+    licence = "mit` <script>alert(1)</script>\n## Extra"
+    export_project(project, out, ExportOptions(name=name, license=licence))
+    card = (out / "README.md").read_text()
+    page = MarkdownIt("commonmark").render(card.split("---", 2)[2])
+    assert "<img" not in page
+    assert "<script" not in page
+    assert "<a href" not in page
+    assert page.count("<h1>") == 1
+    assert "<h1># Heading &lt;img src=/etc/passwd&gt; [x](http://e.com)" in page
+    assert "pwned</h1>" not in page
+    assert "<h2>Extra" not in page
+    assert str(tmp_path) not in card

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from labeler.importers import FieldMapping, ImportFailed, import_files, parse_map_options
 from labeler.store import count_items, get_item, iter_items, live_labels, open_db
@@ -289,7 +290,7 @@ def test_same_records_in_every_format_get_the_same_ids(tmp_path: Path) -> None:
 
 def test_field_mapping_and_images(db: Any, tmp_path: Path) -> None:
     (tmp_path / "img").mkdir()
-    (tmp_path / "img" / "cat.png").write_bytes(b"\x89PNG")
+    Image.new("RGB", (2, 2)).save(tmp_path / "img" / "cat.png")
     rec = {"question": "What is it?", "x": "a cat", "y": "a dog", "images": ["img/cat.png"]}
     mapping = parse_map_options(["prompt=question", "responses=x,y"])
     import_files(db, [write_jsonl(tmp_path / "m.jsonl", [rec])], mapping=mapping)

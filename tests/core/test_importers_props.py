@@ -231,7 +231,8 @@ EVERY_BRANCH = [
      "rejected": [*USER, {"role": "assistant", "content": "b"}]},
     {"prompt": "p", "completion": "a", "label": True},
     {"prompt": "p", "responses": ["a", "b"], "tags": ["t"], "metadata": {"k": 1},
-     "image": "data:,"},
+     "image": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4"
+              "nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC"},
 ]  # fmt: skip
 
 

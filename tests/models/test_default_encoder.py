@@ -84,6 +84,21 @@ def test_built_graph_is_cached_under_a_versioned_name(built: Path) -> None:
     assert load_default_encoder(OPTIONS).version == first.version
 
 
+def test_a_corrupted_cached_graph_is_rebuilt(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached = ensure_encoder(options=OPTIONS).onnx_path
+    copy = tmp_path / "data"
+    (copy / "models").mkdir(parents=True)
+    (copy / "models" / cached.name).write_bytes(cached.read_bytes()[:5000])  # cut short
+    monkeypatch.setenv(DATA_DIR_ENV, str(copy))
+    encoder = load_default_encoder(OPTIONS)
+    assert encoder.version == cached.stem
+    assert (copy / "models" / cached.name).stat().st_size == cached.stat().st_size
+    (vector,) = encoder.embed_texts(["hello"])
+    assert np.isfinite(vector).all()
+
+
 def test_int8_encoder_stays_close_to_fp32(built: Path) -> None:
     fp32 = load_default_encoder(OPTIONS)
     int8 = load_default_encoder(OPTIONS, int8=True)

@@ -89,3 +89,34 @@ def test_the_resource_hook_refuses_remote_urls(qtbot) -> None:
     qtbot.waitExposed(browser)
     assert "http://example.com/a.png" in browser.refused
     assert browser.loadResource(2, QUrl("https://e.org/b.png")) is None
+
+
+def test_item_images_are_read_only_from_the_project_image_folders(
+    window_factory, tmp_path: Path
+) -> None:
+    from PIL import Image
+    from PySide6.QtWidgets import QLabel
+
+    from labeler.importers.images import project_image_folders
+    from labeler.store import open_db
+    from labeler.workflows import drive
+    from labeler.workflows.importing import ImportOptions, import_data
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    Image.new("RGB", (4, 4), "red").save(elsewhere / "x.png")
+    (tmp_path / "proj").mkdir()
+    item = Item("What is shown?", (Response("red"), Response("blue")), (str(elsewhere / "x.png"),))
+    project = make_project(tmp_path / "proj" / "p.db", [item])  # a project made elsewhere
+    window = window_factory(project)
+    texts = [t.text() for t in window.page.pair.images.findChildren(QLabel)]
+    assert any("outside the folders this project's images were imported from" in t for t in texts)
+
+    data = elsewhere / "more.jsonl"
+    data.write_text('{"prompt": "q", "responses": ["a", "b"], "images": ["x.png"]}\n')
+    drive(import_data(project, ImportOptions(files=(data,))))
+    db = open_db(project)
+    try:
+        assert elsewhere.resolve() in project_image_folders(db, project)
+    finally:
+        db.conn.close()

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ui.dialogs.job_dialog import JobDialog, error_html
 from ui.jobs import JobError, Preview, preview_records
 from ui.panels.table_model import RowsModel
+from ui.plain import plain_label
 
 AUTO = "(automatic)"
 # The mapping targets worth offering; the importer recognises common shapes on its own.
@@ -72,7 +73,7 @@ class ImportDialog(JobDialog):
         self.preview_view.setModel(self.preview_model)
         self.preview_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview_view.setWordWrap(False)
-        self.preview_label = QLabel()
+        self.preview_label = plain_label()
 
         self.map_combos: dict[str, QComboBox] = {}
         mapping_box = QGroupBox("Field mapping (leave automatic for common formats)")

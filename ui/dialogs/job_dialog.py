@@ -8,6 +8,8 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QWidget
 
+from ui.plain import plain_label
+
 
 def error_html(error: BaseException) -> str:
     """An error as the dialog shows it: the message, and the failing line if known."""
@@ -31,7 +33,7 @@ class JobDialog(QDialog):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #c62828")
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         self.status_label.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setVisible(False)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from labeler.agreement import AI, AgreementReport, PositionBias
 from ui.panels.formatting import DASH, count, pct, pct_interval, rate, seconds
 from ui.panels.table_model import RowsModel
+from ui.plain import plain_label
 
 BIAS_HEADERS = ("Labeller", "Left picks", "95% interval", "Decisive", "Tie / both bad")
 AGREEMENT_HEADERS = ("AI", "Items with both", "Agreement", "95% interval", "Decisive")
@@ -57,9 +58,9 @@ class AgreementPanel(QWidget):
         self.bias_view = _table(self.bias_model)
         self.agreement_view = _table(self.agreement_model)
         self.time_view = _table(self.time_model)
-        self.summary = QLabel("No labels yet.")
+        self.summary = plain_label("No labels yet.")
         self.summary.setWordWrap(True)
-        self.review_label = QLabel()
+        self.review_label = plain_label()
         self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.clicked.connect(self.refresh_requested)
 

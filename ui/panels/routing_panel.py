@@ -30,6 +30,7 @@ from labeler.store.routes import RouteCounts
 from labeler.types import Route, Status
 from ui.panels.curve_view import CurveView, Series
 from ui.panels.formatting import DASH, count, duration, pct, pct_interval, rate
+from ui.plain import plain_label
 
 STRATEGIES = ("learned", "ensemble", "margin", "hyper", "random")
 BUDGET_STEP = 5  # percent per slider step
@@ -76,7 +77,7 @@ class RoutingPanel(QWidget):
         self.budget_slider.setPageStep(2)
         self.budget_slider.setValue(25 // BUDGET_STEP)
         self.budget_slider.setAccessibleName("Human budget")
-        self.budget_label = QLabel()
+        self.budget_label = plain_label()
         self.route_button = QPushButton("&Route items")
         self.route_button.clicked.connect(self._on_route_clicked)
         self.budget_slider.valueChanged.connect(self._update_budget_label)
@@ -88,7 +89,7 @@ class RoutingPanel(QWidget):
         budget_row.addWidget(self.budget_label)
         settings.addRow("Human budget", budget_row)
         settings.addRow("", self.route_button)
-        self.last_run_label = QLabel(DASH)
+        self.last_run_label = plain_label(DASH)
         settings.addRow("Last run", self.last_run_label)
 
         self.count_labels: dict[str, QLabel] = {}

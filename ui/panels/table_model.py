@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from ui.plain import plain_tooltip
+
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -46,7 +48,7 @@ class RowsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._rows[row][index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tips[row]
+            return plain_tooltip(self._tips[row])
         if role == Qt.ItemDataRole.BackgroundRole and self._warn[row]:
             return QBrush(QColor(255, 170, 0, 70))
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeler.importers.images import IMAGE_FORMATS, MAX_IMAGE_BYTES, inside
 from labeler.types import Prompt
 from ui.render import clip, markdown_to_html, needs_plain_text
 
@@ -63,9 +64,6 @@ class SafeBrowser(QTextBrowser):
             self.setHtml(markdown_to_html(text, is_dark(self)))
 
 
-MAX_IMAGE_BYTES = 64 * 1024 * 1024  # an image file beyond this is not read at all
-# raster formats only: Pillow hands some others (EPS) to outside programs
-IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF", "ICO", "PPM", "TGA")
 BLOCKED_HINT = "No label can be given for it: S skips it, F flags it."
 
 
@@ -82,8 +80,11 @@ def error_text(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def _image_bytes(ref: str, base_dir: Path | None) -> bytes | str:
-    """The encoded image a reference names, or why there is none."""
+def _image_bytes(
+    ref: str, base_dir: Path | None, allowed: tuple[Path, ...] | None = None
+) -> bytes | str:
+    """The encoded image a reference names, or why there is none; a file outside the
+    ``allowed`` folders (when given) is never read."""
     if ref.startswith("data:"):
         header, comma, payload = ref[5:].partition(",")
         if not comma:
@@ -98,6 +99,8 @@ def _image_bytes(ref: str, base_dir: Path | None) -> bytes | str:
     path = Path(ref)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
+    if allowed is not None and not inside(path.resolve(), allowed):
+        return "outside the folders this project's images were imported from"
     if not path.exists():
         return f"no such file: {ref[:80]!r}"
     if not path.is_file():
@@ -108,14 +111,16 @@ def _image_bytes(ref: str, base_dir: Path | None) -> bytes | str:
     return path.read_bytes()
 
 
-def load_image(ref: str, base_dir: Path | None = None) -> QImage | str:
+def load_image(
+    ref: str, base_dir: Path | None = None, allowed: tuple[Path, ...] | None = None
+) -> QImage | str:
     """An item image from a local path or a data: URI, decoded with Pillow; never a remote URL.
 
     Never raises: an image that cannot be shown comes back as the reason why, because the item
     is then not all on screen and the view has to say so (and take no label for it).
     """
     try:
-        raw = _image_bytes(ref, base_dir)
+        raw = _image_bytes(ref, base_dir, allowed)
         if isinstance(raw, str):
             return raw
         with warnings.catch_warnings():
@@ -149,6 +154,7 @@ class ImageStrip(QWidget):
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.base_dir: Path | None = None
+        self.allowed: tuple[Path, ...] | None = None  # folders images may be read from
         self.setVisible(False)
 
     def show_images(self, refs: tuple[str, ...]) -> list[str]:
@@ -160,7 +166,7 @@ class ImageStrip(QWidget):
                 w.deleteLater()
         problems = []
         for ref in refs:
-            image = load_image(ref, self.base_dir)
+            image = load_image(ref, self.base_dir, self.allowed)
             thumb = _Thumb()
             if isinstance(image, str):
                 problem = f"image could not be shown: {image}"

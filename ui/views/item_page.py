@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from labeler.session import ShownItem
 from labeler.types import LabelSchema, SchemaMode
+from ui.plain import plain_label
 from ui.views.common import error_text
 from ui.views.pair_view import PairView
 from ui.views.rank_view import RankView
@@ -24,7 +26,7 @@ class ItemPage(QWidget):
         self.banner = ReviewView()
         self.pair = PairView()
         self.rank = RankView()
-        self.empty = QLabel()
+        self.empty = plain_label()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.stack = QStackedWidget()
@@ -46,6 +48,10 @@ class ItemPage(QWidget):
         """Why the item on screen takes no label ("" when it takes one, or none is shown)."""
         widget = self.stack.currentWidget()
         return widget.blocked if isinstance(widget, PairView | RankView) else ""
+
+    def set_image_folders(self, folders: tuple[Path, ...] | None) -> None:
+        """Only files in ``folders`` are read as item images (None: no limit)."""
+        self.pair.images.allowed = self.rank.images.allowed = folders
 
     def show_empty(self, message: str) -> None:
         self.empty.setText(message)

@@ -11,7 +11,9 @@ the keys are absent. The card has no timestamps, so the same export gives the sa
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +73,33 @@ def front_matter(target: Target, report: ExportReport, info: CardInfo) -> str:
     return "\n".join([*lines, "---", ""])
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_text(text: str) -> str:
+    """``text`` as Markdown that shows it literally: on one line, no markup, no raw HTML.
+
+    Names and licences come from the person exporting or from project data; in the card they
+    must not add headings, links, images or HTML.
+    """
+    one_line = " ".join(text.split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
+def md_code(text: str) -> str:
+    """``text`` as an inline code span, fenced by more backticks than it holds in a row."""
+    one_line = " ".join(text.split())
+    fence = "`" * (max((len(r) for r in re.findall("`+", one_line)), default=0) + 1)
+    pad = " " if one_line.startswith("`") or one_line.endswith("`") else ""
+    return f"{fence}{pad}{one_line}{pad}{fence}"
+
+
+def md_block(text: str) -> str:
+    """``text`` as a fenced code block that nothing in it can close."""
+    fence = "`" * max(3, max((len(r) for r in re.findall("`+", text)), default=0) + 1)
+    return f"{fence}\n{text}\n{fence}"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
@@ -104,6 +133,12 @@ def _routing(info: CardInfo) -> str:
     return text
 
 
+_IMAGES_NOTE = (
+    "Vision items keep their images in `images`: files as paths relative to this folder, "
+    "URLs as stored."
+)
+
+
 def render_card(
     target: Target, spec: BuildSpec, options: ExportOptions, report: ExportReport, info: CardInfo
 ) -> str:
@@ -111,7 +146,7 @@ def render_card(
     sources = sorted({s for counts in report.by_source.values() for s in counts})
     files = _table(
         ["split", "records", "file", "bytes"],
-        [[f.split, f"{f.records:,}", f"`{f.path}`", f"{f.bytes:,}"] for f in report.files],
+        [[f.split, f"{f.records:,}", md_code(f.path), f"{f.bytes:,}"] for f in report.files],
     )
     by_source = _table(
         ["split", *sources],
@@ -135,7 +170,8 @@ def render_card(
         f"test split: {sel.test_size} of prompts by a hash seeded with {sel.seed}"
         " (no prompt is in both splits)",
     ]
-    usage = target.usage(spec).replace("{config}", target.name).replace("{name}", info.name)
+    in_code = " ".join(info.name.replace("`", "").split())  # the usage puts it in code spans
+    usage = target.usage(spec).replace("{config}", target.name).replace("{name}", in_code)
     provenance = (
         "Records are bare (no provenance columns)."
         if spec.bare or target.always_bare
@@ -144,13 +180,11 @@ def render_card(
         "`model_version`, `confidence`."
     )
     body = f"""
-# {info.name}: {target.title}
+# {md_text(info.name)}: {target.title}
 
 Exported by prefmark {info.version} ({fmt} variant, {report.file_format}) with:
 
-```
-{info.command}
-```
+{md_block(info.command)}
 
 ## Files
 
@@ -169,7 +203,7 @@ Left out: {dropped}.
 {columns}
 
 {provenance}
-{"Vision items keep their images (paths or URLs as stored) in `images`." if spec.images else ""}
+{_IMAGES_NOTE if spec.images else ""}
 
 ## Usage
 
@@ -184,6 +218,6 @@ Left out: {dropped}.
 
 ## Licence
 
-`{info.license}`. The prompts and responses keep the terms of the data they came from.
+{md_code(info.license)}. The prompts and responses keep the terms of the data they came from.
 """
     return front_matter(target, report, info) + body

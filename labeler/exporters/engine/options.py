@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from labeler.exporters.engine.policies import ConflictPolicy, Selection, SourceFilter
@@ -74,9 +75,13 @@ class ExportOptions:
     def command_line(self, project: str, out_dir: str) -> str:
         """The ``prefmark export`` command that asks for exactly these options.
 
+        Only the names of the project and the folder are written: the command goes into the
+        dataset card and manifest, which never carry a local absolute path.
+
         >>> ExportOptions(keep_ties=True, tags=("math",)).command_line("p.db", "out")
         'prefmark export p.db --format trl-preference --out out --tag math --keep-ties'
         """
+        project, out_dir = PurePath(project).name, PurePath(out_dir).name
         args = ["prefmark", "export", project, "--format", self.target, "--out", out_dir]
         default = ExportOptions()
         for f in fields(self):

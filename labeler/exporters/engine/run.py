@@ -97,6 +97,7 @@ def _export(
             keep_ties=options.keep_ties,
             pair_rule=options.pairs,
             unranked_last=get_schema(db).top_k is not None,
+            image_base=str(out.resolve()),
         )
     )
     report = ExportReport(

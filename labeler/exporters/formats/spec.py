@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, NamedTuple
 
 from labeler.exporters.formats.example import Example
@@ -27,12 +28,21 @@ class BuildSpec(NamedTuple):
     keep_ties: bool = False
     pair_rule: PairRule = PairRule.ALL
     unranked_last: bool = False
+    image_base: str = ""  # the export folder, absolute: image paths are written relative to it
+
+
+def portable_image(ref: str, base: str) -> str:
+    """An image as an export writes it: a local file as a path relative to the export folder
+    (a data set never carries a local absolute path); a URL or data: URI as it is."""
+    if not os.path.isabs(ref) or not base:
+        return ref
+    return os.path.relpath(ref, base).replace(os.sep, "/")
 
 
 def add_extras(record: Record, ex: Example, spec: BuildSpec) -> Record:
     """Append the ``images`` column (vision items) and the provenance columns."""
     if spec.images:
-        record["images"] = ex.images
+        record["images"] = [portable_image(ref, spec.image_base) for ref in ex.images]
     if not spec.bare:
         p = ex.provenance
         record["item_id"] = ex.item_id
