@@ -20,6 +20,10 @@ import numpy as np
 SMOOTHING = 0.5
 """Pseudo-count added to every confusion cell and prior class: an annotator seen on a few
 items is not declared perfect (or hopeless) from them alone."""
+DIAGONAL = 2.0
+"""Extra pseudo-count on each right answer: annotators are assumed better than chance until
+their labels say otherwise. Without it, EM on a small or noisy project can slide into the
+degenerate answer "every item is one class and everyone is half right"."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,11 @@ def _m_step(
 ) -> Model:
     k = post.shape[1]
     counts = np.full((len(annotators), k, k), smoothing)
+    counts[:, np.arange(k), np.arange(k)] += DIAGONAL
     # counts[w, :, j] += post[item] for each answer j of annotator w on item
-    np.add.at(counts, (workers, slice(None), answers), post[items])
+    for j in range(k):
+        said = answers == j
+        np.add.at(counts[:, :, j], workers[said], post[items[said]])
     confusion = counts / counts.sum(axis=2, keepdims=True)
     prior = post.sum(axis=0) + smoothing
     return Model(annotators, prior / prior.sum(), confusion)

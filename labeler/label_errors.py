@@ -5,12 +5,14 @@ scored out of fold (trained on labels of other items, so it never judges a label
 and the AI judges, each weighed by its confusion against people's labels. That gives
 P(true choice) per item. As in confident learning (Northcutt et al., 2021), a class's
 threshold is the mean probability of that class over the labels that chose it; a label is
-*confidently disputed* when another class reaches its own threshold. Disputed labels go to a
-re-review queue, most likely wrong first (lowest probability of the chosen class).
+*confidently disputed* when another class reaches its own threshold and is also more likely
+than the chosen one. Disputed labels go to a re-review queue, most likely wrong first (lowest
+probability of the chosen class).
 
-The estimated share of label errors is the calibrated off-diagonal of the confident joint,
-with a 95% percentile-bootstrap interval over items. Categories: 0 = A better, 1 = tie,
-2 = B better; ``MISSING`` = no answer.
+The share of label errors in the project is the expected share of people's labels that differ
+from the true choice under the Dawid-Skene model of everyone's labels (``dawid_skene``), with
+a 95% percentile-bootstrap interval over items. Categories: 0 = A better, 1 = tie, 2 = B
+better; ``MISSING`` = no answer.
 """
 
 from __future__ import annotations
@@ -117,36 +119,35 @@ def _confident(post: np.ndarray, given: np.ndarray) -> tuple[np.ndarray, np.ndar
     thresholds = np.array(
         [post[given == k, k].mean() if np.any(given == k) else np.inf for k in range(K)]
     )
-    above = post >= thresholds[None, :]
-    above[np.arange(given.size), given] = False
+    chosen = post[np.arange(given.size), given]
+    above = (post >= thresholds[None, :]) & (post > chosen[:, None])
     disputed = above.any(axis=1)
     masked = np.where(above, post, -1.0)
     return disputed, masked.argmax(axis=1)
 
 
-def error_share(post: np.ndarray, given: np.ndarray) -> float:
-    """Calibrated confident-joint estimate of the share of labels that are wrong."""
-    disputed, other = _confident(post, given)
-    true = np.where(disputed, other, given)
-    joint = np.zeros((K, K))
-    np.add.at(joint, (given, true), 1.0)
-    rows = joint.sum(axis=1, keepdims=True)
-    calibrated = np.divide(joint, rows, out=np.zeros_like(joint), where=rows > 0)
-    counts = np.bincount(given, minlength=K)[:, None]
-    wrong = (calibrated * counts).sum() - np.trace(calibrated * counts)
-    return float(wrong / max(1, given.size))
+def expected_errors(truth: np.ndarray, item: np.ndarray, given: np.ndarray) -> float:
+    """Expected share of labels that differ from the true class (``truth``: (items, K)
+    posteriors of the true class, e.g. from ``dawid_skene``).
+
+    >>> expected_errors(np.array([[0.9, 0.0, 0.1]]), np.array([0, 0]), np.array([0, 2]))
+    0.5
+    """
+    return float(np.mean(1.0 - truth[item, given])) if given.size else 0.0
 
 
 def find_label_errors(
     people: np.ndarray,
     judges: np.ndarray,
     model_p: np.ndarray | None,
+    truth: np.ndarray,
     *,
     reps: int = 300,
     seed: int = 0,
 ) -> LabelErrors:
     """Score every person's label (``people``: (items, P) categories) against the model and
-    the judges (``judges``: (items, J)); ``model_p``: out-of-fold P(B better) per item."""
+    the judges (``judges``: (items, J)); ``model_p``: out-of-fold P(B better) per item;
+    ``truth``: (items, K) Dawid-Skene posteriors of everyone's labels, for the error share."""
     item, annotator = np.nonzero(people != MISSING)
     given = people[item, annotator]
     prior = np.bincount(given, minlength=K) + 1.0
@@ -157,7 +158,7 @@ def find_label_errors(
     label_post = post[item]
     disputed, _ = _confident(label_post, given)
     p_wrong = 1.0 - label_post[np.arange(given.size), given]
-    share = error_share(label_post, given)
+    share = expected_errors(truth, item, given)
     low = high = None
     n_items = people.shape[0]
     if n_items >= 2 and reps > 0:
@@ -171,6 +172,6 @@ def find_label_errors(
             offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
             rows = np.repeat(starts[pick], sizes) + offsets
             if rows.size:
-                shares.append(error_share(label_post[rows], given[rows]))
+                shares.append(expected_errors(truth, item[rows], given[rows]))
         low, high = (float(v) for v in np.percentile(shares, [2.5, 97.5]))
     return LabelErrors(item, annotator, given, p_wrong, disputed, share, low, high)

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from labeler.dawid_skene import fit
 from labeler.label_errors import (
-    error_share,
+    _confident,
     evidence,
     find_label_errors,
     judge_confusion,
@@ -29,15 +30,18 @@ def test_judge_confusion_by_hand() -> None:
     assert conf[1].tolist() == pytest.approx([1 / 3] * 3)
 
 
-def test_confident_joint_by_hand() -> None:
-    # Thresholds: A = mean(.9, .8, .2) = .633, B = mean(.9, .7) = .8 (P(B) of the B labels).
+def test_confident_dispute_by_hand() -> None:
+    # Thresholds: A = mean(.9, .8, .2, .45) = .5875, B = mean(.875, .625) = .75.
     post = np.array(
-        [[0.9, 0.0, 0.1], [0.8, 0.0, 0.2], [0.2, 0.0, 0.8], [0.1, 0.0, 0.9], [0.3, 0.0, 0.7]]
-    )
-    given = np.array([0, 0, 0, 2, 2])
-    # Label 2 (given A, P(B) = .8 >= .8) is disputed; label 4 (given B, P(A) = .3) is not.
-    # Calibrated joint: A row 2/3 right, 1/3 wrong of 3 labels -> 1 error in 5 labels.
-    assert error_share(post, given) == pytest.approx(0.2)
+        [[0.9, 0.0, 0.1], [0.8, 0.0, 0.2], [0.2, 0.0, 0.8], [0.45, 0.1, 0.45],
+         [0.125, 0.0, 0.875], [0.375, 0.0, 0.625]]
+    )  # fmt: skip
+    given = np.array([0, 0, 0, 0, 2, 2])
+    # Label 2 (given A, P(B) = .8 >= .75) is disputed; label 3 is not (B no likelier than
+    # A, and below its threshold); label 5 (given B, P(A) = .375 < .5875) is not.
+    disputed, other = _confident(post, given)
+    assert disputed.tolist() == [False, False, True, False, False, False]
+    assert other[2] == 2
 
 
 def test_evidence_never_reads_the_labels_it_judges() -> None:
@@ -82,7 +86,11 @@ def test_finds_flipped_labels_from_judges_and_model() -> None:
         [np.where(rng.random(n) < acc, truth, 2 - truth) for acc in (0.8, 0.75)], axis=1
     )
     y = np.where(people[:, 0] == people[:, 1], people[:, 0] // 2, -1)
-    found = find_label_errors(people, judges, out_of_fold(x, y), reps=100)
+    everyone = np.column_stack([people, judges])
+    items, workers = np.nonzero(everyone != MISSING)
+    _model, truth_post = fit(items, workers, everyone[items, workers],
+                             annotators=list("abcd"), n_items=n, n_classes=3)  # fmt: skip
+    found = find_label_errors(people, judges, out_of_fold(x, y), truth_post, reps=100)
     wrong = flip[found.item, found.annotator]
     top = found.ranking()[: round(0.05 * found.n_labels)]
     assert wrong[top].mean() >= 4 * wrong.mean()

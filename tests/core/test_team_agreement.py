@@ -22,21 +22,9 @@ from labeler.team_agreement import (
     ranking_agreement,
 )
 
-# Computed once on PandaLM testset-v1.json (annotator1..3 as 0 = response1, 1 = tie,
-# 2 = response2) with statsmodels 0.15.0 (fleiss_kappa(aggregate_raters(r)[0])),
-# krippendorff 0.9.0 (alpha(reliability_data=r.T, level_of_measurement=...)) and
-# scikit-learn 1.9.1 (cohen_kappa_score(r[:, i], r[:, j])). "missing": annotator3's label
-# removed on every third item (rows 0, 3, 6, ...).
-REFERENCE = {
-    "fleiss": 0.864175364997549,
-    "alpha_nominal": 0.8642206851960816,
-    "alpha_ordinal": 0.8774636737774044,
-    "cohen_01": 0.8520226785167025,
-    "cohen_02": 0.8789438112500383,
-    "cohen_12": 0.8616614540762908,
-    "alpha_nominal_missing": 0.8587105165170649,
-    "alpha_ordinal_missing": 0.8722834807236275,
-}
+# Computed once with statsmodels, krippendorff and scikit-learn (versions and calls cited in
+# the file).
+REFERENCE = json.loads((Path(__file__).parent / "golden" / "pandalm_agreement.json").read_text())
 
 
 def pandalm(shared_data: Path) -> np.ndarray:
@@ -105,6 +93,7 @@ def test_pandalm_report_has_intervals_and_item_counts(shared_data: Path) -> None
     assert fleiss.value == pytest.approx(REFERENCE["fleiss"])
     assert fleiss.low is not None
     assert fleiss.high is not None
+    assert fleiss.value is not None
     assert fleiss.low < fleiss.value < fleiss.high
     assert 0.02 < fleiss.high - fleiss.low < 0.15  # 999 items: a few points wide
     assert [(p.first, p.second, p.items) for p in report.pairs] == [
@@ -131,7 +120,9 @@ def test_ranking_agreement_means_per_pair() -> None:
     assert out[0].items == 3
     assert out[0].value == pytest.approx(1.0 / 3)
     assert out[0].low is not None
-    assert out[0].low <= out[0].value <= (out[0].high or 0)
+    assert out[0].high is not None
+    assert out[0].value is not None
+    assert out[0].low <= out[0].value <= out[0].high
 
 
 @settings(max_examples=40, deadline=None)
