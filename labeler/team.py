@@ -149,11 +149,24 @@ def _estimate_json(e: Estimate | None) -> dict[str, Any] | None:
     return {"name": e.name, "value": e.value, "low": e.low, "high": e.high, "items": e.items}
 
 
+@dataclass(frozen=True)
+class TeamReport:
+    """Everything the Bias and agreement panel and ``prefmark stats`` show of a team."""
+
+    agreement: TeamAgreement
+    quality: LabelQuality
+
+
+def team_report(db: sqlite_utils.Database) -> TeamReport:
+    """Agreement and label quality from one read of everyone's answers."""
+    answers = project_answers(db)
+    return TeamReport(team_agreement(db, answers), label_quality(db, answers))
+
+
 def team_stats(db: sqlite_utils.Database) -> dict[str, Any]:
     """Agreement and label quality as plain data (``prefmark stats --json``)."""
-    answers = project_answers(db)
-    agreement = team_agreement(db, answers)
-    quality = label_quality(db, answers)
+    report = team_report(db)
+    agreement, quality = report.agreement, report.quality
     return {
         "agreement": {
             "overall": [_estimate_json(e) for e in agreement.overall],
