@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from routing_data import RAW, embeddings, load_pandalm
 
 from labeler.dawid_skene import fit
-from labeler.label_errors import find_label_errors, out_of_fold
+from labeler.label_errors import LabelErrors, find_label_errors, out_of_fold
 from labeler.team_agreement import MISSING
 
 TOP = 0.05
@@ -72,34 +72,39 @@ def outvoted(people: np.ndarray) -> np.ndarray:
     return out.reshape(-1)
 
 
+def report(name: str, people: np.ndarray, found: LabelErrors, seconds: float) -> None:
+    wrong = outvoted(people)[found.item * 3 + found.annotator]
+    top = found.ranking()[: max(1, round(TOP * found.n_labels))]
+    base, top_rate = float(wrong.mean()), float(wrong[top].mean())
+    print(f"{name}:")
+    print(f"  base rate of labels outvoted by the other two annotators: {base:.1%}")
+    print(f"  rate in the finder's top {TOP:.0%} ({len(top)} labels):   {top_rate:.1%}")
+    print(f"  ratio: {top_rate / base:.2f}x (goal: at least 2x)")
+    print(
+        f"  confidently disputed: {int(found.disputed.sum())} labels; estimated label errors "
+        f"{found.share:.1%} (95% interval {found.low:.1%}-{found.high:.1%}); {seconds:.1f}s"
+    )
+
+
 def main() -> None:
     people, judges = load()
-    t = time.perf_counter()
-    x = model_features()
-    # The model learns the people's majority of other folds' items (as in a project, where
-    # it learns the label that counts); a fold never sees its own items' labels.
-    a_votes, b_votes = (people == 0).sum(axis=1), (people == 2).sum(axis=1)
-    model_p = out_of_fold(x, np.where(b_votes > a_votes, 1, np.where(a_votes > b_votes, 0, -1)))
+    print(f"PandaLM: {people.shape[0]} items, {people.size} human labels, 2 AI judges")
     everyone = np.column_stack([people, judges])
     items, workers = np.nonzero(everyone != MISSING)
     names = ("ann1", "ann2", "ann3", "gpt-3.5", "pandalm-7b")
     answers = everyone[items, workers]
     _ds, truth = fit(items, workers, answers, annotators=names, n_items=len(people), n_classes=3)
+    t = time.perf_counter()
+    report("AI judges only", people, find_label_errors(people, judges, None, truth),
+           time.perf_counter() - t)  # fmt: skip
+    x = model_features()
+    t = time.perf_counter()
+    # The model learns the people's majority of other folds' items (as in a project, where
+    # it learns the label that counts); a fold never sees its own items' labels.
+    a_votes, b_votes = (people == 0).sum(axis=1), (people == 2).sum(axis=1)
+    model_p = out_of_fold(x, np.where(b_votes > a_votes, 1, np.where(a_votes > b_votes, 0, -1)))
     found = find_label_errors(people, judges, model_p, truth)
-    seconds = time.perf_counter() - t
-    wrong = outvoted(people)[found.item * 3 + found.annotator]
-    order = found.ranking()
-    top = order[: max(1, round(TOP * found.n_labels))]
-    base, top_rate = float(wrong.mean()), float(wrong[top].mean())
-    print(f"PandaLM: {people.shape[0]} items, {found.n_labels} human labels, 2 judges")
-    print(f"base rate of labels outvoted by the other two annotators: {base:.1%}")
-    print(f"rate in the finder's top {TOP:.0%} ({len(top)} labels):   {top_rate:.1%}")
-    print(f"ratio: {top_rate / base:.2f}x (goal: at least 2x)")
-    print(
-        f"confidently disputed: {int(found.disputed.sum())} labels; estimated label errors "
-        f"{found.share:.1%} (95% interval {found.low:.1%}-{found.high:.1%})"
-    )
-    print(f"finder time (features cached): {seconds:.1f}s")
+    report("AI judges + out-of-fold model", people, found, time.perf_counter() - t)
 
 
 if __name__ == "__main__":

@@ -116,3 +116,8 @@ def project_weigher(db: sqlite_utils.Database) -> Weigher | None:
     """What the ``dawid-skene`` policy weighs an item's labels with (None: nothing fitted)."""
     model = annotator_model(db)
     return None if model is None else Weigher(model)
+
+
+def policy_weigher(db: sqlite_utils.Database, policy: ConflictPolicy) -> Weigher | None:
+    """The fitted annotator model the ``dawid-skene`` policy needs (None for the others)."""
+    return project_weigher(db) if policy is ConflictPolicy.DAWID_SKENE else None

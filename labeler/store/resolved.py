@@ -20,8 +20,8 @@ from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from labeler.resolution import ConflictPolicy, Decision, LiveLabel, Weigh, resolve
-from labeler.store.annotators import project_weigher
+from labeler.resolution import ConflictPolicy, Decision, LiveLabel, resolve
+from labeler.store.annotators import policy_weigher
 from labeler.store.items import ITEM_COLUMNS, row_to_item
 from labeler.store.labels import LABEL_COLUMNS, LIVE_LABEL, row_to_label
 from labeler.store.meta import get_conflict_policy
@@ -212,13 +212,6 @@ def live_label_groups(
 
 def _item_key(row: Sequence[Any]) -> tuple[int, str | None]:
     return row[0], row[1]
-
-
-def policy_weigher(db: sqlite_utils.Database, policy: ConflictPolicy) -> Weigh | None:
-    """The fitted annotator model the ``dawid-skene`` policy needs (None for the others)."""
-    if policy is not ConflictPolicy.DAWID_SKENE:
-        return None
-    return project_weigher(db)
 
 
 def decisions(
