@@ -143,6 +143,9 @@ def test_dawid_skene_policy_trusts_the_reliable_annotator(tmp_path: Path) -> Non
         db, tmp_path / "ds", ExportOptions(test_size=0.0, conflicts=ConflictPolicy.DAWID_SKENE)
     )
     by_ds = _records(tmp_path / "ds")
+    card = (tmp_path / "ds" / "README.md").read_text(encoding="utf-8")
+    assert "Dawid-Skene probability that the label's verdict is right" in card
+    assert "Dawid-Skene" not in (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
     assert by_ds[split.id]["chosen"] == "x"
     assert 0.5 < by_ds[split.id]["confidence"] < 1.0
     # Every person's label carries the model's confidence, a lone reliable label included.

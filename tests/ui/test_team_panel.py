@@ -4,16 +4,22 @@ and an AI judge."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QMainWindow
 
 from labeler.db import open_db, transaction
+from labeler.resolution import ConflictPolicy
 from labeler.store import insert_items, insert_labels
+from labeler.store.meta import get_conflict_policy
 from labeler.types import Item, Label, PairChoice, PairwiseValue, Response, Source
 from tests.ui.test_panels import drain
+from ui.dialogs.conflicts_dialog import open_conflicts
 from ui.jobs import team_job
 from ui.panels.agreement_panel import AgreementPanel
+from ui.project_link import GuardedWrites
 
 pytestmark = pytest.mark.gui
 
@@ -78,3 +84,17 @@ def test_the_panel_shows_agreement_accuracy_and_labels_to_check(qtbot, team_proj
     ]
     assert chances == sorted(chances, reverse=True)
     assert len(chances) == len(report.quality.queue)
+
+
+def test_the_conflicts_dialog_offers_the_dawid_skene_policy(qtbot, team_project) -> None:  # type: ignore[no-untyped-def]
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    db = open_db(team_project)
+    window.controller = SimpleNamespace(db=db, writes=GuardedWrites(window))  # type: ignore[attr-defined]
+    dialog = open_conflicts(window)
+    assert dialog is not None
+    button = dialog.buttons[ConflictPolicy.DAWID_SKENE]
+    assert "reliability" in button.text()
+    button.setChecked(True)
+    dialog._ok()
+    assert get_conflict_policy(db) is ConflictPolicy.DAWID_SKENE
