@@ -67,8 +67,12 @@ def _posteriors(
     items: np.ndarray, workers: np.ndarray, answers: np.ndarray, n_items: int, model: Model
 ) -> np.ndarray:
     """(n_items, K) posteriors of every item under ``model``."""
-    log_p = np.tile(np.log(model.prior), (n_items, 1))
-    np.add.at(log_p, items, np.log(model.confusion[workers, :, answers]))
+    # Per class, the sum of log P(answer | class) over each item's answers (bincount is the
+    # fast scatter-add).
+    like = np.log(model.confusion[workers, :, answers])
+    log_p = np.column_stack(
+        [np.bincount(items, like[:, k], minlength=n_items) for k in range(model.n_classes)]
+    ) + np.log(model.prior)
     log_p -= log_p.max(axis=1, keepdims=True)
     p = np.exp(log_p)
     out: np.ndarray = p / p.sum(axis=1, keepdims=True)
@@ -86,10 +90,12 @@ def _m_step(
     k = post.shape[1]
     counts = np.full((len(annotators), k, k), smoothing)
     counts[:, np.arange(k), np.arange(k)] += DIAGONAL
-    # counts[w, :, j] += post[item] for each answer j of annotator w on item
-    for j in range(k):
-        said = answers == j
-        np.add.at(counts[:, :, j], workers[said], post[items[said]])
+    # counts[w, c, j] += post[item, c] for each answer j of annotator w on item
+    cell = workers * k + answers
+    size = len(annotators) * k
+    weights = post[items]
+    for c in range(k):
+        counts[:, c, :] += np.bincount(cell, weights[:, c], minlength=size).reshape(-1, k)
     confusion = counts / counts.sum(axis=2, keepdims=True)
     prior = post.sum(axis=0) + smoothing
     return Model(annotators, prior / prior.sum(), confusion)

@@ -99,18 +99,45 @@ class LabelQuality:
     queue: tuple[SuspectLabel, ...] = ()
     share: Estimate | None = None
     used_model: bool = False
+    used_judges: bool = False
+
+    @property
+    def checked(self) -> bool:
+        """Whether anything but people's own labels could check them."""
+        return self.labels > 0 and (self.used_model or self.used_judges)
+
+    @property
+    def evidence(self) -> str:
+        """What checked the labels, in words."""
+        if self.used_model and self.used_judges:
+            return "the model and the AI judges"
+        return "the model" if self.used_model else "the AI judges"
+
+
+MODEL_DIMS = 32
+"""Embedding differences are reduced to this many principal components before the head is
+fitted: out-of-fold fits stay quick on a big project, and 999 PandaLM items lose nothing."""
 
 
 def _model_probs(db: sqlite_utils.Database, answers: Answers) -> np.ndarray | None:
     """Out-of-fold P(B) from the project's response embeddings, trained on people's majority
-    choice of the other folds' items (None: not every item has embeddings)."""
-    emb = response_embeddings(db, answers.ids)
-    if emb is None:
-        return None
+    choice of the other folds' items; NaN on items no person labelled (None: not every item
+    has embeddings)."""
     people = answers.ratings[:, : len(answers.people)]
-    counts = np.stack([(people == k).sum(axis=1) for k in (0, 2)], axis=1)
+    labelled = np.flatnonzero((people != MISSING).any(axis=1))
+    emb = response_embeddings(db, [answers.ids[i] for i in labelled])
+    if emb is None or labelled.size < 2:
+        return None
+    diff = (emb[1] - emb[0]).astype(np.float64)
+    diff -= diff.mean(axis=0)
+    if diff.shape[1] > MODEL_DIMS:
+        _, vectors = np.linalg.eigh(diff.T @ diff)  # principal axes, smallest first
+        diff = diff @ vectors[:, -MODEL_DIMS:]
+    counts = np.stack([(people[labelled] == k).sum(axis=1) for k in (0, 2)], axis=1)
     y = np.where(counts[:, 1] > counts[:, 0], 1, np.where(counts[:, 0] > counts[:, 1], 0, -1))
-    return out_of_fold((emb[1] - emb[0]).astype(np.float64), y)
+    out = np.full(len(answers.ids), np.nan)
+    out[labelled] = out_of_fold(diff, y)
+    return out
 
 
 def label_quality(db: sqlite_utils.Database, answers: Answers | None = None) -> LabelQuality:
@@ -122,7 +149,7 @@ def label_quality(db: sqlite_utils.Database, answers: Answers | None = None) -> 
     n_people = len(answers.people)
     people = answers.ratings[:, :n_people]
     judges = answers.ratings[:, n_people:]
-    model_p = _model_probs(db, answers) if judges.size or n_people else None
+    model_p = _model_probs(db, answers)
     found = find_label_errors(people, judges, model_p, truth)
     queue = tuple(
         SuspectLabel(
@@ -133,14 +160,19 @@ def label_quality(db: sqlite_utils.Database, answers: Answers | None = None) -> 
         )
         for r in found.queue()
     )
+    # The share needs Dawid-Skene to compare sources: some item must have two answers.
     share = None
-    if found.n_labels and (judges.size or model_p is not None):
+    if found.n_labels and ((answers.ratings != MISSING).sum(axis=1) >= 2).any():
         share = Estimate(
             "estimated label errors", found.share, found.low, found.high, found.n_labels
         )
+    used_judges = bool((judges != MISSING).any())
+    if not used_judges and model_p is None:
+        queue = ()  # nothing but the labels themselves: nothing to dispute them
     return LabelQuality(
-        model.accuracy(), answers.ai, found.n_labels, queue, share, model_p is not None
-    )
+        model.accuracy(), answers.ai, found.n_labels, queue, share, model_p is not None,
+        used_judges,
+    )  # fmt: skip
 
 
 def _estimate_json(e: Estimate | None) -> dict[str, Any] | None:
@@ -185,7 +217,7 @@ def team_stats(db: sqlite_utils.Database) -> dict[str, Any]:
         "label_errors": {
             "labels_checked": quality.labels,
             "estimated_share": _estimate_json(quality.share),
-            "model_used": quality.used_model,
+            "checked_by": quality.evidence if quality.checked else None,
             "review_queue": [
                 {
                     "item_id": s.item_id,

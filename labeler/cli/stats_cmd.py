@@ -95,13 +95,16 @@ def team_lines(team: dict[str, Any]) -> list[str]:
         lines += [f"  {name:<28} {acc:>9.1%}" for name, acc in accuracy.items()]
     errors = team["label_errors"]
     share = errors["estimated_share"]
-    if share is not None:
-        sources = "the model and the AI judges" if errors["model_used"] else "the AI judges"
+    if errors["checked_by"] is not None:
         lines.append(
-            f"label errors (people's labels checked against {sources}): estimated "
-            f"{share['value']:.1%} (95% CI {share['low']:.1%} to {share['high']:.1%}) of "
-            f"{share['items']:,} labels; {len(errors['review_queue']):,} disputed labels "
-            "wait for re-review"
+            f"label errors: {len(errors['review_queue']):,} of {errors['labels_checked']:,} "
+            f"people's labels are confidently disputed by {errors['checked_by']} "
+            "(the list, most likely wrong first: --json)"
+        )
+    if share is not None and share["value"] is not None:
+        lines.append(
+            f"  estimated share of wrong labels {share['value']:.1%} "
+            f"(95% CI {share['low']:.1%} to {share['high']:.1%}) of {share['items']:,} labels"
         )
     return lines
 

@@ -16,8 +16,10 @@ from labeler.db import open_db, transaction
 from labeler.exporters import ExportOptions, export_project
 from labeler.resolution import ConflictPolicy
 from labeler.store import insert_items, insert_labels
+from labeler.store.embeddings import write_embeddings
 from labeler.store.meta import get_conflict_policy
 from labeler.store.resolved import resolved_label
+from labeler.team import label_quality
 from labeler.types import Item, Label, PairChoice, PairwiseValue, Response, Source
 
 VALUE = {1: PairwiseValue(PairChoice.A), 2: PairwiseValue(PairChoice.B),
@@ -74,6 +76,7 @@ def test_stats_on_pandalm_match_the_reference_implementations(
     assert min(accuracy[f"ann{k}"] for k in (1, 2, 3)) > accuracy["gpt-3.5"] + 0.1
     errors = team["label_errors"]
     assert errors["labels_checked"] == 2997
+    assert errors["checked_by"] == "the AI judges"  # no embeddings in this project
     share = errors["estimated_share"]
     assert 0 <= share["low"] <= share["value"] <= share["high"] < 0.5
     queue = [s["p_wrong"] for s in errors["review_queue"]]
@@ -83,7 +86,8 @@ def test_stats_on_pandalm_match_the_reference_implementations(
     assert "on 999 items" in text
     assert "Cohen's kappa, ann1 vs ann2" in text
     assert "estimated accuracy per annotator (Dawid-Skene" in text
-    assert "label errors" in text
+    assert "people's labels are confidently disputed by the AI judges" in text
+    assert "estimated share of wrong labels" in text
 
 
 def trust_project(path: Path) -> tuple[Any, Item, Item]:
@@ -168,3 +172,37 @@ def test_settings_and_export_accept_the_policy(tmp_path: Path) -> None:
     result = runner.invoke(main, ["export", str(path), "--out", str(out), "--test-size", "0"])
     assert result.exit_code == 0, result.output
     assert _records(out)[split.id]["chosen"] == "x"
+
+
+def test_label_errors_use_the_out_of_fold_model_when_items_have_embeddings(
+    tmp_path: Path,
+) -> None:
+    """One annotator, wrong on every tenth item, no AI judge: only the model (a head on the
+    stored response embeddings, scored out of fold) can dispute the wrong labels."""
+    db = open_db(tmp_path / "emb.db")
+    rng = np.random.default_rng(5)
+    items, labels, flipped = [], [], set()
+    keys, vectors = [], []
+    for i in range(200):
+        item = Item(f"e{i}", (Response("x"), Response("y")))
+        items.append(item)
+        b_better = rng.random() < 0.5
+        truth, wrong = (B, A) if b_better else (A, B)
+        if i % 10 == 0:
+            flipped.add(item.id)
+        labels.append(Label(item.id, wrong if i % 10 == 0 else truth, Source.HUMAN, "solo"))
+        quality = rng.normal(size=(2, 40))
+        quality[int(b_better), 0] += 2.5  # the better response stands out on one axis
+        keys += [(item.id, 0), (item.id, 1)]
+        vectors += [quality[0], quality[1]]
+    with transaction(db.conn):
+        insert_items(db.conn, items, "test")
+        insert_labels(db.conn, labels)
+    write_embeddings(db, "test-encoder", keys, np.array(vectors), np.zeros((len(keys), 1)))
+    quality = label_quality(db)
+    assert quality.used_model
+    assert quality.evidence == "the model"
+    assert quality.share is None  # one label per item: nothing to compare the sources on
+    assert quality.labels == 200
+    top = [s.item_id for s in quality.queue[:10]]
+    assert len(set(top) & flipped) >= 7

@@ -109,20 +109,22 @@ class TeamSection(QWidget):
             ]
         )
         share = quality.share
-        if share is None or share.value is None:
-            self.errors_label.setText(
-                "Checking labels needs AI judge labels or model scores on the labelled items."
-            )
+        if not quality.checked:
+            text = "Checking labels needs AI judge labels or model scores on the labelled items."
         else:
-            sources = "the model and the AI judges" if quality.used_model else "the AI judges"
             shown = min(len(quality.queue), QUEUE_ROWS)
-            self.errors_label.setText(
-                f"Estimated share of wrong labels: {pct(share.value)} "
-                f"(95% interval {pct_interval(share.low, share.high)}) of "
-                f"{share.items:,} people's labels. {len(quality.queue):,} labels are "
-                f"confidently disputed by {sources}; the {shown:,} most likely wrong are "
-                "listed first."
+            text = (
+                f"{len(quality.queue):,} of {quality.labels:,} people's labels are confidently "
+                f"disputed by {quality.evidence}; the {shown:,} most likely wrong are listed "
+                "first. "
             )
+            text += (
+                "The share of wrong labels needs items with two or more labels."
+                if share is None or share.value is None
+                else f"Estimated share of wrong labels: {pct(share.value)} "
+                f"(95% interval {pct_interval(share.low, share.high)})."
+            )
+        self.errors_label.setText(text)
         self.queue_model.set_rows(
             [
                 [s.item_id[:12], s.annotator, s.choice, pct(s.p_wrong, 0)]
