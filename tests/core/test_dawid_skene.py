@@ -36,7 +36,7 @@ def simulate(
     return truth, np.array(items), np.array(workers), np.array(answers)
 
 
-@settings(max_examples=12, deadline=None, derandomize=True)
+@settings(max_examples=8, deadline=None, derandomize=True)
 @given(
     st.lists(st.floats(0.6, 0.95), min_size=4, max_size=6),
     st.integers(0, 2**32 - 1),
