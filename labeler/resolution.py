@@ -8,7 +8,9 @@ project's conflict policy:
 2. Among people's labels, the latest one names the kind that counts. When other people's
    labels of that kind disagree with it in verdict, the item has a conflict, which the
    policy settles: ``majority`` (the most common verdict; a tie between verdicts goes to
-   the latest label), ``latest``, or ``drop`` (no label counts).
+   the latest label), ``latest``, ``drop`` (no label counts), or ``dawid-skene`` (the
+   verdict most likely right given every annotator's and AI source's estimated reliability,
+   ``labeler.dawid_skene``; the caller passes the fitted model as ``weigh``).
 3. Without people's labels: the latest label of the AI source routing trusted for the item
    (``items.ai_source``), else the latest model label.
 
@@ -37,6 +39,7 @@ class ConflictPolicy(StrEnum):
     MAJORITY = "majority"
     LATEST = "latest"
     DROP = "drop"
+    DAWID_SKENE = "dawid-skene"
 
 
 DEFAULT_POLICY = ConflictPolicy.MAJORITY
@@ -45,6 +48,8 @@ POLICY_TEXT: dict[ConflictPolicy, str] = {
     ConflictPolicy.MAJORITY: "the most common verdict counts (a tie goes to the latest label)",
     ConflictPolicy.LATEST: "the latest label counts",
     ConflictPolicy.DROP: "the item is left out",
+    ConflictPolicy.DAWID_SKENE: "the verdict most likely right counts, weighing each "
+    "annotator and AI source by its reliability estimated from all their labels",
 }
 
 RULE_TEXT = (
@@ -188,6 +193,13 @@ def model_choice(labels: Sequence[A], ai_source: str | None) -> A | None:
     return labels[-1] if labels else None
 
 
+class Weigh(Protocol):
+    """P(true verdict) of one item from all its live labels, by choice code (0: A better,
+    1: B better, -1: a tie); empty when the item's labels are not two-response choices."""
+
+    def __call__(self, labels: Sequence[StoredLabel]) -> dict[int, float]: ...
+
+
 class Decision(NamedTuple, Generic[L]):
     """The label that counts for an item (None: no label, or a conflict dropped) and whether
     people's labels of that kind disagreed."""
@@ -212,9 +224,15 @@ class Decision(NamedTuple, Generic[L]):
 
 
 def resolve(
-    labels: Sequence[L], policy: ConflictPolicy = DEFAULT_POLICY, ai_source: str | None = None
+    labels: Sequence[L],
+    policy: ConflictPolicy = DEFAULT_POLICY,
+    ai_source: str | None = None,
+    weigh: Weigh | None = None,
 ) -> Decision[L]:
-    """The label that counts, from an item's live labels oldest first (see the module doc)."""
+    """The label that counts, from an item's live labels oldest first (see the module doc).
+
+    ``dawid-skene`` without ``weigh`` (or on labels it cannot weigh) settles as ``majority``.
+    """
     if len(labels) == 1:
         return Decision(labels[0], False)
     people = [lab for lab in labels if lab.source != "model"]
@@ -231,6 +249,10 @@ def resolve(
         return Decision(None, True)
     if policy is ConflictPolicy.LATEST:
         return Decision(latest, True)
+    if policy is ConflictPolicy.DAWID_SKENE and weigh is not None:
+        best = _most_likely(same_kind, weigh(labels))
+        if best is not None:
+            return Decision(best, True)
     counts = Counter(verdicts)
     top = max(counts.values())
     winner = next(
@@ -239,6 +261,15 @@ def resolve(
         if counts[v] == top
     )
     return Decision(winner, True)
+
+
+def _most_likely(people: Sequence[L], posterior: dict[int, float]) -> L | None:
+    """The latest of ``people``'s labels whose verdict has the highest posterior."""
+    if not posterior:
+        return None
+    scored = [(posterior.get(choice_code(lab.kind, lab.value), 0.0), i) for i, lab in
+              enumerate(people)]  # fmt: skip
+    return people[max(scored)[1]]
 
 
 class HumanCodes(Protocol):

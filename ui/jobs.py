@@ -131,6 +131,17 @@ def agreement_job(db_path: str | Path, chunk_size: int = 5000) -> JobGen[Any]:
         return acc.report()
 
 
+def team_job(db_path: str | Path) -> JobGen[Any]:
+    """Agreement between annotators, their estimated accuracy and the label-error finder."""
+    from labeler.team import team_report
+
+    with _project(db_path, readonly=True) as db:
+        yield 0, 1
+        report = team_report(db)
+        yield 1, 1
+        return report
+
+
 def routing_snapshot(db: sqlite_utils.Database) -> RoutingSnapshot:
     """Counts, labelling rate, last routing run and the audit estimate, on one connection."""
     from labeler.routing import routing_summary

@@ -143,6 +143,8 @@ def refresh_agreement(window: MainWindow) -> None:
         panel.show_report(report)
 
     _start(window, "agreement", partial(jobs.agreement_job, path), done, quiet=True)
+    job = partial(jobs.team_job, path)
+    _start(window, "Agreement between annotators", job, panel.team.show_report, quiet=True)
 
 
 def refresh_routing(window: MainWindow) -> None:

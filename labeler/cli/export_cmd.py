@@ -93,7 +93,9 @@ def _choice(enum: type[StrEnum]) -> click.Choice:
     type=_choice(ConflictPolicy),
     default=None,
     help="Items whose human labels disagree: majority vote (ties go to the latest), the "
-    "latest label, or drop the item. Default: the project's setting (prefmark settings).",
+    "latest label, drop the item, or dawid-skene (the verdict most likely right, weighing "
+    "each annotator by estimated reliability; people's labels then carry that probability "
+    "as their confidence). Default: the project's setting (prefmark settings).",
 )
 @click.option(
     "--test-size",

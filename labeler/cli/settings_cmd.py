@@ -33,7 +33,9 @@ def settings_lines(db: Any) -> list[str]:
     type=click.Choice([p.value for p in ConflictPolicy]),
     default=None,
     help="When people's labels of an item disagree: majority (the most common verdict; a tie "
-    "goes to the latest label), latest (the latest label), or drop (leave the item out). "
+    "goes to the latest label), latest (the latest label), drop (leave the item out), or "
+    "dawid-skene (the verdict most likely right, weighing each annotator and AI source by "
+    "its reliability estimated from all their labels). "
     "Training, stats, routing, the simulation and export all follow it; `prefmark export "
     "--conflicts` overrides it for one export.",
 )

@@ -11,6 +11,7 @@ import click
 from labeler.cli.common import open_project_or_fail
 from labeler.resolution import ConflictPolicy, policy_lines
 from labeler.store.stats import project_stats
+from labeler.team import team_stats
 
 
 def _routing_summary(db: Any) -> dict[str, Any] | None:
@@ -44,6 +45,8 @@ def stats_command(project: Path, as_json: bool) -> None:
     routing = _routing_summary(db)
     if routing is not None:
         stats["routing"] = routing
+    team = team_stats(db)
+    stats["team"] = team
     if as_json:
         click.echo(json.dumps(stats, indent=2, sort_keys=True))
         return
@@ -57,8 +60,53 @@ def stats_command(project: Path, as_json: bool) -> None:
     _print_section("live labels by annotator", stats["labels_by_annotator"])
     for line in policy_lines(ConflictPolicy(stats["conflict_policy"]), stats["conflicts"]):
         click.echo(line)
+    for line in team_lines(team):
+        click.echo(line)
     if routing:
         _print_routing(routing, project)
+
+
+def _interval(e: dict[str, Any]) -> str:
+    if e["value"] is None:
+        return "undefined (everyone gave the same answer)"
+    ci = "" if e["low"] is None else f"  (95% CI {e['low']:.2f} to {e['high']:.2f})"
+    return f"{e['value']:.3f}{ci}  on {e['items']:,} items"
+
+
+def team_lines(team: dict[str, Any]) -> list[str]:
+    """Agreement between annotators, their estimated accuracy and the label-error estimate."""
+    agreement = team["agreement"]
+    lines = ["agreement between annotators (pairwise choices: A / tie / B):"]
+    if not agreement["pairs"] and not agreement["rankings"]:
+        lines.append("  (none: needs two annotators who labelled the same items)")
+    for e in agreement["overall"]:
+        lines.append(f"  {e['name']:<44} {_interval(e)}")
+    for p in agreement["pairs"]:
+        names = " vs ".join(p["annotators"])
+        lines.append(
+            f"  Cohen's kappa, {names:<29} {_interval(p['cohen_kappa'])}, "
+            f"same answer on {p['raw_agreement']:.0%}"
+        )
+    for e in agreement["rankings"]:
+        lines.append(f"  {e['name']:<44} {_interval(e)}")
+    accuracy = team["annotator_accuracy"]
+    if accuracy:
+        lines.append("estimated accuracy per annotator (Dawid-Skene, no gold needed):")
+        lines += [f"  {name:<28} {acc:>9.1%}" for name, acc in accuracy.items()]
+    errors = team["label_errors"]
+    share = errors["estimated_share"]
+    if errors["checked_by"] is not None:
+        lines.append(
+            f"label errors: {len(errors['review_queue']):,} of {errors['labels_checked']:,} "
+            f"people's labels are confidently disputed by {errors['checked_by']} "
+            "(the list, most likely wrong first: --json)"
+        )
+    if share is not None and share["value"] is not None:
+        lines.append(
+            f"  estimated share of wrong labels {share['value']:.1%} "
+            f"(95% CI {share['low']:.1%} to {share['high']:.1%}) of {share['items']:,} labels"
+        )
+    return lines
 
 
 def _print_routing(routing: dict[str, Any], project: Path | None = None) -> None:

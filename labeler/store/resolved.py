@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from labeler.resolution import ConflictPolicy, Decision, LiveLabel, resolve
+from labeler.store.annotators import policy_weigher
 from labeler.store.items import ITEM_COLUMNS, row_to_item
 from labeler.store.labels import LABEL_COLUMNS, LIVE_LABEL, row_to_label
 from labeler.store.meta import get_conflict_policy
@@ -224,8 +225,9 @@ def decisions(
     ``policy`` None is the project's.
     """
     policy = get_conflict_policy(db) if policy is None else policy
+    weigh = policy_weigher(db, policy)
     for group in live_label_groups(db, chunk_size, item_filter):
-        yield group, resolve(group.labels, policy, group.ai_source)
+        yield group, resolve(group.labels, policy, group.ai_source, weigh)
 
 
 def resolved_labels(
@@ -299,7 +301,7 @@ def resolved_label(
     if group is None or not group.labels:
         return None
     policy = get_conflict_policy(db) if policy is None else policy
-    decision = resolve(group.labels, policy, group.ai_source)
+    decision = resolve(group.labels, policy, group.ai_source, policy_weigher(db, policy))
     if decision.label is None:
         return None
     row = db.conn.execute(

@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeler.db import transaction
-from labeler.resolution import ConflictPolicy, LiveLabel, choice_code, model_choice, resolve
+from labeler.resolution import (
+    ConflictPolicy,
+    LiveLabel,
+    Weigh,
+    choice_code,
+    model_choice,
+    resolve,
+)
 from labeler.store.labels import LIVE_LABEL, people_labels
 from labeler.store.meta import get_conflict_policy, get_schema
 from labeler.types import Route, Status
@@ -96,6 +103,7 @@ def routing_arrays(
         arrays.responses_b = [r[1]["text"] for r in responses]
         arrays.metadata = [json.loads(r[3]) if r[3] else {} for r in rows]
     human_by = arrays.human_by
+    weigh = _weigher(db, policy)
     for item_id, labels in people_labels(db):
         i = index.get(item_id)
         if i is None:
@@ -107,10 +115,11 @@ def routing_arrays(
             arrays.human[i] = code
             _by(human_by, only.annotator, n)[i] = code
             continue
-        arrays.human[i] = resolve(labels, policy).code(unranked_last=unranked_last)
+        arrays.human[i] = resolve(labels, policy, None, weigh).code(unranked_last=unranked_last)
         for annotator in dict.fromkeys(lab.annotator for lab in labels):
             own = [lab for lab in labels if lab.annotator == annotator]
-            _by(human_by, annotator, n)[i] = resolve(own, policy).code(unranked_last=unranked_last)
+            code = resolve(own, policy, None, weigh).code(unranked_last=unranked_last)
+            _by(human_by, annotator, n)[i] = code
     model_sql = f"""
         SELECT item_id, annotator, shown_order, kind, value, confidence FROM (
             SELECT l.*, ROW_NUMBER() OVER (
@@ -129,6 +138,14 @@ def routing_arrays(
         if conf is not None:
             arrays.confidence[key][index[item_id]] = conf
     return arrays
+
+
+def _weigher(db: sqlite_utils.Database, policy: ConflictPolicy) -> Weigh | None:
+    """``annotators.policy_weigher``; imported here because that module fits its model from
+    ``routing_arrays`` (under ``majority``, so the two never call each other in a loop)."""
+    from labeler.store.annotators import policy_weigher
+
+    return policy_weigher(db, policy)
 
 
 def _by(human_by: dict[str, np.ndarray], annotator: str, n: int) -> np.ndarray:
@@ -222,11 +239,12 @@ def audit_outcomes(
               ELSE {LIVE_LABEL} END
         ORDER BY i.id, l.id"""
     audited = confirmed = 0
+    weigh = _weigher(db, policy)
     new = tuple.__new__
     for (_id, ai_source), rows in groupby(db.conn.execute(sql), itemgetter(0, 1)):
         labels = [new(LiveLabel, r[2:]) for r in rows]
         people = [lab for lab in labels if lab.source != "model"]
-        decision = resolve(people, policy)
+        decision = resolve(people, policy, None, weigh)
         if decision.label is None:
             continue
         audited += 1

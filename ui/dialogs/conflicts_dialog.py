@@ -28,6 +28,7 @@ CHOICES = {
     ConflictPolicy.MAJORITY: "Majority vote",
     ConflictPolicy.LATEST: "Latest label",
     ConflictPolicy.DROP: "Leave the item out",
+    ConflictPolicy.DAWID_SKENE: "Most likely right (weighs each annotator by reliability)",
 }
 
 

@@ -1,7 +1,9 @@
-"""Bias and agreement at a glance: left-pick share per labeller, human-AI agreement, speed.
+"""Bias and agreement at a glance: left-pick share per labeller, human-AI agreement, speed,
+and the team's numbers (``team``: agreement between annotators and label quality).
 
 A view over ``labeler.agreement.AgreementReport``; the report is computed off the GUI thread
-(``ui.jobs.agreement_job``) and handed in with ``show_report``.
+(``ui.jobs.agreement_job``) and handed in with ``show_report``; the team's numbers come from
+``ui.jobs.team_job`` into ``team.show_report``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 from labeler.agreement import AI, AgreementReport, PositionBias
 from ui.panels.formatting import DASH, count, pct, pct_interval, rate, seconds
 from ui.panels.table_model import RowsModel
+from ui.panels.team_section import TeamSection
 from ui.plain import plain_label
 
 BIAS_HEADERS = ("Labeller", "Left picks", "95% interval", "Decisive", "Tie / both bad")
@@ -81,6 +84,8 @@ class AgreementPanel(QWidget):
         layout.addWidget(self.review_label)
         layout.addWidget(QLabel("Time per item"))
         layout.addWidget(self.time_view)
+        self.team = TeamSection()
+        layout.addWidget(self.team)
 
     def set_busy(self, busy: bool) -> None:
         self.refresh_button.setEnabled(not busy)

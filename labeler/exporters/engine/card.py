@@ -178,6 +178,13 @@ def render_card(
         else "Provenance on every record: `item_id`, `label_source` (human, imported, model), "
         "`label_action` (label, accept, override), `annotator` (person or model id), "
         "`model_version`, `confidence`."
+        + (
+            " A person's `confidence` is the Dawid-Skene probability that the label's verdict "
+            "is right, given every annotator's and AI source's labels of the item and their "
+            "estimated reliability; a model label's is the model's own."
+            if sel.conflicts == "dawid-skene"
+            else ""
+        )
     )
     body = f"""
 # {md_text(info.name)}: {target.title}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from labeler.exporters.engine.decode import load_json
-from labeler.resolution import ConflictPolicy, Decision, verdict
+from labeler.resolution import ConflictPolicy, Decision, Weigh, verdict
 from labeler.resolution import resolve as resolve_labels
 from labeler.store.resolved import ExportRow, LabelRow
 
@@ -80,14 +80,17 @@ def candidates(labels: Sequence[LabelRow], sel: Selection) -> Sequence[LabelRow]
 
 
 def resolve(
-    labels: Sequence[LabelRow], policy: ConflictPolicy | None, ai_source: str | None = None
+    labels: Sequence[LabelRow],
+    policy: ConflictPolicy | None,
+    ai_source: str | None = None,
+    weigh: Weigh | None = None,
 ) -> Decision[LabelRow]:
     """The label that counts among an item's candidate labels, by the one rule
     (``labeler.resolution``); ``policy`` is the export's, which ``export_project`` fills in
     from the project when the options leave it open."""
     if policy is None:
         raise ValueError("an export needs a conflict policy: use ExportOptions.for_project")
-    return resolve_labels(labels, policy, ai_source)
+    return resolve_labels(labels, policy, ai_source, weigh)
 
 
 def label_passes(label: LabelRow, sel: Selection, route: str) -> bool:

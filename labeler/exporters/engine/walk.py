@@ -12,6 +12,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+import sqlite_utils
+
 from labeler.exporters.engine.decode import decode_value, to_example
 from labeler.exporters.engine.options import ExportOptions, ExportReport
 from labeler.exporters.engine.policies import (
@@ -26,6 +28,8 @@ from labeler.exporters.engine.targets import Target
 from labeler.exporters.engine.writer import encode_record
 from labeler.exporters.formats.spec import BuildSpec
 from labeler.exporters.formats.unpair import supported
+from labeler.resolution import ConflictPolicy, Weigh, choice_code
+from labeler.store.annotators import project_weigher
 from labeler.store.resolved import (
     COLUMN,
     LABEL_PART,
@@ -75,6 +79,10 @@ class ChunkExporter:
         self.check_labels = sel.source is not SourceFilter.ALL or sel.min_confidence is not None
         # The default selection's check, inlined: model labels only on items routed to it.
         self.finished_only = sel.source is SourceFilter.FINISHED and sel.min_confidence is None
+        # Under ``dawid-skene`` every item is weighed (its people's labels get the posterior
+        # as their confidence), so none takes the one-label shortcut.
+        self.weighs = options.conflicts is ConflictPolicy.DAWID_SKENE
+        self.weigh: Weigh | None = None
 
     def export_chunk(self, conn: sqlite3.Connection, chunk: ChunkRange) -> Batch:
         """The lines (or records) of each split for the items of ``chunk``, in item order.
@@ -89,9 +97,13 @@ class ChunkExporter:
         at_prompt, at_route, at_source, label_part = _PROMPT, _ROUTE, _LABEL_SOURCE, _LABEL
         out: Batch = {"train": [], "test": []}
         labelled = 0
+        if self.weighs and self.weigh is None:
+            # Fitted from the whole project, so every chunk and helper process weighs alike.
+            self.weigh = project_weigher(sqlite_utils.Database(conn))
+        shortcut = unfiltered and not self.weighs
         for group in export_groups(conn, chunk):
             labelled += 1
-            if fast is not None and unfiltered and len(group) == 1:
+            if fast is not None and shortcut and len(group) == 1:
                 r = group[0]  # the item's columns, then its one label's
                 if check_labels and (
                     (r[at_source] == "model" and r[at_route] != "model")
@@ -122,7 +134,9 @@ class ChunkExporter:
         if not labels:
             report.drop("items without a chosen label")
             return
-        label, conflict = resolve(labels, self.options.conflicts, row.ai_source)
+        label, conflict = resolve(labels, self.options.conflicts, row.ai_source, self.weigh)
+        if label is not None and self.weigh is not None and label.source != "model":
+            label = with_posterior(label, labels, self.weigh)
         if conflict:
             report.conflicts += 1
         if label is None:
@@ -165,6 +179,16 @@ class ChunkExporter:
         merge_by_source(self.report, self.tally)
         self.tally = {}
         return self.report
+
+
+def with_posterior(label: LabelRow, labels: Sequence[LabelRow], weigh: Weigh) -> LabelRow:
+    """A person's label with the model's posterior that its verdict is right as its
+    confidence (model labels keep their own confidence, which ``--min-confidence`` reads)."""
+    posterior = weigh(labels)
+    if not posterior:
+        return label
+    p = posterior.get(choice_code(label.kind, label.value))
+    return label if p is None else label._replace(confidence=round(p, 4))
 
 
 def merge_by_source(report: ExportReport, tally: dict[tuple[str, str], int]) -> None:
