@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+from ui import window_state
 from ui.main_window import AppConfig, MainWindow
 from ui.project_link import install_busy_policy
 from ui.theme import apply_theme
@@ -29,15 +30,19 @@ def application() -> QApplication:
 
 
 def _demo_path() -> Path:
-    """The bundled demo project, created on first use in the user's data directory."""
+    """The bundled demo project, created on first use in the user's data directory, with the
+    annotators' votes and judge verdicts its data ships with."""
     from labeler.about import data_dir
-    from labeler.demo import create_demo_project
+    from labeler.demo import add_bundled_labels, create_demo_project
 
     base = data_dir()
     base.mkdir(parents=True, exist_ok=True)
     path = base / "demo.db"
-    if not path.exists():
-        create_demo_project(path).conn.close()
+    db = create_demo_project(path)
+    try:
+        add_bundled_labels(db)
+    finally:
+        db.conn.close()
     return path
 
 
@@ -63,7 +68,7 @@ def run_gui(project_path: Path | None, demo: bool = False) -> int:
         recent = window.recent_projects()
         if recent and Path(recent[0]).exists():
             window.open_project(Path(recent[0]))
-    window.resize(1280, 800)
+    window_state.place(window, window.settings)
     window.show()
     return int(app.exec())
 

@@ -173,9 +173,10 @@ def test_routing_panel_emits_intents(qtbot) -> None:
     qtbot.addWidget(panel)
     panel.strategy_combo.setCurrentText("random")
     panel.budget_slider.setValue(10)  # 50%
+    panel.audit_spin.setValue(10)
     with qtbot.waitSignal(panel.route_requested) as blocker:
         panel.route_button.click()
-    assert blocker.args == ["random", 0.5]
+    assert blocker.args == ["random", 0.5, 0.1]
     with qtbot.waitSignal(panel.score_requested):
         panel.score_button.click()
     with qtbot.waitSignal(panel.retrain_requested):
