@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from ui import window_state
 from ui.main_window import AppConfig, MainWindow
 from ui.project_link import install_busy_policy
+from ui.qt_check import QtCannotStart, check_platform
 from ui.theme import apply_theme
 
 APP_ID = "io.github.prefmark.Prefmark"  # the .desktop file's name: Wayland matches windows by it
@@ -57,7 +58,10 @@ def create_window(settings: QSettings | None = None, theme: str | None = None) -
 
 
 def run_gui(project_path: Path | None, demo: bool = False) -> int:
-    """Open the window (on a project, or the demo) and run the event loop; the exit code."""
+    """Open the window (on a project, or the demo) and run the event loop; the exit code.
+
+    Raises QtCannotStart, naming the missing system library, when Qt could not start."""
+    check_platform()
     app = application()
     window = create_window()
     if demo:
@@ -77,4 +81,8 @@ def main() -> None:
     """Entry point of the ``prefmark-gui`` script: ``prefmark-gui [PROJECT.db]``."""
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     demo = "--demo" in sys.argv[1:]
-    raise SystemExit(run_gui(Path(args[0]) if args else None, demo=demo))
+    try:
+        code = run_gui(Path(args[0]) if args else None, demo=demo)
+    except QtCannotStart as exc:
+        raise SystemExit(f"Error: {exc}") from None
+    raise SystemExit(code)

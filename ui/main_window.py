@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
-    QLineEdit,
     QListWidget,
     QMainWindow,
     QMenu,
@@ -28,18 +27,22 @@ from PySide6.QtWidgets import (
 from labeler.db import ProjectFileError
 from labeler.store.queue_queries import QueueCounts
 from labeler.types import Route
-from ui import model_actions, panel_wiring, window_state
+from ui import data_open, model_actions, panel_wiring, window_state
 from ui.actions import ACTIONS, GROUPS, ShortcutsDialog, build_actions
 from ui.controller import Controller
 from ui.dialogs.backups_dialog import backup_on_open, open_backups
 from ui.dialogs.conflicts_dialog import open_conflicts
 from ui.job_status import JobStatus
+from ui.name_field import NameField
 from ui.theme import apply_theme, next_mode
 from ui.views.item_page import ItemPage
 from ui.views.rationale import RationaleDialog
 from ui.workers import JobRunner
 
-PROJECT_FILTER = "prefmark project (*.db *.sqlite);;All files (*)"
+PROJECT_FILTER = (
+    "prefmark project (*.db *.sqlite);;"
+    "Data to import (*.jsonl *.ndjson *.json *.csv *.tsv *.parquet *.gz);;All files (*)"
+)
 DATA_FILTER = "Data files (*.jsonl *.json *.csv *.parquet *.gz);;All files (*)"
 MAX_RECENT = 8
 # Alt+letter opens each menu, so every action is reachable from the keyboard.
@@ -89,8 +92,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(side)
         self.project_label = QLabel("No project open")
         self.project_label.setWordWrap(True)
-        self.annotator = QLineEdit()
-        self.annotator.setPlaceholderText("Your name (required to label)")
+        self.annotator = NameField()
         self.annotator.editingFinished.connect(self._annotator_changed)
         self.annotator.returnPressed.connect(lambda: self.page.setFocus())  # keys label next
         self.queues = QListWidget()
@@ -223,7 +225,9 @@ class MainWindow(QMainWindow):
 
     def open_project_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Open project", "", PROJECT_FILTER)
-        if name:
+        if name and data_open.is_data_file(Path(name)):
+            data_open.offer_import(self, Path(name))
+        elif name:
             self.open_project(Path(name))
 
     def new_project_dialog(self) -> None:

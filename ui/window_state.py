@@ -4,7 +4,7 @@ entry for every dock so a closed panel can always be brought back."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRect, QSettings
+from PySide6.QtCore import QByteArray, QRect, QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
@@ -38,8 +38,15 @@ def place(window: QMainWindow, settings: QSettings) -> None:
         target.moveCenter(area.center())
         target = fit_into(target, area)
     state = settings.value("window/state")
-    if isinstance(state, QByteArray | bytes):
-        window.restoreState(QByteArray(state), STATE_VERSION)
+    restored = isinstance(state, QByteArray | bytes) and window.restoreState(
+        QByteArray(state), STATE_VERSION
+    )
+    if not restored:  # the first panel's tab in front, once the window has laid them out
+        panels = [
+            d for d in window.findChildren(QDockWidget) if d.objectName().startswith("panel-")
+        ]
+        if panels:
+            QTimer.singleShot(0, panels[0].raise_)
     window.resize(target.size())
     window.move(target.topLeft())
 

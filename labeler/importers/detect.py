@@ -7,6 +7,8 @@ previewed plus, for plain JSONL, a count of the file's lines (fast: no parsing).
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from labeler.importers.readers import file_format
 from labeler.importers.shapes import Context, Kind, KtoPart, Recogniser, recognise
 
 COUNT_LINES_UP_TO = 128 * 1024 * 1024  # bytes; counting lines of a bigger file would stall
+COUNT_GZIP_UP_TO = 16 * 1024 * 1024  # compressed bytes (several times more to decompress)
 KIND_WORDS = {
     Kind.PAIR: ("pair", "pairs"),
     Kind.DPO: ("pair", "pairs"),
@@ -67,11 +70,16 @@ class Detected:
 
 
 def count_lines(path: Path) -> int | None:
-    """Non-empty lines of an uncompressed file (None when too big to count quickly)."""
-    if path.suffix == ".gz" or path.stat().st_size > COUNT_LINES_UP_TO:
+    """Non-empty lines of a file, gzipped or not (None when too big to count quickly or
+    unreadable: the import itself then says why)."""
+    gz = path.suffix == ".gz"
+    if path.stat().st_size > (COUNT_GZIP_UP_TO if gz else COUNT_LINES_UP_TO):
         return None
-    with path.open("rb") as fh:
-        return sum(1 for line in fh if line.strip())
+    try:
+        with gzip.open(path, "rb") if gz else path.open("rb") as fh:
+            return sum(1 for line in fh if line.strip())
+    except (OSError, EOFError, zlib.error):
+        return None
 
 
 def detect(

@@ -34,8 +34,8 @@ from ui.views.common import (
     ScrollSync,
     error_text,
     is_dark,
-    prompt_html,
     prompt_pane,
+    show_prompt,
 )
 
 NARROW = 560  # px: below this width the responses stack vertically
@@ -155,7 +155,7 @@ class PairView(QWidget):
         self.status.setText(status)
         left, right = shown.responses[0], shown.responses[1]
         self._texts = (left.text, right.text)
-        self.prompt.setHtml(prompt_html(shown.item.prompt, is_dark(self)))
+        show_prompt(self.prompt, shown.item.prompt)
         problems = self.images.show_images(shown.item.images)
         self._render_responses()
         mine = {lab.kind: shown.shown_value(lab) for lab in shown.my_labels}
