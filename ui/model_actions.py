@@ -16,7 +16,7 @@ from ui.dialogs.judge_dialog import JudgeDialog
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-JOB_ACTIONS = ("import_files", "import_judge", "train", "score", "route", "simulate")
+JOB_ACTIONS = ("import_files", "import_judge", "train", "score", "route", "simulate", "export")
 
 
 def handle(window: MainWindow, action_id: str) -> bool:

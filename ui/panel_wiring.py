@@ -61,7 +61,6 @@ def scrollable(panel: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(panel)
     area.setMinimumWidth(PANEL_MIN_WIDTH)
     return area
@@ -217,6 +216,7 @@ def _run_with_dialog(
         dialog.set_running(True)
         worker.signals.progress.connect(dialog.set_progress)
         worker.signals.finished.connect(lambda: dialog.set_running(False))
+        worker.signals.cancelled.connect(dialog.show_cancelled)
         dialog.cancel_requested.connect(worker.cancel)
 
 

@@ -196,3 +196,28 @@ def test_a_missing_qt_library_is_named_with_its_package() -> None:
     assert "libxcb-cursor0" in text
     assert explain_missing("something else went wrong") is None
     check_platform()  # this machine has them all: no error
+
+
+def test_a_dialog_says_its_job_was_cancelled(window_factory, tmp_path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from ui import panel_wiring
+
+    project = make_project(tmp_path / "p.db", pair_items(1))
+    data = tmp_path / "more.jsonl"
+    data.write_text(json.dumps({"prompt": "q", "response_a": "x", "response_b": "y"}) + "\n")
+    window = window_factory(project)
+    dialog = panel_wiring.open_import(window, [data])
+    wait = threading.Event()
+
+    def slow_job():  # type: ignore[no-untyped-def]
+        for step in range(200):
+            yield step, 200
+            wait.wait(0.05)
+
+    panel_wiring._run_with_dialog(window, "import", slow_job, None, None, dialog)
+    qtbot.waitUntil(lambda: dialog.progress.maximum() == 1000)
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: not window.jobs.busy)
+    assert dialog.status_label.text() == "Import cancelled: nothing was imported."
+    assert window.statusBar().currentMessage() == "Import cancelled."

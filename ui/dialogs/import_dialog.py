@@ -211,6 +211,10 @@ class ImportDialog(JobDialog):
             [[_cell(r.get(c, "")) for c in columns] for r in preview.records]
         )
         self.preview_view.setModel(self.preview_model)
+        self.preview_view.resizeColumnsToContents()
+        for column in range(len(columns)):
+            width = self.preview_view.columnWidth(column)
+            self.preview_view.setColumnWidth(column, min(max(width, 120), 320))
         hidden = len(preview.fields) - len(columns)
         note = f"First {len(preview.records)} records"
         if hidden > 0:

@@ -136,6 +136,10 @@ class JudgeDialog(JobDialog):
         self.status_label.setText("No verdict was imported: the project is as it was before.")
         self.error_label.setText(error_html(error))
 
+    def show_cancelled(self) -> None:
+        self.set_running(False)
+        self.status_label.setText("Cancelled: no verdict was imported.")
+
     # ---- internals -----------------------------------------------------------------------
 
     def _browse(self) -> None:

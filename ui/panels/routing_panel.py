@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSlider,
@@ -94,13 +93,13 @@ class RoutingPanel(QWidget):
 
         settings = QFormLayout()
         settings.addRow("Strategy", self.strategy_combo)
-        budget_row = QHBoxLayout()
-        budget_row.addWidget(self.budget_slider, 1)
-        budget_row.addWidget(self.budget_label)
-        settings.addRow("Human budget", budget_row)
+        settings.addRow("Human budget", self.budget_slider)
+        self.budget_label.setWordWrap(True)
+        settings.addRow("", self.budget_label)
         settings.addRow("Audit", self.audit_spin)
         settings.addRow("", self.route_button)
         self.last_run_label = QLabel(DASH)
+        self.last_run_label.setWordWrap(True)
         settings.addRow("Last run", self.last_run_label)
 
         self.count_labels: dict[str, QLabel] = {}
@@ -141,9 +140,9 @@ class RoutingPanel(QWidget):
         self.simulate_button.clicked.connect(self.simulation_requested)
         self.score_button.clicked.connect(self.score_requested)
         self.retrain_button.clicked.connect(self.retrain_requested)
-        jobs = QHBoxLayout()
-        for button in (self.score_button, self.retrain_button, self.simulate_button):
-            jobs.addWidget(button)
+        jobs = QGridLayout()  # two columns: the panel stays narrow on a small screen
+        for n, button in enumerate((self.retrain_button, self.score_button, self.simulate_button)):
+            jobs.addWidget(button, n // 2, n % 2)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
