@@ -42,7 +42,9 @@ def parse_map(spec: str | None) -> dict[str, str]:
         key, sep, outcome = part.partition("=")
         outcome = {"a": "first", "b": "second"}.get(outcome.strip(), outcome.strip())
         if not sep or outcome not in OUTCOMES:
-            raise JudgeFileError(f"bad --map entry {part!r}: want VERDICT=first|second|tie|skip")
+            raise JudgeFileError(
+                f"bad verdict mapping {part!r}: want VERDICT=first|second|tie|both_bad|skip"
+            )
         out[key.strip().lower()] = outcome
     return out
 

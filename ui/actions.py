@@ -29,7 +29,7 @@ class ActionSpec:
     group: str
 
 
-GROUPS = ("Project", "Label", "Listwise", "Item", "View", "Help")
+GROUPS = ("Project", "Label", "Listwise", "Item", "Model", "View", "Help")
 
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("new_project", "New project…", ("Ctrl+N",), "Project"),
@@ -63,6 +63,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("undo", "Undo last decision", ("Ctrl+Z",), "Item"),
     ActionSpec("back", "Previous item (history)", ("Left",), "Item"),
     ActionSpec("forward", "Next item (history)", ("Right",), "Item"),
+    ActionSpec("import_judge", "Import judge verdicts…", (), "Model"),
+    ActionSpec("train", "Train model", (), "Model"),
+    ActionSpec("score", "Score with model", (), "Model"),
+    ActionSpec("route", "Route items…", ("Ctrl+R",), "Model"),
+    ActionSpec("simulate", "Simulate routing strategies", (), "Model"),
     ActionSpec("suggestions", "Show model suggestions while labelling", ("M",), "View"),
     ActionSpec("diff", "Highlight word differences", ("W",), "View"),
     ActionSpec("sync_scroll", "Synchronise scrolling", ("Ctrl+L",), "View"),

@@ -10,8 +10,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+from ui import window_state
 from ui.main_window import AppConfig, MainWindow
 from ui.project_link import install_busy_policy
+from ui.qt_check import QtCannotStart, check_platform
 from ui.theme import apply_theme
 
 APP_ID = "io.github.prefmark.Prefmark"  # the .desktop file's name: Wayland matches windows by it
@@ -29,15 +31,19 @@ def application() -> QApplication:
 
 
 def _demo_path() -> Path:
-    """The bundled demo project, created on first use in the user's data directory."""
+    """The bundled demo project, created on first use in the user's data directory, with the
+    annotators' votes and judge verdicts its data ships with."""
     from labeler.about import data_dir
-    from labeler.demo import create_demo_project
+    from labeler.demo import add_bundled_labels, create_demo_project
 
     base = data_dir()
     base.mkdir(parents=True, exist_ok=True)
     path = base / "demo.db"
-    if not path.exists():
-        create_demo_project(path).conn.close()
+    db = create_demo_project(path)
+    try:
+        add_bundled_labels(db)
+    finally:
+        db.conn.close()
     return path
 
 
@@ -52,7 +58,10 @@ def create_window(settings: QSettings | None = None, theme: str | None = None) -
 
 
 def run_gui(project_path: Path | None, demo: bool = False) -> int:
-    """Open the window (on a project, or the demo) and run the event loop; the exit code."""
+    """Open the window (on a project, or the demo) and run the event loop; the exit code.
+
+    Raises QtCannotStart, naming the missing system library, when Qt could not start."""
+    check_platform()
     app = application()
     window = create_window()
     if demo:
@@ -63,7 +72,7 @@ def run_gui(project_path: Path | None, demo: bool = False) -> int:
         recent = window.recent_projects()
         if recent and Path(recent[0]).exists():
             window.open_project(Path(recent[0]))
-    window.resize(1280, 800)
+    window_state.place(window, window.settings)
     window.show()
     return int(app.exec())
 
@@ -72,4 +81,8 @@ def main() -> None:
     """Entry point of the ``prefmark-gui`` script: ``prefmark-gui [PROJECT.db]``."""
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     demo = "--demo" in sys.argv[1:]
-    raise SystemExit(run_gui(Path(args[0]) if args else None, demo=demo))
+    try:
+        code = run_gui(Path(args[0]) if args else None, demo=demo)
+    except QtCannotStart as exc:
+        raise SystemExit(f"Error: {exc}") from None
+    raise SystemExit(code)

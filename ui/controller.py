@@ -17,11 +17,13 @@ from PySide6.QtCore import QObject, Signal
 
 from labeler.importers.images import project_image_folders
 from labeler.session import IncompleteRankingError, LabelingSession, ShownItem
+from labeler.store.items import count_items
 from labeler.types import PairChoice, Route
 from ui.project_link import CountsRefresher, GuardedWrites, SharedReader, open_for_gui
 from ui.views.item_page import ItemPage
 from ui.workers import JobRunner
 
+EMPTY_PROJECT = "This project has no items yet. Import data (Ctrl+I), or drop a data file here."
 ZOOM_STEPS = (8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 16.0, 18.0, 20.0, 24.0)
 PAIR_KEYS = {
     "left": ("a", 1),
@@ -127,7 +129,10 @@ class Controller(QObject):
         if shown is None:
             if self.session is not None:
                 name = "to review" if self.queue is Route.REVIEW else "to label"
-                self.page.show_empty(f"Nothing left {name}. Well done!")
+                empty = self.db is not None and count_items(self.db) == 0
+                self.page.show_empty(
+                    EMPTY_PROJECT if empty else f"Nothing left {name}. Well done!"
+                )
             self.item_shown.emit(None)
             return
         self.page.show_item(

@@ -49,12 +49,14 @@ def _project(db_path: str | Path, *, readonly: bool = False) -> Iterator[sqlite_
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """The first records of a file, the field names they use, or why they cannot be read."""
+    """The first records of a file, the field names they use, or why they cannot be read;
+    ``complete`` when they are all the file holds."""
 
     path: Path
     records: list[dict[str, Any]]
     fields: list[str]
     error: JobError | None = None
+    complete: bool = False
 
 
 def preview_records(path: Path, limit: int = 20) -> Preview:
@@ -80,7 +82,7 @@ def preview_records(path: Path, limit: int = 20) -> Preview:
                 close()
     except (ImportFailed, OSError, ValueError) as exc:
         return Preview(path, records, list(fields), explain_import_error(exc))
-    return Preview(path, records, list(fields))
+    return Preview(path, records, list(fields), complete=len(records) < limit)
 
 
 def import_job(
@@ -90,6 +92,7 @@ def import_job(
     skip_bad: bool = False,
     reject_path: str | Path | None = None,
     schema: Any = None,
+    source_name: str | None = None,
 ) -> JobGen[Any]:
     """Import files into the project (one transaction); returns the importer's report."""
     from labeler.workflows.importing import ImportOptions, import_data
@@ -97,6 +100,7 @@ def import_job(
     options = ImportOptions(
         files=tuple(Path(p) for p in paths), mapping=mapping, skip_bad=skip_bad,
         rejects=None if reject_path is None else Path(reject_path), schema=schema,
+        source_name=source_name,
     )  # fmt: skip
     return (yield from import_data(Path(db_path), options))
 
@@ -198,6 +202,14 @@ def route_job(db_path: str | Path, strategy: str, budget: float, **options: Any)
 
     with _project(db_path) as db:
         return (yield from route(db, strategy=strategy, budget=budget, **options))
+
+
+def judge_job(db_path: str | Path, options: Any) -> JobGen[Any]:
+    """Store an AI judge's verdicts as model labels; see ``workflows.routing.import_judge``."""
+    from labeler.workflows.routing import import_judge
+
+    with _project(db_path) as db:
+        return (yield from import_judge(db, options))
 
 
 def simulation_job(db_path: str | Path, out_dir: str | Path, **options: Any) -> JobGen[Any]:

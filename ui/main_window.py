@@ -15,12 +15,10 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
-    QLineEdit,
     QListWidget,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,23 +27,28 @@ from PySide6.QtWidgets import (
 from labeler.db import ProjectFileError
 from labeler.store.routes import QueueCounts
 from labeler.types import Route
-from ui import panel_wiring
+from ui import data_open, model_actions, panel_wiring, window_state
 from ui.actions import ACTIONS, GROUPS, ShortcutsDialog, build_actions
 from ui.controller import Controller
 from ui.dialogs.backups_dialog import backup_on_open, open_backups
 from ui.dialogs.conflicts_dialog import open_conflicts
+from ui.job_status import JobStatus
+from ui.name_field import NameField
 from ui.plain import plain_label
 from ui.theme import apply_theme, next_mode
 from ui.views.item_page import ItemPage
 from ui.views.rationale import RationaleDialog
 from ui.workers import JobRunner
 
-PROJECT_FILTER = "prefmark project (*.db *.sqlite);;All files (*)"
+PROJECT_FILTER = (
+    "prefmark project (*.db *.sqlite);;"
+    "Data to import (*.jsonl *.ndjson *.json *.csv *.tsv *.parquet *.gz);;All files (*)"
+)
 DATA_FILTER = "Data files (*.jsonl *.json *.csv *.parquet *.gz);;All files (*)"
 MAX_RECENT = 8
 # Alt+letter opens each menu, so every action is reachable from the keyboard.
 MENU_TITLES = {"Project": "&Project", "Label": "&Label", "Listwise": "L&istwise",
-               "Item": "I&tem", "View": "&View", "Help": "&Help"}  # fmt: skip
+               "Item": "I&tem", "Model": "&Model", "View": "&View", "Help": "&Help"}  # fmt: skip
 QUEUE_ROWS = (("to_label", "To label"), ("to_review", "To review"), ("done", "Done"),
               ("skipped", "Skipped"), ("flagged", "Flagged"))  # fmt: skip
 
@@ -72,6 +75,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self.panels = panel_wiring.add_panels(self)
+        window_state.add_dock_toggles(self, self.menus["View"])
+        model_actions.register_job_controls(self)
         c = self.controller
         c.counts_changed.connect(self._update_counts)
         c.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
@@ -79,6 +84,8 @@ class MainWindow(QMainWindow):
         c.rationale_requested.connect(self._edit_rationale)
         self.annotator.setText(str(self.settings.value("annotator", "")))
         self.controller.set_annotator(self.annotator.text())
+        if not self.annotator.text():  # first run: the name is the first thing to type
+            self.annotator.setFocus()
 
     # ---- composition ---------------------------------------------------------------------
     def _build_sidebar(self) -> None:
@@ -86,9 +93,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(side)
         self.project_label = plain_label("No project open")
         self.project_label.setWordWrap(True)
-        self.annotator = QLineEdit()
-        self.annotator.setPlaceholderText("Your name (required to label)")
+        self.annotator = NameField()
         self.annotator.editingFinished.connect(self._annotator_changed)
+        self.annotator.returnPressed.connect(lambda: self.page.setFocus())  # keys label next
         self.queues = QListWidget()
         self.queues.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for _key, text in QUEUE_ROWS:
@@ -112,11 +119,12 @@ class MainWindow(QMainWindow):
         dock = QDockWidget("Project", self)
         dock.setObjectName("sidebar")
         dock.setWidget(side)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
 
     def _build_menus(self) -> None:
         menus = {group: self.menuBar().addMenu(MENU_TITLES[group]) for group in GROUPS}
+        self.menus = menus
         for spec in ACTIONS:
             if spec.id in self.actions_by_id:
                 menus[spec.group].addAction(self.actions_by_id[spec.id])
@@ -125,17 +133,9 @@ class MainWindow(QMainWindow):
         self._update_recent_menu()
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(lambda: self.jobs.cancel())
-        for widget in (self.progress, self.cancel_button):
-            widget.setVisible(False)
-            bar.addPermanentWidget(widget)
-        self.jobs.started.connect(self._job_started)
-        self.jobs.progressed.connect(self._job_progress)
-        self.jobs.ended.connect(self._job_ended)
+        self.job_status = JobStatus(self.jobs, self.statusBar())
+        self.progress = self.job_status.progress
+        self.cancel_button = self.job_status.cancel_button
 
     # ---- actions -------------------------------------------------------------------------
     def _on_action(self, action_id: str) -> None:
@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         }
         if action_id in window_actions:
             window_actions[action_id]()
-        else:
+        elif not model_actions.handle(self, action_id):
             self.controller.handle(action_id)
 
     def show_shortcuts(self) -> ShortcutsDialog:
@@ -226,7 +226,9 @@ class MainWindow(QMainWindow):
 
     def open_project_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Open project", "", PROJECT_FILTER)
-        if name:
+        if name and data_open.is_data_file(Path(name)):
+            data_open.offer_import(self, Path(name))
+        elif name:
             self.open_project(Path(name))
 
     def new_project_dialog(self) -> None:
@@ -268,22 +270,8 @@ class MainWindow(QMainWindow):
         for row, (key, text) in enumerate(QUEUE_ROWS):
             self.queues.item(row).setText(f"{text}: {getattr(counts, key):,}")
 
-    def _job_started(self, name: str) -> None:
-        self.progress.setRange(0, 0)
-        self.progress.setFormat(f"{name} %p%")
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
-
-    def _job_progress(self, name: str, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-
-    def _job_ended(self, name: str) -> None:
-        if not [n for n in self.jobs.running_names() if n != "counts"]:
-            self.progress.setVisible(False)
-            self.cancel_button.setVisible(False)
-
     def closeEvent(self, event: QCloseEvent) -> None:
+        window_state.save(self, self.settings)
         self.jobs.shutdown()
         self.controller.close_project()
         super().closeEvent(event)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QWidget
 
 from ui import jobs
 from ui.dialogs.about_dialog import AboutDialog
@@ -27,6 +27,7 @@ from ui.workers import one_shot
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
+PANEL_MIN_WIDTH = 280
 PANELS = (
     ("guidelines", GuidelinesPanel, "Guidelines"),
     ("routing", RoutingPanel, "Routing"),
@@ -42,7 +43,7 @@ def add_panels(window: MainWindow) -> dict[str, Any]:
         panel = cls()
         dock = QDockWidget(title, window)
         dock.setObjectName(f"panel-{key}")
-        dock.setWidget(panel)
+        dock.setWidget(scrollable(panel))
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         if docks:
             window.tabifyDockWidget(docks[0], dock)
@@ -53,6 +54,16 @@ def add_panels(window: MainWindow) -> dict[str, Any]:
         window.resizeDocks([docks[0]], [340], Qt.Orientation.Horizontal)
     _connect(window, panels)
     return panels
+
+
+def scrollable(panel: QWidget) -> QScrollArea:
+    """A panel that scrolls rather than making the window taller or wider than a screen."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(panel)
+    area.setMinimumWidth(PANEL_MIN_WIDTH)
+    return area
 
 
 def _connect(window: MainWindow, panels: dict[str, Any]) -> None:
@@ -66,7 +77,9 @@ def _connect(window: MainWindow, panels: dict[str, Any]) -> None:
         routing.retrain_requested.connect(partial(_run_job, window, jobs.retrain_job, "Training"))
         routing.simulation_requested.connect(partial(run_simulation, window))
         routing.route_requested.connect(
-            lambda strategy, budget: _run_job(window, jobs.route_job, "Routing", strategy, budget)
+            lambda strategy, budget, audit: _run_job(
+                window, jobs.route_job, "Routing", strategy, budget, audit=audit
+            )
         )
     window.controller.counts_changed.connect(lambda _c: refresh_routing(window))
 
@@ -158,7 +171,9 @@ def refresh_routing(window: MainWindow) -> None:
     _start(window, "routing-snapshot", job, panel.show_snapshot, quiet=True)
 
 
-def _run_job(window: MainWindow, job: Callable[..., Any], what: str, *args: Any) -> None:
+def _run_job(
+    window: MainWindow, job: Callable[..., Any], what: str, *args: Any, **kwargs: Any
+) -> None:
     path = window.controller.path
     if path is None:
         window.statusBar().showMessage("Open a project first.", 5000)
@@ -170,7 +185,7 @@ def _run_job(window: MainWindow, job: Callable[..., Any], what: str, *args: Any)
         window.controller.queue_changed_elsewhere()
         refresh_agreement(window)
 
-    _start(window, what, partial(job, path, *args), done)
+    _start(window, what, partial(job, path, *args, **kwargs), done)
 
 
 def start_import(window: MainWindow, paths: list[Path], dialog: Any = None) -> None:
@@ -203,6 +218,7 @@ def _run_with_dialog(
         dialog.set_running(True)
         worker.signals.progress.connect(dialog.set_progress)
         worker.signals.finished.connect(lambda: dialog.set_running(False))
+        worker.signals.cancelled.connect(dialog.show_cancelled)
         dialog.cancel_requested.connect(worker.cancel)
 
 
@@ -217,11 +233,18 @@ def open_import(window: MainWindow, paths: list[Path]) -> ImportDialog | None:
         if path is None:  # the project was closed while the dialog was open
             return
 
+        schema = dialog.schema_form.schema()
+
         def done(report: Any) -> None:
             dialog.show_result(report)
+            if schema is not None:  # the items are now labelled another way: a new session
+                window.controller.set_queue(window.controller.queue)
             window.controller.queue_changed_elsewhere()
 
-        job = partial(jobs.import_job, path, chosen, mapping, skip_bad)
+        job = partial(
+            jobs.import_job, path, chosen, mapping, skip_bad,
+            schema=schema, source_name=dialog.schema_form.source_name(),
+        )  # fmt: skip
         _run_with_dialog(window, "import", job, done, dialog.show_error, dialog)
 
     dialog.import_requested.connect(requested)

@@ -23,6 +23,7 @@ from pygments.util import ClassNotFound
 PLAIN_TEXT_THRESHOLD = 60_000  # characters; above this, show plain text
 DISPLAY_LIMIT = 100_000  # characters shown at most (~0.1 s of layout); the rest is summarised
 DIFF_WORD_LIMIT = 8_000  # words per side; beyond this a word diff costs too much
+DIFF_LIGHT, DIFF_DARK = "#fbe7a1", "#5b4a16"  # a highlighter's yellow, for either side
 
 
 @lru_cache(maxsize=64)
@@ -100,7 +101,8 @@ def word_diff_html(left: str, right: str, dark: bool = False) -> tuple[str, str]
     a, b = _WORD.findall(left), _WORD.findall(right)
     if len(a) > 2 * DIFF_WORD_LIMIT or len(b) > 2 * DIFF_WORD_LIMIT:
         return None
-    colour_a, colour_b = ("#5c2b2b", "#2b4f2b") if dark else ("#ffd7d5", "#ccffd8")
+    # one neutral highlight on both sides: a difference is not a verdict (no red/green)
+    colour_a = colour_b = DIFF_DARK if dark else DIFF_LIGHT
     out_a: list[str] = []
     out_b: list[str] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)

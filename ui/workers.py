@@ -26,6 +26,7 @@ class WorkerSignals(QObject):
     progress = Signal(int, int)
     result = Signal(object)
     error = Signal(object)
+    cancelled = Signal()
     finished = Signal()
 
 
@@ -69,6 +70,7 @@ class GeneratorWorker(QRunnable):
             while not self._cancelled:
                 self.signals.progress.emit(*next(gen))
             gen.close()  # type: ignore[attr-defined]
+            self.signals.cancelled.emit()
         except StopIteration as stop:
             self.signals.result.emit(stop.value)
         except Exception as exc:  # noqa: BLE001 - delivered to the GUI, never swallowed
@@ -94,16 +96,23 @@ class JobRunner(QObject):
     started = Signal(str)
     progressed = Signal(str, int, int)
     ended = Signal(str)
+    cancelled = Signal(str)
 
     def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.pool = pool or QThreadPool.globalInstance()
         self.project: Path | None = None  # named in the one-sentence errors of its jobs
         self._running: dict[GeneratorWorker, str] = {}
+        self._shown: set[GeneratorWorker] = set()  # the jobs that are not quiet
 
     @property
     def busy(self) -> bool:
         return bool(self._running)
+
+    @property
+    def shown_busy(self) -> bool:
+        """A job the person started (not a quiet refresh) is running."""
+        return bool(self._shown)
 
     def start(
         self,
@@ -117,7 +126,9 @@ class JobRunner(QObject):
         worker = GeneratorWorker(job, self.project, name)
         self._running[worker] = name
         if not quiet:
+            self._shown.add(worker)
             worker.signals.progress.connect(lambda d, t: self.progressed.emit(name, d, t))
+            worker.signals.cancelled.connect(lambda: self.cancelled.emit(name))
             self.started.emit(name)
         if on_result is not None:
             worker.signals.result.connect(on_result)
@@ -129,6 +140,7 @@ class JobRunner(QObject):
 
     def _finish(self, worker: GeneratorWorker, quiet: bool) -> None:
         name = self._running.pop(worker, "")
+        self._shown.discard(worker)
         if not quiet:
             self.ended.emit(name)
 

@@ -19,32 +19,26 @@ import click
 import numpy as np
 
 from labeler.cli.common import run_workflow
-from labeler.demo import VOTES_FILE, create_demo_project, demo_votes
+from labeler.demo import (
+    JUDGE,
+    JUDGE_OPTIONS,
+    VOTE_CHOICE,
+    create_demo_project,
+    demo_pair_ids,
+    demo_votes,
+)
 from labeler.store import record_label
 from labeler.store.resolved import resolved_label
-from labeler.types import Label, PairChoice, PairwiseValue, Source
-from labeler.workflows.routing import JudgeOptions
+from labeler.types import Label, PairwiseValue, Source
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 ANNOTATOR = "annotator1"
-JUDGE = "gpt-3.5-turbo"
-VOTE_CHOICE = {1: PairChoice.A, 2: PairChoice.B, 0: PairChoice.TIE}
-JUDGE_OPTIONS = JudgeOptions(
-    VOTES_FILE, JUDGE, key="idx", verdict_field=JUDGE,
-    mapping={"1": "first", "2": "second", "tie": "tie", "garbage": "skip"},
-)  # fmt: skip
 
 
 def _votes_by_item(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
-    ids = {
-        str(idx): item_id
-        for idx, item_id in db.conn.execute(
-            "SELECT CAST(json_extract(metadata, '$.idx') AS TEXT), id FROM items "
-            "WHERE json_extract(metadata, '$.source') = 'PandaLM'"
-        )
-    }
+    ids = demo_pair_ids(db)
     return {ids[str(v["idx"])]: v for v in demo_votes() if str(v["idx"]) in ids}
 
 

@@ -19,4 +19,8 @@ def gui_command(project: Path | None, demo: bool) -> None:
         app = importlib.import_module("ui.app")
     except ImportError as exc:  # PySide6 missing or no display libraries
         raise click.ClickException(f"the desktop app cannot start: {exc}") from exc
-    raise SystemExit(app.run_gui(project, demo=demo))
+    try:
+        code = app.run_gui(project, demo=demo)
+    except app.QtCannotStart as exc:  # a system library Qt needs is missing
+        raise click.ClickException(str(exc)) from exc
+    raise SystemExit(code)

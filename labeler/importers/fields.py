@@ -125,7 +125,7 @@ def read_prompt(f: Fields, required: bool = True) -> Prompt | None:
             f.data = {**f.data, "reference": reference}
         return prompt
     if required:
-        raise RecordError("prompt", "missing (or map one: --map prompt=FIELD)")
+        raise RecordError("prompt", "missing (or map a field of the file to prompt)")
     return None
 
 

@@ -68,14 +68,17 @@ def parse_map_options(
         target = target.strip()
         fields = tuple(s.strip() for s in sources.split(",") if s.strip())
         if not sep or not target or not fields:
-            raise ValueError(f"--map {option!r}: expected TARGET=FIELD (e.g. prompt=question)")
+            raise ValueError(
+                f"field mapping {option!r}: expected TARGET=FIELD (e.g. prompt=question)"
+            )
         if target not in TARGETS:
             raise ValueError(
-                f"--map {option!r}: unknown target '{target}'; one of {', '.join(sorted(TARGETS))}"
+                f"field mapping {option!r}: unknown target '{target}'; "
+                f"one of {', '.join(sorted(TARGETS))}"
             )
         if len(fields) > 1 and target not in MULTI_TARGETS:
             raise ValueError(
-                f"--map {option!r}: only {', '.join(sorted(MULTI_TARGETS))} take lists"
+                f"field mapping {option!r}: only {', '.join(sorted(MULTI_TARGETS))} take lists"
             )
         renames[target] = fields
     return FieldMapping(renames, tuple(annotator_fields), scores_are_labels)

@@ -116,7 +116,7 @@ def recognise(fields: Collection[str]) -> Shape:
         "unrecognised record shape (fields: "
         + ", ".join(sorted(fields)[:12])
         + "); expected responses, response_a/response_b, chosen/rejected or completion/label,"
-        " or map fields with --map",
+        " or map the file's fields to these names",
     )
 
 

@@ -99,7 +99,7 @@ def choose_ai_source(
         if ai not in arrays.opinions:
             have = ", ".join(arrays.opinions)
             raise RoutingSetupError(f"no model labels from {ai!r}; have: {have}")
-        return AiChoice(ai, "chosen with --ai", agreement)
+        return AiChoice(ai, "chosen by name", agreement)
     judged = {k: v for k, v in agreement.items() if v[1] >= min_overlap}
     if judged:
         independent = [k for k in judged if _base(k) not in trained] or list(judged)

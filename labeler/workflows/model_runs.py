@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from labeler.workflows.base import Workflow, WorkflowError
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,18 @@ class TrainReport:
         return text
 
 
+def _busy_once_counted(job: Workflow[T]) -> Workflow[T]:
+    """``job``'s progress, but "cannot count" (0, 0) once it reports all done: what follows
+    (fitting the head) has no steps to count, and a full bar would say it had finished."""
+    try:
+        while True:
+            done, total = next(job)
+            yield (0, 0) if total and done >= total else (done, total)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+
+
 def train(
     db: sqlite_utils.Database,
     *,
@@ -49,13 +63,14 @@ def train(
     yield 0, 0  # loading the encoder takes seconds: a busy bar meanwhile
     options = models.runtime_options(threads)
     featurizer = models.DefaultFeaturizer(options, int8=int8)
+    trainer = models.default_trainer(heads, seed, options)
     try:
-        head = yield from train_head(db, featurizer, models.default_trainer(heads, seed, options))
+        head = yield from _busy_once_counted(train_head(db, featurizer, trainer))
     except NotEnoughLabelsError as exc:
         raise WorkflowError(str(exc)) from exc
     version = models.save_head(db, featurizer, head)
     accuracy, n_test = (None, 0)
-    if holdout:
+    if holdout:  # fitting again without a fifth of the items: busy, it cannot count
         accuracy, n_test = holdout_accuracy(
             db, featurizer, models.default_trainer(heads, seed, options)
         )

@@ -96,7 +96,7 @@ def test_explicit_ai_wins_and_unknown_ai_fails(tmp_path: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(main, ["route", str(project), "--strategy", "margin", "--ai", "big"])
     assert ok.exit_code == 0, ok.output
-    assert "AI labels from big (chosen with --ai)" in ok.output
+    assert "AI labels from big (chosen by name)" in ok.output
     bad = runner.invoke(main, ["route", str(project), "--ai", "nope"])
     assert bad.exit_code == 1
     assert "no model labels from 'nope'" in bad.output
@@ -123,9 +123,8 @@ def test_simulation_names_the_source_and_warns_when_it_learnt_the_gold(tmp_path:
     args = ["route", str(project), "--simulate", "--seeds", "1", "--out", str(tmp_path / "sim")]
     flattered = runner.invoke(main, [*args, "--ai", "prefmark-default"])
     assert flattered.exit_code == 0, flattered.output
-    assert (
-        "AI labels from prefmark-default (chosen with --ai); alone they are 100.0% accurate"
-        in (flattered.stdout)
+    assert "AI labels from prefmark-default (chosen by name); alone they are 100.0% accurate" in (
+        flattered.stdout
     )
     assert "trained on this project's human labels" in flattered.stderr
     assert "optimistic" in flattered.stderr

@@ -171,9 +171,10 @@ def test_routing_panel_emits_intents(qtbot) -> None:
     qtbot.addWidget(panel)
     panel.strategy_combo.setCurrentText("random")
     panel.budget_slider.setValue(10)  # 50%
+    panel.audit_spin.setValue(10)
     with qtbot.waitSignal(panel.route_requested) as blocker:
         panel.route_button.click()
-    assert blocker.args == ["random", 0.5]
+    assert blocker.args == ["random", 0.5, 0.1]
     with qtbot.waitSignal(panel.score_requested):
         panel.score_button.click()
     with qtbot.waitSignal(panel.retrain_requested):
@@ -309,7 +310,8 @@ def test_retrain_needs_enough_labels(tmp_path, project) -> None:
 def test_retrain_score_and_route_jobs_feed_the_routing_panel(qtbot, model_project) -> None:
     steps, trained = drain(retrain_job(model_project, heads=2))
     assert "+" in trained.version  # encoder version + head version
-    assert steps[-1][0] == steps[-1][1] > 0
+    # counts the 30 labelled pairs as it embeds them, then busy (not "100%") while fitting
+    assert steps == [(0, 0), (0, 30), (0, 0)]
     steps, scored = drain(score_job(model_project, batch_size=16))
     assert scored.scored == 40
     assert steps[-1] == (40, 40)

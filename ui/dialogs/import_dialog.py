@@ -1,13 +1,15 @@
-"""Import data files: preview the first records, map fields, choose how to treat bad records.
+"""Import data files: preview the first records, see the shape found and what the import
+will do, map fields, choose the project's schema and how to treat bad records.
 
 The dialog only gathers the user's intent. ``import_requested(paths, mapping, skip_bad)`` goes
-to the controller, which runs ``ui.jobs.import_job`` in a worker and reports back through
-``set_progress``, ``show_result`` and ``show_error``; Cancel while running emits
-``cancel_requested``.
+to the window (which also reads ``schema_form``), which runs ``ui.jobs.import_job`` in a worker
+and reports back through ``set_progress``, ``show_result`` and ``show_error``; Cancel while
+running emits ``cancel_requested``.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,20 +27,24 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.dialogs.job_dialog import JobDialog, error_html
+from ui.dialogs.schema_form import SchemaForm
 from ui.jobs import JobError, Preview, preview_records
 from ui.panels.table_model import RowsModel
 from ui.plain import plain_label
 
 AUTO = "(automatic)"
-# The mapping targets worth offering; the importer recognises common shapes on its own.
+# Every name the importer understands, most used first; it recognises common shapes alone.
 TARGETS = ("prompt", "messages", "response_a", "response_b", "responses", "chosen", "rejected",
-           "completion", "label", "images")  # fmt: skip
+           "completion", "label", "instruction", "input", "models", "model_a", "model_b",
+           "scores", "ranks", "winner", "images")  # fmt: skip
 CELL_CHARS = 80
 PREVIEW_COLUMNS = 12
 
@@ -76,21 +82,33 @@ class ImportDialog(JobDialog):
         self.preview_label = plain_label()
 
         self.map_combos: dict[str, QComboBox] = {}
-        mapping_box = QGroupBox("Field mapping (leave automatic for common formats)")
+        self.detected_label = QLabel()
+        self.detected_label.setWordWrap(True)
+        mapping_box = QGroupBox("Leave automatic for common formats")
         form = QFormLayout(mapping_box)
         for target in TARGETS:
             combo = QComboBox()
             combo.setEditable(True)  # "responses" may gather several fields: a, b, c
             combo.setToolTip("A field of the file, or several separated by commas")
+            combo.currentTextChanged.connect(self._update_detected)
             self.map_combos[target] = combo
             form.addRow(target, combo)
         self.annotator_edit = QLineEdit()
         self.annotator_edit.setPlaceholderText(
             "fields holding per-annotator verdicts, e.g. a1, a2"
         )
+        self.annotator_edit.editingFinished.connect(self._update_detected)
         form.addRow("annotator verdicts", self.annotator_edit)
         self.scores_check = QCheckBox("Per-response scores are the labels (a ranking)")
+        self.scores_check.toggled.connect(self._update_detected)
         form.addRow("", self.scores_check)
+        mapping_scroll = QScrollArea()
+        mapping_scroll.setWidgetResizable(True)
+        mapping_scroll.setWidget(mapping_box)
+        self.schema_form = SchemaForm()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(mapping_scroll, "Field mapping")
+        self.tabs.addTab(self.schema_form, "Labelling")
 
         self.skip_check = QCheckBox(
             "Skip bad records (saved beside the project as a .rejects.jsonl file) "
@@ -111,13 +129,14 @@ class ImportDialog(JobDialog):
         layout.addLayout(top)
         layout.addWidget(self.preview_view, 2)
         layout.addWidget(self.preview_label)
-        layout.addWidget(mapping_box)
+        layout.addWidget(self.detected_label)
+        layout.addWidget(self.tabs, 3)
         layout.addWidget(self.skip_check)
         layout.addWidget(self.error_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.status_label)
         layout.addWidget(self.buttons)
-        self.resize(900, 720)
+        self.resize(860, 600)
         self._load_preview()
 
     # ---- intent --------------------------------------------------------------------------
@@ -175,6 +194,7 @@ class ImportDialog(JobDialog):
     def _on_import_clicked(self) -> None:
         try:
             mapping = self.mapping()
+            self.schema_form.schema()
         except ValueError as exc:
             self.error_label.setText(error_html(JobError(str(exc))))
             return
@@ -192,6 +212,10 @@ class ImportDialog(JobDialog):
             [[_cell(r.get(c, "")) for c in columns] for r in preview.records]
         )
         self.preview_view.setModel(self.preview_model)
+        self.preview_view.resizeColumnsToContents()
+        for column in range(len(columns)):
+            width = self.preview_view.columnWidth(column)
+            self.preview_view.setColumnWidth(column, min(max(width, 120), 320))
         hidden = len(preview.fields) - len(columns)
         note = f"First {len(preview.records)} records"
         if hidden > 0:
@@ -206,5 +230,26 @@ class ImportDialog(JobDialog):
             guesses = [f for f in preview.fields if f.lower().startswith("annotator")]
             self.annotator_edit.setText(", ".join(guesses))
         self.error_label.setText(error_html(preview.error) if preview.error else "")
+        self._update_detected()
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.preview_view.setFont(mono)
+
+    def _update_detected(self) -> None:
+        """The shape found and what the import will do, under the current mapping."""
+        from labeler.importers import ImportFailed, RecordError
+        from labeler.importers.detect import detect
+
+        preview = self.preview
+        if preview is None or preview.error is not None:
+            self.detected_label.setText("")
+            return
+        try:
+            mapping = self.mapping()
+            found = detect(preview.path, preview.records, mapping, preview.complete)
+        except (ImportFailed, RecordError, ValueError, OSError) as exc:
+            where = f"{exc.field}: " if isinstance(exc, RecordError) and exc.field else ""
+            reason = exc.reason if isinstance(exc, RecordError) else str(exc)
+            text = f"<b>Not recognised yet:</b> {html.escape(where + reason)}"
+            self.detected_label.setText(text + " — map the fields below.")
+            return
+        self.detected_label.setText(f"<b>{html.escape(found.summary().capitalize())}.</b>")

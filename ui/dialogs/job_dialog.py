@@ -10,14 +10,31 @@ from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QWidge
 
 from ui.plain import plain_label
 
+WRAP_CHARS = 90  # a longer run without a space gets break opportunities
+
+
+def breakable(text: str, run: int = WRAP_CHARS) -> str:
+    """``text`` escaped for rich text, with zero-width spaces in very long words, so a long
+    path or a JSON line wraps instead of widening the dialog."""
+    words = [
+        "\u200b".join(word[i : i + run] for i in range(0, len(word), run)) if len(word) > run
+        else word
+        for word in text.split(" ")
+    ]  # fmt: skip
+    return html.escape(" ".join(words))
+
 
 def error_html(error: BaseException) -> str:
-    """An error as the dialog shows it: the message, and the failing line if known."""
+    """An error as the dialog shows it: the message, and the failing line if known, both
+    wrapped to the dialog's width."""
     message = getattr(error, "message", None) or str(error) or type(error).__name__
-    text = f"<b>{html.escape(message)}</b>"
+    text = f"<b>{breakable(message)}</b>"
     detail = getattr(error, "detail", None)
     if detail:
-        text += f"<br>The line that failed:<pre>{html.escape(detail)}</pre>"
+        text += (
+            "<br>The line that failed:<p style='white-space: pre-wrap; font-family: monospace'>"
+            f"{breakable(detail)}</p>"
+        )
     return text
 
 

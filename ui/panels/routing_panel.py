@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSlider,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +34,7 @@ from ui.plain import plain_label
 
 STRATEGIES = ("learned", "ensemble", "margin", "hyper", "random")
 BUDGET_STEP = 5  # percent per slider step
+DEFAULT_AUDIT_PCT = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +57,10 @@ class RoutingSnapshot:
 
 
 class RoutingPanel(QWidget):
-    """Intents: ``route_requested(strategy, budget_fraction)``, ``score_requested``,
-    ``retrain_requested``, ``simulation_requested``."""
+    """Intents: ``route_requested(strategy, budget_fraction, audit_fraction)``,
+    ``score_requested``, ``retrain_requested``, ``simulation_requested``."""
 
-    route_requested = Signal(str, float)
+    route_requested = Signal(str, float, float)
     score_requested = Signal()
     retrain_requested = Signal()
     simulation_requested = Signal()
@@ -78,18 +79,28 @@ class RoutingPanel(QWidget):
         self.budget_slider.setValue(25 // BUDGET_STEP)
         self.budget_slider.setAccessibleName("Human budget")
         self.budget_label = plain_label()
+        self.audit_spin = QSpinBox()
+        self.audit_spin.setRange(0, 50)
+        self.audit_spin.setSuffix("% of the model's items")
+        self.audit_spin.setValue(DEFAULT_AUDIT_PCT)
+        self.audit_spin.setAccessibleName("Audit share")
+        self.audit_spin.setToolTip(
+            "A random share of the items the model labels goes to review, so people check "
+            "it and the finished data set's accuracy can be estimated"
+        )
         self.route_button = QPushButton("&Route items")
         self.route_button.clicked.connect(self._on_route_clicked)
         self.budget_slider.valueChanged.connect(self._update_budget_label)
 
         settings = QFormLayout()
         settings.addRow("Strategy", self.strategy_combo)
-        budget_row = QHBoxLayout()
-        budget_row.addWidget(self.budget_slider, 1)
-        budget_row.addWidget(self.budget_label)
-        settings.addRow("Human budget", budget_row)
+        settings.addRow("Human budget", self.budget_slider)
+        self.budget_label.setWordWrap(True)
+        settings.addRow("", self.budget_label)
+        settings.addRow("Audit", self.audit_spin)
         settings.addRow("", self.route_button)
         self.last_run_label = plain_label(DASH)
+        self.last_run_label.setWordWrap(True)
         settings.addRow("Last run", self.last_run_label)
 
         self.count_labels: dict[str, QLabel] = {}
@@ -122,13 +133,17 @@ class RoutingPanel(QWidget):
         self.curve = CurveView()
         self.simulate_button = QPushButton("Si&mulate strategies")
         self.score_button = QPushButton("&Score with model")
-        self.retrain_button = QPushButton("Re&train default model")
+        self.retrain_button = QPushButton("&Train model")
+        self.retrain_button.setToolTip(
+            "Train the default reward model on the labels people made so far (again after more "
+            "labels)"
+        )
         self.simulate_button.clicked.connect(self.simulation_requested)
         self.score_button.clicked.connect(self.score_requested)
         self.retrain_button.clicked.connect(self.retrain_requested)
-        jobs = QHBoxLayout()
-        for button in (self.score_button, self.retrain_button, self.simulate_button):
-            jobs.addWidget(button)
+        jobs = QGridLayout()  # two columns: the panel stays narrow on a small screen
+        for n, button in enumerate((self.retrain_button, self.score_button, self.simulate_button)):
+            jobs.addWidget(button, n // 2, n % 2)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -200,13 +215,18 @@ class RoutingPanel(QWidget):
         return self.budget_slider.value() * BUDGET_STEP / 100
 
     @property
+    def audit(self) -> float:
+        """The share of the model's items sent to review, as a fraction."""
+        return self.audit_spin.value() / 100
+
+    @property
     def strategy(self) -> str:
         return self.strategy_combo.currentText()
 
     # ---- internals -----------------------------------------------------------------------
 
     def _on_route_clicked(self) -> None:
-        self.route_requested.emit(self.strategy, self.budget)
+        self.route_requested.emit(self.strategy, self.budget, self.audit)
 
     def _update_budget_label(self) -> None:
         text = pct(self.budget, 0)

@@ -11,8 +11,8 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 from PIL import Image, UnidentifiedImageError
-from PySide6.QtCore import QObject, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QImage, QMouseEvent, QPixmap
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -31,8 +31,10 @@ from ui.render import clip, markdown_to_html, needs_plain_text
 LOCAL_SCHEMES = {"", "data", "qrc"}
 
 
-def is_dark(widget: QWidget) -> bool:
-    return widget.palette().window().color().lightness() < 128
+def is_dark(_widget: QWidget | None = None) -> bool:
+    """The theme in effect: the application's palette, which a theme switch sets at once (a
+    widget's own copy follows only when its change event has been processed)."""
+    return QGuiApplication.palette().window().color().lightness() < 128
 
 
 class SafeBrowser(QTextBrowser):
@@ -216,6 +218,9 @@ class BlockNotice(QLabel):
         self.setVisible(bool(reason))
 
 
+LAST_USER_ANCHOR = "last-user-turn"
+
+
 def prompt_html(prompt: Prompt, dark: bool) -> str:
     """A prompt as HTML: chat prompts as one block per turn, with the role above it."""
     if isinstance(prompt, str):
@@ -223,14 +228,28 @@ def prompt_html(prompt: Prompt, dark: bool) -> str:
     shades = {"user": "#2a3a4a", "assistant": "#2e2e2e", "system": "#3a3320"} if dark else {
         "user": "#eaf2fb", "assistant": "#f4f4f4", "system": "#fbf5e0"}  # fmt: skip
     parts = []
-    for msg in prompt:
+    last_user = max((i for i, m in enumerate(prompt) if m.role == "user"), default=-1)
+    for i, msg in enumerate(prompt):
         shade = shades.get(msg.role, shades["assistant"])
         body = markdown_to_html(clip(msg.content), dark)
+        role = html.escape(msg.role)
+        if i == last_user and len(prompt) > 1:
+            role = f"<a name='{LAST_USER_ANCHOR}'></a>{role} (last turn: the responses answer it)"
         parts.append(
             f"<table width='100%' cellpadding='6' style='background-color:{shade}; "
-            f"margin-bottom:4px'><tr><td><b>{html.escape(msg.role)}</b>{body}</td></tr></table>"
+            f"margin-bottom:4px'><tr><td><b>{role}</b>{body}</td></tr></table>"
         )
     return "".join(parts)
+
+
+def show_prompt(browser: QTextBrowser, prompt: Prompt) -> None:
+    """The prompt, scrolled so a multi-turn chat shows its last user turn, which the
+    responses answer (earlier turns are above it)."""
+    browser.setHtml(prompt_html(prompt, is_dark()))
+    if not isinstance(prompt, str) and len(prompt) > 1:
+        browser.scrollToAnchor(LAST_USER_ANCHOR)
+        # scrollToAnchor needs a laid-out document: once more when the view is shown
+        QTimer.singleShot(0, lambda: browser.scrollToAnchor(LAST_USER_ANCHOR))
 
 
 def prompt_pane(prompt: SafeBrowser, images: ImageStrip) -> QWidget:

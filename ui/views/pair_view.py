@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -33,11 +34,12 @@ from ui.views.common import (
     ScrollSync,
     error_text,
     is_dark,
-    prompt_html,
     prompt_pane,
+    show_prompt,
 )
 
 NARROW = 560  # px: below this width the responses stack vertically
+COMPACT = 640  # px: below this width the choice buttons show only their keys
 
 CHOICE_TEXT = {"a": "Left better", "b": "Right better", "tie": "Tie", "both_bad": "Both bad"}
 
@@ -99,15 +101,20 @@ class PairView(QWidget):
 
         buttons = QHBoxLayout()
         self.buttons: dict[tuple[str, int | None], QPushButton] = {}
-        for choice, strength, text in (
-            ("a", 2, "Left ≫  (Shift+A)"),
-            ("a", 1, "Left  (A)"),
-            ("tie", None, "Tie  (T)"),
-            ("both_bad", None, "Both bad  (X)"),
-            ("b", 1, "Right  (B)"),
-            ("b", 2, "Right ≫  (Shift+B)"),
+        self._button_texts: dict[QPushButton, tuple[str, str]] = {}
+        for choice, strength, text, short in (
+            ("a", 2, "Left ≫  (Shift+A)", "A ≫"),
+            ("a", 1, "Left  (A)", "A"),
+            ("tie", None, "Tie  (T)", "T"),
+            ("both_bad", None, "Both bad  (X)", "X"),
+            ("b", 1, "Right  (B)", "B"),
+            ("b", 2, "Right ≫  (Shift+B)", "B ≫"),
         ):
             button = QPushButton(text)
+            button.setToolTip(text)
+            # the row may be narrower than the long texts: they give way to the keys alone
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            self._button_texts[button] = (text, short)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _c=False, ch=choice, s=strength: self.choose(ch, s))
             buttons.addWidget(button)
@@ -148,7 +155,7 @@ class PairView(QWidget):
         self.status.setText(status)
         left, right = shown.responses[0], shown.responses[1]
         self._texts = (left.text, right.text)
-        self.prompt.setHtml(prompt_html(shown.item.prompt, is_dark(self)))
+        show_prompt(self.prompt, shown.item.prompt)
         problems = self.images.show_images(shown.item.images)
         self._render_responses()
         mine = {lab.kind: shown.shown_value(lab) for lab in shown.my_labels}
@@ -234,6 +241,9 @@ class PairView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         narrow = event.size().width() < NARROW
+        compact = event.size().width() < COMPACT
+        for button, (text, short) in self._button_texts.items():
+            button.setText(short if compact else text)
         self._box.setDirection(
             QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
         )

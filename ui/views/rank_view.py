@@ -29,9 +29,8 @@ from ui.views.common import (
     ImageStrip,
     SafeBrowser,
     error_text,
-    is_dark,
-    prompt_html,
     prompt_pane,
+    show_prompt,
 )
 
 HINT = (
@@ -127,7 +126,7 @@ class RankView(QWidget):
                 self.thumbs = list(value.thumbs)
             elif isinstance(value, RatingValue):
                 self.ratings = list(value.ratings)
-        self.prompt.setHtml(prompt_html(shown.item.prompt, is_dark(self)))
+        show_prompt(self.prompt, shown.item.prompt)
         problems = self.images.show_images(shown.item.images)
         self.list.blockSignals(True)  # the first response is drawn below, where failures raise
         try:

@@ -57,11 +57,11 @@ def export_steps(
     if target is None:
         raise ExportError(f"unknown format {options.target!r}; one of {', '.join(TARGETS)}")
     if options.parquet and target.jsonl_only:
-        raise ExportError(f"{target.name} is JSONL only; leave out --parquet")
+        raise ExportError(f"{target.name} is written as JSONL only, not Parquet")
     if not 0 <= options.test_size < 1:
-        raise ExportError("--test-size must be at least 0 and below 1")
+        raise ExportError("the test share must be at least 0 and below 1")
     if options.kto_require_support and target.kind is not TargetKind.UNPAIRED:
-        raise ExportError("--kto-require-support applies to trl-unpaired only")
+        raise ExportError("requiring support applies to trl-unpaired only")
     with staged_export(out) as work:
         helpers = start_helpers(db, work, options)  # None for a one-process export
         try:

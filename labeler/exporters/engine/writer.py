@@ -185,7 +185,7 @@ class ParquetWriter:
             import pyarrow  # noqa: F401
         except ImportError:
             raise ExportError(
-                "--parquet needs pyarrow (pip install 'prefmark[parquet]')"
+                "Parquet files need pyarrow, which is not installed (prefmark's parquet extra)"
             ) from None
         self.out_dir = out_dir
         self.schema = arrow_schema(columns)

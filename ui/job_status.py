@@ -1,0 +1,92 @@
+"""What the status bar says about the jobs a person started: a progress bar with time left
+while one runs (busy while the job cannot count yet), Cancel, "cancelled" once it stopped, and
+every control that starts a job greyed out meanwhile, so nothing is started twice."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QProgressBar, QPushButton, QStatusBar, QWidget
+
+from ui.panels.formatting import duration
+from ui.workers import JobRunner
+
+MIN_SECONDS_FOR_ESTIMATE = 1.0  # before this, a rate is noise
+
+
+def time_left_text(done: int, total: int, elapsed_s: float) -> str:
+    """ "40%, about 12 s left" once the rate can be told; "40%" before."""
+    share = done / total if total else 0.0
+    text = f"{share:.0%}"
+    if done > 0 and elapsed_s >= MIN_SECONDS_FOR_ESTIMATE and done < total:
+        left_s = elapsed_s * (total - done) / done
+        left = f"{left_s:.0f} s" if left_s < 90 else duration(left_s / 3600)
+        text += f", about {left} left"
+    return text
+
+
+class JobStatus(QObject):
+    """Owns the status bar's job widgets; ``add_controls`` registers what starts a job."""
+
+    def __init__(self, jobs: JobRunner, bar: QStatusBar) -> None:
+        super().__init__(bar)
+        self.jobs = jobs
+        self.bar = bar
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(lambda: jobs.cancel())
+        for widget in (self.progress, self.cancel_button):
+            widget.setVisible(False)
+            bar.addPermanentWidget(widget)
+        self._controls: list[QWidget | QAction] = []
+        self._name = ""
+        self._since = time.monotonic()
+        self._counting_since: float | None = None
+        jobs.started.connect(self._started)
+        jobs.progressed.connect(self._progressed)
+        jobs.ended.connect(self._ended)
+        jobs.cancelled.connect(self._cancelled)
+
+    def add_controls(self, *controls: QWidget | QAction) -> None:
+        self._controls.extend(controls)
+        for control in controls:
+            control.setEnabled(not self.jobs.shown_busy)
+
+    def _set_controls(self, enabled: bool) -> None:
+        for control in self._controls:
+            control.setEnabled(enabled)
+
+    def _started(self, name: str) -> None:
+        self._name = name
+        self._since = time.monotonic()
+        self._counting_since = None
+        self.progress.setRange(0, 0)  # busy until the job can count
+        self.progress.setFormat(name)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self._set_controls(False)
+
+    def _progressed(self, name: str, done: int, total: int) -> None:
+        if total <= 0:
+            self.progress.setRange(0, 0)
+            return
+        now = time.monotonic()
+        if self._counting_since is None:  # time left counts from the first counted step
+            self._counting_since = now
+        self.progress.setRange(0, total)
+        self.progress.setValue(min(done, total))
+        left = time_left_text(done, total, now - self._counting_since)
+        self.progress.setFormat(f"{name.capitalize()}: {left}")
+
+    def _ended(self, name: str) -> None:
+        if not self.jobs.shown_busy:
+            self.progress.setVisible(False)
+            self.cancel_button.setVisible(False)
+            self._set_controls(True)
+
+    def _cancelled(self, name: str) -> None:
+        self.bar.showMessage(f"{name.capitalize()} cancelled.", 8000)
