@@ -58,7 +58,11 @@ _first, _second = itemgetter(0), itemgetter(1)
 _ITEM_FIELDS = ExportRow._fields[:-1]
 # A raw row's columns: the item's (``ExportRow`` less ``labels``), then the label's, each
 # named as in its tuple, the label's with a ``label_`` prefix (both have a source of sorts).
-_ITEM_SQL = {"item_id": "i.id", "scores": "json_extract(i.metadata, '$.scores')"}
+_ITEM_SQL = {
+    "item_id": "i.id",
+    "scores": "CASE json_type(i.metadata, '$.scores') "
+    "WHEN 'array' THEN json_extract(i.metadata, '$.scores') END",
+}
 _SELECT = [_ITEM_SQL.get(f, f"i.{f}") for f in _ITEM_FIELDS]
 _SELECT += [f"l.{f}" for f in LabelRow._fields]
 RAW_COLUMNS = (*_ITEM_FIELDS, *(f"label_{f}" for f in LabelRow._fields))

@@ -218,6 +218,7 @@ def test_margin_is_written_only_when_asked_and_only_from_stated_strengths(
     for target in ("trl-preference", "openrlhf"):
         export_project(db, tmp_path / target, ExportOptions(target=target, test_size=0.0))
         assert all("margin" not in r for r in _jsonl(tmp_path / target / "data/train.jsonl"))
+    assert "No `margin` column" in (tmp_path / "trl-preference" / "README.md").read_text()
     result = CliRunner().invoke(
         main,
         ["export", str(tmp_path / "p.db"), "--out", str(tmp_path / "m"), "--test-size", "0",

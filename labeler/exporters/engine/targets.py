@@ -86,15 +86,30 @@ def _text_note(spec: BuildSpec) -> str:
     )
 
 
-def _trl_usage(trainers: str, note: str = "") -> Callable[[BuildSpec], str]:
+def _margin_note(spec: BuildSpec) -> str:
+    if spec.margin:
+        return (
+            "`margin` (asked for with `--margin`): RewardTrainer subtracts it inside its loss, "
+            "`-logsigmoid(r_chosen - r_rejected - margin)`, so a pair people called much "
+            "better must be separated by a wider reward gap. Only stated strengths count; 0 "
+            "is the plain loss. DPO, CPO and ORPO ignore it.\n"
+        )
+    return (
+        "No `margin` column, so RewardTrainer uses its plain loss; `--margin` adds the "
+        "strengths people stated as margins.\n"
+    )
+
+
+def _trl_usage(trainers: str, note: str = "", margin: bool = False) -> Callable[[BuildSpec], str]:
     def usage(spec: BuildSpec) -> str:
         fmt = "conversational" if spec.conversational else "standard"
+        notes = [n for n in (note, _margin_note(spec) if margin else "") if n]
         return (
             f"TRL {fmt} format; train with {trainers}:\n\n"
             + _load()
             + "\n"
             + _text_note(spec)
-            + note
+            + "".join("\n" + n for n in notes)
         )
 
     return usage
@@ -210,7 +225,9 @@ TARGETS: dict[str, Target] = {
             TargetKind.PAIRWISE,
             trl.preference_records,
             trl.preference_columns,
-            _trl_usage("`DPOTrainer`, `CPOTrainer`, `ORPOTrainer` or `RewardTrainer`"),
+            _trl_usage(
+                "`DPOTrainer`, `CPOTrainer`, `ORPOTrainer` or `RewardTrainer`", margin=True
+            ),
             ("dpo", "preference", "reward-modeling"),
             fast_lines=fast.preference_lines,
             column_docs=_PAIR_DOCS,
