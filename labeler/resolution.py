@@ -272,6 +272,22 @@ def _most_likely(people: Sequence[L], posterior: dict[int, float]) -> L | None:
     return people[max(scored)[1]]
 
 
+def combined(
+    labels: Sequence[L], decision: Decision[L], policy: ConflictPolicy = DEFAULT_POLICY
+) -> list[str]:
+    """Whose labels the decision stands on, first label first: every person with a label of
+    the counting kind (voters of a majority vote, or people who agree), only the latest
+    one's author when ``latest`` settled a conflict, the model's own name for a model label.
+    """
+    label = decision.label
+    if label is None:
+        return []
+    if is_model(label) or (decision.conflict and policy is ConflictPolicy.LATEST):
+        return [label.annotator]
+    people = (lab.annotator for lab in labels if lab.source != "model" and lab.kind == label.kind)
+    return list(dict.fromkeys(people))
+
+
 class HumanCodes(Protocol):
     """Routing's per-item human choice codes (``store.routes.RoutingArrays``)."""
 

@@ -32,8 +32,9 @@ def _choice(enum: type[StrEnum]) -> click.Choice:
     type=click.Choice(list(TARGETS)),
     default="trl-preference",
     show_default=True,
-    help="trl-preference: prompt/chosen/rejected(+margin) for DPO, CPO, ORPO and reward "
-    "models. trl-unpaired: prompt/completion/label for KTO and BCO. ranked: prompt/"
+    help="trl-preference: prompt/chosen/rejected (+margin with --margin) for DPO, CPO, ORPO "
+    "and reward models. trl-unpaired: prompt/completion/label for KTO, in a seeded shuffled "
+    "order. ranked: prompt/"
     "completions/ranks/scores for listwise training. openai-preference: OpenAI DPO "
     "fine-tuning JSONL. llama-factory: preference data plus dataset_info.json. openrlhf: "
     "prompt/chosen/rejected for OpenRLHF.",
@@ -86,7 +87,7 @@ def _choice(enum: type[StrEnum]) -> click.Choice:
 @click.option(
     "--keep-ties",
     is_flag=True,
-    help="Keep ties and both-bad pairs (margin 0; in KTO a tie makes both desirable).",
+    help="Keep ties and both-bad pairs (in KTO a tie makes both desirable).",
 )
 @click.option(
     "--conflicts",
@@ -104,7 +105,13 @@ def _choice(enum: type[StrEnum]) -> click.Choice:
     show_default=True,
     help="Share of prompts in the test split (0: train only). No prompt is in both.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split hash.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the split hash and of trl-unpaired's record order.",
+)
 @click.option("--bare", is_flag=True, help="Only the format's own columns, no provenance.")
 @click.option("--parquet", is_flag=True, help="Write Parquet instead of JSONL (needs pyarrow).")
 @click.option(
@@ -120,6 +127,13 @@ def _choice(enum: type[StrEnum]) -> click.Choice:
     is_flag=True,
     help="trl-unpaired: keep a winner as desirable only if another label of the item (a "
     "rating, thumbs, another annotator or the model) also calls it good.",
+)
+@click.option(
+    "--margin",
+    is_flag=True,
+    help="trl-preference, openrlhf: add a margin column for reward-model training: the "
+    "strength people stated (1 slightly, 2 much better), 0 for other pairs. RewardTrainer "
+    "subtracts it inside the loss.",
 )
 @click.option("--license", help="Licence for the dataset card (default: the project's).")
 @click.option("--name", help="Dataset name for the card (default: the project's or folder's).")
@@ -147,6 +161,7 @@ def export_command(
     parquet: bool,
     pairs: str,
     kto_require_support: bool,
+    margin: bool,
     license: str | None,
     name: str | None,
     workers: int | None,
@@ -174,6 +189,7 @@ def export_command(
         parquet=parquet,
         pairs=PairRule(pairs),
         kto_require_support=kto_require_support,
+        margin=margin,
         license=license,
         name=name,
         workers=workers,

@@ -38,7 +38,8 @@ LabelRow = LiveLabel
 class ExportRow(NamedTuple):
     """One labelled item, as stored, with its live labels oldest first (the order
     ``exporters.policies.resolve`` expects). ``ai_source`` is the AI whose labels routing
-    trusted for the item, if it was routed."""
+    trusted for the item, if it was routed; ``scores`` the per-response scores it was
+    imported with (JSON, say an AI judge's), if any."""
 
     seq: int
     item_id: str
@@ -48,6 +49,7 @@ class ExportRow(NamedTuple):
     tags: str | None
     route: str
     ai_source: str | None
+    scores: str | None
     labels: list[LabelRow]
 
 
@@ -57,7 +59,12 @@ _first, _second = itemgetter(0), itemgetter(1)
 _ITEM_FIELDS = ExportRow._fields[:-1]
 # A raw row's columns: the item's (``ExportRow`` less ``labels``), then the label's, each
 # named as in its tuple, the label's with a ``label_`` prefix (both have a source of sorts).
-_SELECT = [f"i.{'id' if f == 'item_id' else f}" for f in _ITEM_FIELDS]
+_ITEM_SQL = {
+    "item_id": "i.id",
+    "scores": "CASE json_type(i.metadata, '$.scores') "
+    "WHEN 'array' THEN json_extract(i.metadata, '$.scores') END",
+}
+_SELECT = [_ITEM_SQL.get(f, f"i.{f}") for f in _ITEM_FIELDS]
 _SELECT += [f"l.{f}" for f in LabelRow._fields]
 RAW_COLUMNS = (*_ITEM_FIELDS, *(f"label_{f}" for f in LabelRow._fields))
 """The names of a raw row's columns, in order."""

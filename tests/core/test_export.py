@@ -165,6 +165,21 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def _unwrap(text: Any) -> Any:
+    """A standard record's one-turn prompt or completion without the HH separators."""
+    if not isinstance(text, str):
+        return text
+    if text.startswith("\n\nHuman: ") and text.endswith("\n\nAssistant:"):
+        inner = text[len("\n\nHuman: ") : -len("\n\nAssistant:")]
+        return text if "\n\nAssistant: " in inner else inner
+    return text.removeprefix(" ")
+
+
+def _plain_records(path: Path) -> list[dict[str, Any]]:
+    """Standard records with ``_unwrap`` applied to their text columns."""
+    return [{k: _unwrap(v) for k, v in r.items()} for r in _read_jsonl(path)]
+
+
 # ---- the table: every target x variant ---------------------------------------------------
 
 TABLE = [(t, v) for t in TARGETS for v in (Variant.STANDARD, Variant.CONVERSATIONAL)]
@@ -189,7 +204,7 @@ def _check_documented_shape(target: str, variant: Variant, rec: dict[str, Any]) 
         text_or_messages(rec["prompt"])
         text_or_messages(rec["chosen"], "assistant")
         text_or_messages(rec["rejected"], "assistant")
-        assert isinstance(rec["margin"], float)
+        assert "margin" not in rec  # only with --margin
     elif target == "trl-unpaired":
         text_or_messages(rec["prompt"])
         text_or_messages(rec["completion"], "assistant")
@@ -243,32 +258,16 @@ def test_every_target_loads_with_datasets_and_matches_golden(
         assert entry["file_name"] == "data/train.jsonl"
 
 
-@pytest.mark.parametrize("target", ["trl-preference", "trl-unpaired"])
-@pytest.mark.parametrize("variant", [Variant.STANDARD, Variant.CONVERSATIONAL])
-def test_trl_own_utilities_accept_the_export(
-    project: Any, tmp_path: Path, offline_datasets: Any, target: str, variant: Variant
-) -> None:
-    trl = pytest.importorskip("trl", reason="trl is optional; never a dependency")
-    export_project(
-        project, tmp_path / "o", ExportOptions(target=target, variant=variant, test_size=0.0)
-    )
-    ds = offline_datasets.load_dataset(str(tmp_path / "o"), target)["train"]
-    conv = variant is Variant.CONVERSATIONAL
-    assert all(trl.is_conversational(row) is conv for row in ds)
-    if target == "trl-preference":
-        ds.map(trl.maybe_extract_prompt)
-        unpaired = trl.unpair_preference_dataset(ds.remove_columns(["margin"]))
-        assert len(unpaired) == 2 * len(ds)
-
-
 # ---- what the fixture must come out as -----------------------------------------------------
 
 
 def test_preference_export_applies_the_documented_rules(project: Any, tmp_path: Path) -> None:
     report = export_project(
-        project, tmp_path / "o", ExportOptions(test_size=0.0, variant=Variant.STANDARD)
+        project,
+        tmp_path / "o",
+        ExportOptions(test_size=0.0, variant=Variant.STANDARD, margin=True),
     )
-    recs = _read_jsonl(tmp_path / "o" / "data" / "train.jsonl")
+    recs = _plain_records(tmp_path / "o" / "data" / "train.jsonl")
     by_prompt: dict[str, list[dict[str, Any]]] = {}
     for r in recs:
         key = r["prompt"] if isinstance(r["prompt"], str) else r["prompt"][-1]["content"]
@@ -280,7 +279,7 @@ def test_preference_export_applies_the_documented_rules(project: Any, tmp_path: 
         ("4", "5", 2.0)
     ]
     (sky,) = by_prompt["Sky colour?"]
-    assert (sky["chosen"], sky["label_source"], sky["margin"]) == ("blue", "model", 1.6)
+    assert (sky["chosen"], sky["label_source"], sky["margin"]) == ("blue", "model", 0.0)
     assert [(r["chosen"], r["rejected"]) for r in by_prompt["Sort words: b a c"]] == [
         ("a b c", "b a c"),
         ("a b c", "c b a"),
@@ -304,10 +303,8 @@ def test_unpaired_rule_ties_and_both_bad(project: Any, tmp_path: Path) -> None:
         tmp_path / "o",
         ExportOptions(target="trl-unpaired", test_size=0, variant=Variant.STANDARD),
     )
-    recs = _read_jsonl(tmp_path / "o" / "data" / "train.jsonl")
-    got = {
-        (r["prompt"], r["completion"]): r["label"] for r in recs if isinstance(r["prompt"], str)
-    }
+    recs = _plain_records(tmp_path / "o" / "data" / "train.jsonl")
+    got = {(r["prompt"], r["completion"]): r["label"] for r in recs}
     assert got[("Prime after 7?", "9")] is False
     assert got[("Prime after 7?", "10")] is False
     assert ("Say hi.", "hi") not in got
@@ -320,7 +317,7 @@ def test_unpaired_rule_ties_and_both_bad(project: Any, tmp_path: Path) -> None:
             target="trl-unpaired", test_size=0, keep_ties=True, variant=Variant.STANDARD
         ),
     )
-    recs = _read_jsonl(tmp_path / "t" / "data" / "train.jsonl")
+    recs = _plain_records(tmp_path / "t" / "data" / "train.jsonl")
     assert [r["label"] for r in recs if r["prompt"] == "Say hi."] == [True, True]
 
 
@@ -339,10 +336,10 @@ def test_require_support_keeps_only_confirmed_winners(tmp_path: Path) -> None:
         )
     opts = ExportOptions(target="trl-unpaired", test_size=0, kto_require_support=True)
     export_project(db, tmp_path / "o", opts)
-    recs = _read_jsonl(tmp_path / "o" / "data" / "train.jsonl")
-    assert [(r["prompt"], r["completion"], r["label"]) for r in recs] == [
-        ("Q1", "good", True),
+    recs = _plain_records(tmp_path / "o" / "data" / "train.jsonl")
+    assert sorted((r["prompt"], r["completion"], r["label"]) for r in recs) == [
         ("Q1", "bad", False),
+        ("Q1", "good", True),
         ("Q2", "bad", False),
     ]
 
@@ -369,14 +366,14 @@ def test_filters_and_policies(
             export_project(project, tmp_path / "o", options)
         return
     export_project(project, tmp_path / "o", options)
-    got = {r["prompt"] for r in _read_jsonl(tmp_path / "o" / "data" / "train.jsonl")}
+    got = {r["prompt"] for r in _plain_records(tmp_path / "o" / "data" / "train.jsonl")}
     if prompts is None:  # drop: the conflicting item is gone, the rest stays
         assert "Best pet?" not in got
         assert "2+2?" in got
     else:
         assert got == prompts
     if options.annotators == ("bob",):
-        (rec,) = _read_jsonl(tmp_path / "o" / "data" / "train.jsonl")
+        (rec,) = _plain_records(tmp_path / "o" / "data" / "train.jsonl")
         assert rec["annotator"] == "bob"
         assert rec["chosen"] == "dog"
 
@@ -575,17 +572,18 @@ HAVE_IMPORTERS = importlib.util.find_spec("labeler.importers") is not None
 
 
 def _plain(prompt: Any) -> Any:
-    """A one-user-message chat and its text are the same prompt for a round trip."""
+    """A one-user-message chat, its text and its text in the HH separators are the same
+    prompt for a round trip."""
     if isinstance(prompt, tuple) and len(prompt) == 1 and prompt[0].role == "user":
         return prompt[0].content
-    return prompt
+    return _unwrap(prompt)
 
 
 def _resolved(db: Any) -> dict[Any, Any]:
     from labeler.store import resolved_labels
 
     return {
-        (_plain(r.item.prompt), tuple(x.text for x in r.item.responses)): r.label.value
+        (_plain(r.item.prompt), tuple(_unwrap(x.text) for x in r.item.responses)): r.label.value
         for r in resolved_labels(db)
     }
 
@@ -597,8 +595,8 @@ def _preferences(db: Any) -> set[tuple[Any, str, str]]:
     return {
         (
             _plain(r.item.prompt),
-            r.item.responses[p.chosen].text,
-            r.item.responses[p.rejected].text,
+            _unwrap(r.item.responses[p.chosen].text),
+            _unwrap(r.item.responses[p.rejected].text),
         )
         for r in resolved_labels(db)
         for p in preference_pairs(r.label.value)  # type: ignore[arg-type]
@@ -646,10 +644,24 @@ def test_export_imports_back_with_the_same_labels(
         insert_items(db.conn, items)
         insert_labels(db.conn, [_human(it, kinds[target](i)) for i, it in enumerate(items)])
     export_project(db, tmp_path / "o", ExportOptions(target=target, variant=variant))
+    files = sorted((tmp_path / "o" / "data").glob("*.jsonl"))
+    if target == "trl-unpaired":  # shuffled; the importer reads a prompt's records together
+        for path in files:
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            lines.sort(key=lambda line: json.dumps(json.loads(line)["prompt"]))
+            path.write_text("".join(lines), encoding="utf-8")
     back = open_db(tmp_path / "b.db")
-    import_files(back, sorted((tmp_path / "o" / "data").glob("*.jsonl")))
+    import_files(back, files)
     if target == "trl-preference":
         assert _preferences(back) == _preferences(db)
+    elif target == "trl-unpaired":  # records come shuffled: compare verdicts per response
+
+        def verdicts(d: Any) -> set[tuple[Any, frozenset[Any]]]:
+            return {
+                (p, frozenset(zip(t, v.thumbs, strict=True))) for (p, t), v in _resolved(d).items()
+            }
+
+        assert verdicts(back) == verdicts(db)
     else:
         assert _resolved(back) == _resolved(db)
 
@@ -679,7 +691,7 @@ def test_the_finished_set_takes_routed_model_labels_and_undo_restores_labels(
     def exported(source: SourceFilter) -> dict[str, tuple[str, str]]:
         out = tmp_path / source.value
         export_project(db, out, ExportOptions(source=source, test_size=0.0))
-        rows = _read_jsonl(out / "data" / "train.jsonl")
+        rows = _plain_records(out / "data" / "train.jsonl")
         return {r["prompt"]: (r["chosen"], r["label_source"]) for r in rows}
 
     assert exported(SourceFilter.FINISHED) == {

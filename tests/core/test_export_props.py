@@ -17,6 +17,7 @@ from labeler.exporters.engine.decode import to_example
 from labeler.exporters.engine.writer import encode_record
 from labeler.exporters.fast.lines import preference_lines
 from labeler.exporters.formats.example import Example, Provenance
+from labeler.exporters.formats.messages import is_normal
 from labeler.exporters.formats.pairs import PairRule, preference_pairs, ranking_to_pairs
 from labeler.exporters.formats.spec import BuildSpec
 from labeler.exporters.formats.trl import preference_records, unpaired_records
@@ -107,6 +108,7 @@ tricky = st.lists(
     st.one_of(st.none(), st.floats(0, 1), st.sampled_from([1e-05, 1e-7, 0.1])),
     st.booleans(),
     st.booleans(),
+    st.booleans(),
 )
 def test_fast_lines_equal_the_general_builder_byte_for_byte(
     prompt: object,
@@ -118,23 +120,26 @@ def test_fast_lines_equal_the_general_builder_byte_for_byte(
     confidence: float | None,
     conversational: bool,
     bare: bool,
+    margin: bool,
 ) -> None:
     item = Item(prompt, (Response(a), Response(b + " ")))  # type: ignore[arg-type]
     stored = item_to_row(item, None)
-    row = ExportRow(1, item.id, stored[1], stored[2], stored[4], stored[6], "human", None, [])
+    row = ExportRow(
+        1, item.id, stored[1], stored[2], stored[4], stored[6], "human", None, None, []
+    )
     value = json.dumps(PairwiseValue(choice, strength).to_json())
     label = LabelRow(1, "pairwise", value, source, "who", "label", "v1", confidence)
-    spec = BuildSpec(conversational=conversational, bare=bare)
+    spec = BuildSpec(conversational=conversational, bare=bare, margin=margin)
     fast = preference_lines(spec, encode_record)
     assert fast is not None
-    line = fast((*row[:8], *label))
+    line = fast((*row[:9], *label))
     general = [encode_record(r) for r in preference_records(to_example(row, label), spec)]
     if line is not None:  # None: the case belongs to the general path
         assert [line] == general
     else:
-        assert choice in (PairChoice.TIE, PairChoice.BOTH_BAD) or (
-            not conversational and not isinstance(prompt, str)
-        )
+        assert choice in (PairChoice.TIE, PairChoice.BOTH_BAD) or not isinstance(prompt, str)
+        if conversational and choice not in (PairChoice.TIE, PairChoice.BOTH_BAD):
+            assert not is_normal([{"role": m.role, "content": m.content} for m in prompt])
 
 
 MODULES = sorted(

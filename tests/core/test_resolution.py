@@ -302,7 +302,7 @@ def test_export_follows_the_project_unless_asked_otherwise(tmp_path: Path) -> No
     def chosen(out: str, options: ExportOptions) -> list[str]:
         export_project(db, tmp_path / out, options)
         lines = (tmp_path / out / "data" / "train.jsonl").read_text().splitlines()
-        return [json.loads(line)["chosen"] for line in lines]
+        return [json.loads(line)["chosen"].lstrip() for line in lines]  # after the HH space
 
     assert chosen("project", ExportOptions(test_size=0.0)) == ["dog"]
     assert chosen("asked", ExportOptions(test_size=0.0, conflicts=ConflictPolicy.MAJORITY)) == [

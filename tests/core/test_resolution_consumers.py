@@ -129,8 +129,9 @@ def _export(db: Any, out: Path, **options: Any) -> tuple[list[dict[str, Any]], i
 
 
 def _pairs(records: list[dict[str, Any]], items: dict[str, Item]) -> set[tuple[str, int, int]]:
-    """(item id, chosen index, rejected index) of preference records."""
-    texts = {i.id: [r.text for r in i.responses] for i in items.values()}
+    """(item id, chosen index, rejected index) of preference records (standard text, whose
+    completions start with a space)."""
+    texts = {i.id: [" " + r.text for r in i.responses] for i in items.values()}
     return {
         (r["item_id"], texts[r["item_id"]].index(r["chosen"]),
          texts[r["item_id"]].index(r["rejected"]))

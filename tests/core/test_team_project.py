@@ -141,7 +141,7 @@ def test_dawid_skene_policy_trusts_the_reliable_annotator(tmp_path: Path) -> Non
 
     export_project(db, tmp_path / "m", ExportOptions(test_size=0.0))
     by_majority = _records(tmp_path / "m")
-    assert by_majority[split.id]["chosen"] == "y"
+    assert by_majority[split.id]["chosen"].strip() == "y"
     assert by_majority[plain.id]["confidence"] is None
     export_project(
         db, tmp_path / "ds", ExportOptions(test_size=0.0, conflicts=ConflictPolicy.DAWID_SKENE)
@@ -150,7 +150,7 @@ def test_dawid_skene_policy_trusts_the_reliable_annotator(tmp_path: Path) -> Non
     card = (tmp_path / "ds" / "README.md").read_text(encoding="utf-8")
     assert "Dawid-Skene probability that the label's verdict is right" in card
     assert "Dawid-Skene" not in (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
-    assert by_ds[split.id]["chosen"] == "x"
+    assert by_ds[split.id]["chosen"].strip() == "x"
     assert 0.5 < by_ds[split.id]["confidence"] < 1.0
     # Every person's label carries the model's confidence, a lone reliable label included.
     assert by_ds[plain.id]["confidence"] > 0.9
@@ -171,7 +171,7 @@ def test_settings_and_export_accept_the_policy(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(main, ["export", str(path), "--out", str(out), "--test-size", "0"])
     assert result.exit_code == 0, result.output
-    assert _records(out)[split.id]["chosen"] == "x"
+    assert _records(out)[split.id]["chosen"].strip() == "x"
 
 
 def test_label_errors_use_the_out_of_fold_model_when_items_have_embeddings(

@@ -211,6 +211,20 @@ def test_export_dialog_builds_the_exporters_options_and_exports(
     assert any(out.iterdir())
 
 
+def test_export_dialog_offers_the_reward_margin(qtbot, tmp_path, labelled_project) -> None:
+    pytest.importorskip("labeler.exporters")
+    dialog = ExportDialog(default_dir=tmp_path / "out", project_path=labelled_project)
+    qtbot.addWidget(dialog)
+    assert dialog.form is not None
+    assert dialog.form.field_value("margin") is False
+    dialog.form.set_field("margin", True)
+    with qtbot.waitSignal(dialog.export_requested) as blocker:
+        dialog.export_button.click()
+    options = blocker.args[1]
+    assert options.margin is True
+    assert "--margin" in options.command
+
+
 def test_export_errors_are_shown_in_words(qtbot, tmp_path) -> None:
     exporters = pytest.importorskip("labeler.exporters")
     empty = tmp_path / "empty.db"

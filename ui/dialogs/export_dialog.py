@@ -44,6 +44,7 @@ LABELS = {
     "bare": "Bare columns (no provenance)",
     "parquet": "Parquet instead of JSONL",
     "kto_require_support": "KTO: winners need support",
+    "margin": "Reward margin column",
 }
 
 

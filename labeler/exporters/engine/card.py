@@ -1,5 +1,10 @@
-"""The dataset card (``README.md``): YAML ``configs`` that ``datasets.load_dataset`` reads,
-then what is in the folder, how it was made and how to train on it.
+"""The dataset card (``README.md``): YAML ``configs`` and ``dataset_info`` that
+``datasets.load_dataset`` reads, then what is in the folder, how it was made and how to
+train on it.
+
+``dataset_info.features`` declares every column's type, so ``datasets`` never infers one
+from the first rows (a column that is null for thousands of rows would be inferred as
+``null`` and fail on the first string).
 
 Routing information comes from the project's meta keys (set by routing):
 ``routing.strategy``, ``routing.budget`` (share of items sent to people, 0..1),
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labeler.exporters.engine.options import ExportOptions, ExportReport
-from labeler.exporters.engine.targets import Target
+from labeler.exporters.engine.targets import PROVENANCE_DOCS, Target
 from labeler.exporters.formats.spec import BuildSpec
 
 ROUTING_KEYS = (
@@ -54,7 +59,45 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
 
-def front_matter(target: Target, report: ExportReport, info: CardInfo) -> str:
+_MESSAGE = [("role", "string"), ("content", "string")]
+_TURN = [("from", "string"), ("value", "string")]
+_SCALARS = {"string": "string", "float": "float64", "bool": "bool"}
+_LISTS = {"strings": "string", "ints": "int64", "floats": "float64"}
+
+
+def _struct(fields: list[tuple[str, str]], indent: str) -> list[str]:
+    return [f"{indent}- name: {n}\n{indent}  dtype: {t}" for n, t in fields]
+
+
+def feature_yaml(name: str, kind: str) -> list[str]:
+    """One column's ``features`` entry (the YAML ``datasets`` reads), as lines.
+
+    >>> feature_yaml("ranks", "ints")
+    ['  - name: ranks', '    list: int64']
+    """
+    head = f"  - name: {name}"
+    if kind in _SCALARS:
+        return [head, f"    dtype: {_SCALARS[kind]}"]
+    if kind in _LISTS:
+        return [head, f"    list: {_LISTS[kind]}"]
+    nested = {
+        "messages": ["    list:", *_struct(_MESSAGE, "    ")],
+        "list_messages": ["    list:", "      list:", *_struct(_MESSAGE, "      ")],
+        "openai_input": [
+            "    struct:",
+            "    - name: messages",
+            "      list:",
+            *_struct(_MESSAGE, "      "),
+        ],
+        "sharegpt": ["    list:", *_struct(_TURN, "    ")],
+        "sharegpt_turn": ["    struct:", *_struct(_TURN, "    ")],
+    }
+    return [head, *nested[kind]]
+
+
+def front_matter(
+    target: Target, report: ExportReport, info: CardInfo, columns: list[tuple[str, str]]
+) -> str:
     lines = [
         "---",
         f"license: {_q(info.license)}",
@@ -70,6 +113,9 @@ def front_matter(target: Target, report: ExportReport, info: CardInfo) -> str:
     ]
     for f in report.files:
         lines += [f"  - split: {f.split}", f"    path: {_q(f.path)}"]
+    lines += ["dataset_info:", f"- config_name: {_q(target.name)}", "  features:"]
+    for name, kind in columns:
+        lines += feature_yaml(name, kind)
     return "\n".join([*lines, "---", ""])
 
 
@@ -155,7 +201,12 @@ def render_card(
             for f in report.files
         ],
     )
-    columns = _table(["column", "type"], [[f"`{n}`", t] for n, t in target.columns(spec)])
+    docs = target.column_docs | PROVENANCE_DOCS
+    column_types = target.columns(spec)
+    columns = _table(
+        ["column", "type", "what it does in training"],
+        [[f"`{n}`", t, docs.get(n, "")] for n, t in column_types],
+    )
     dropped = ", ".join(f"{n:,} {k}" for k, n in sorted(report.dropped.items())) or "none"
     sel = options
     filters = [
@@ -177,7 +228,7 @@ def render_card(
         if spec.bare or target.always_bare
         else "Provenance on every record: `item_id`, `label_source` (human, imported, model), "
         "`label_action` (label, accept, override), `annotator` (person or model id), "
-        "`model_version`, `confidence`."
+        "`annotators` (all whose labels were combined), `model_version`, `confidence`."
         + (
             " A person's `confidence` is the Dawid-Skene probability that the label's verdict "
             "is right, given every annotator's and AI source's labels of the item and their "
@@ -202,7 +253,8 @@ Records by label source:
 {by_source}
 
 Items: {report.items_scanned:,} scanned, {report.items_labelled:,} labelled, \
-{report.items_exported:,} exported; {report.conflicts:,} with conflicting human labels. \
+{report.items_exported:,} exported; {report.conflicts:,} with conflicting human labels; \
+{report.normalised:,} chats with turns of one role in a row, merged to alternate. \
 Left out: {dropped}.
 
 ## Format
@@ -227,4 +279,4 @@ Left out: {dropped}.
 
 {md_code(info.license)}. The prompts and responses keep the terms of the data they came from.
 """
-    return front_matter(target, report, info) + body
+    return front_matter(target, report, info, column_types) + body

@@ -38,15 +38,40 @@ def decode_value(kind: str, value: str) -> LabelValue:
     return value_from_json(kind, load_json(value))
 
 
-def to_example(row: ExportRow, label: LabelRow, support: frozenset[int] | None = None) -> Example:
+def item_scores(text: str | None, n: int) -> list[float | None] | None:
+    """The item's imported per-response scores (stored JSON), if they are ``n`` numbers or
+    nulls; anything else counts as none.
+
+    >>> item_scores("[9, 7.5]", 2), item_scores('["x", 1]', 2), item_scores(None, 2)
+    ([9.0, 7.5], None, None)
+    """
+    if not text:
+        return None
+    value = load_json(text)
+    if not isinstance(value, list) or len(value) != n:
+        return None
+    if not all(
+        v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in value
+    ):
+        return None
+    return [None if v is None else float(v) for v in value]
+
+
+def to_example(
+    row: ExportRow,
+    label: LabelRow,
+    support: frozenset[int] | None = None,
+    annotators: tuple[str, ...] = (),
+) -> Example:
     """Decode a stored item and one of its labels."""
+    responses = [r["text"] for r in load_json(row.responses)]
     # tuple.__new__ skips the Python-level NamedTuple constructors: this runs per item.
     return _new(
         Example,
         (
             row.item_id,
             load_json(row.prompt),
-            [r["text"] for r in load_json(row.responses)],
+            responses,
             load_json(row.images) if row.images else [],
             decode_value(label.kind, label.value),
             _new(
@@ -57,9 +82,11 @@ def to_example(row: ExportRow, label: LabelRow, support: frozenset[int] | None =
                     label.annotator,
                     label.model_version,
                     label.confidence,
+                    annotators,
                 ),
             ),
             support,
+            item_scores(row.scores, len(responses)),
         ),
     )
 

@@ -48,6 +48,12 @@ class ExportOptions:
     parquet: bool = False
     pairs: PairRule = PairRule.ALL
     kto_require_support: bool = False
+    margin: bool = field(
+        default=False,
+        metadata={"help": "Add a margin column: the strength people stated (slightly 1, "
+                  "much better 2), 0 for other pairs; reward-model training subtracts it "
+                  "inside the loss"},
+    )  # fmt: skip
     license: str | None = None
     name: str | None = None
     chunk_size: int = 5000
@@ -115,6 +121,7 @@ _FLAGS = {
     "parquet": "--parquet",
     "pairs": "--pairs",
     "kto_require_support": "--kto-require-support",
+    "margin": "--margin",
     "license": "--license",
     "name": "--name",
 }
@@ -133,6 +140,8 @@ class ExportReport:
     items_labelled: int = 0
     items_exported: int = 0
     conflicts: int = 0
+    normalised: int = 0
+    """Exported items whose chat was normalised to alternate (``formats.messages``)."""
     dropped: dict[str, int] = field(default_factory=dict)
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
@@ -141,8 +150,8 @@ class ExportReport:
     def records(self) -> int:
         return sum(f.records for f in self.files)
 
-    def drop(self, reason: str) -> None:
-        self.dropped[reason] = self.dropped.get(reason, 0) + 1
+    def drop(self, reason: str, n: int = 1) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + n
 
     def summary(self) -> str:
         splits = ", ".join(f"{f.split} {f.records:,}" for f in self.files)
@@ -155,6 +164,11 @@ class ExportReport:
         )
         if self.conflicts:
             text += f" {self.conflicts:,} items had conflicting human labels."
+        if self.normalised:
+            text += (
+                f" {self.normalised:,} chats had turns of one role in a row and were merged "
+                "to alternate."
+            )
         if self.dropped:
             text += (
                 " Left out: "

@@ -1,7 +1,8 @@
 """Export a project: walk the store in chunks, select and resolve labels, build, write.
 
 Memory stays bounded by one chunk of items per process (plus one Parquet row group);
-records come out in import order, so the same project and options always give the same
+records come out in import order (a shuffled target's in its seeded order, which holds a
+split file in memory: ``shuffle``), so the same project and options always give the same
 bytes, on one process or several.
 """
 
@@ -16,6 +17,7 @@ from labeler import __version__
 from labeler.exporters.engine.card import ROUTING_KEYS, CardInfo, render_card
 from labeler.exporters.engine.folder import ownership, staged_export
 from labeler.exporters.engine.options import ExportOptions, ExportReport, Variant
+from labeler.exporters.engine.shuffle import shuffle_file
 from labeler.exporters.engine.targets import TARGETS, Target, TargetKind
 from labeler.exporters.engine.walk import ChunkExporter
 from labeler.exporters.engine.writer import (
@@ -62,6 +64,10 @@ def export_steps(
         raise ExportError("the test share must be at least 0 and below 1")
     if options.kto_require_support and target.kind is not TargetKind.UNPAIRED:
         raise ExportError("requiring support applies to trl-unpaired only")
+    if options.margin and "margin" not in target.column_docs:
+        raise ExportError(
+            f"a reward margin column applies to trl-preference and openrlhf, not {target.name}"
+        )
     with staged_export(out) as work:
         helpers = start_helpers(db, work, options)  # None for a one-process export
         try:
@@ -98,6 +104,7 @@ def _export(
             pair_rule=options.pairs,
             unranked_last=get_schema(db).top_k is not None,
             image_base=str(out.resolve()),
+            margin=options.margin,
         )
     )
     report = ExportReport(
@@ -113,6 +120,8 @@ def _export(
         report.files = yield from _export_here(db, work, options, spec, target, report)
     if not report.files:
         raise ExportError("nothing to export: no labelled item passed the filters")
+    if target.shuffled:
+        report.files = [shuffle_file(work, f, options.seed) for f in report.files]
     report.seconds = time.perf_counter() - started
     info = _card_info(db, out, options)
     files = {f.split: f.path for f in report.files}
@@ -198,6 +207,7 @@ def _manifest(report: ExportReport, info: CardInfo, contents: dict[str, int]) ->
             "labelled": report.items_labelled,
             "exported": report.items_exported,
             "conflicts": report.conflicts,
+            "normalised": report.normalised,
         },
         "dropped": dict(sorted(report.dropped.items())),
         "by_source": {k: dict(sorted(v.items())) for k, v in sorted(report.by_source.items())},

@@ -8,7 +8,7 @@ variant; ``BuildSpec.conversational`` picks one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +21,7 @@ Builder = Callable[[Example, BuildSpec], list[Record]]
 Columns = Callable[[BuildSpec], list[tuple[str, str]]]
 ExtraFiles = Callable[[str, dict[str, str], BuildSpec], dict[str, str]]
 FastLines = Callable[[BuildSpec, Callable[[Any], bytes]], fast.LineBuilder | None]
+Skipped = Callable[[Example, BuildSpec], int]
 
 
 class TargetKind(StrEnum):
@@ -43,6 +44,13 @@ class Target:
     extra_files: ExtraFiles | None = None
     fast_lines: FastLines | None = None
     """An optional pre-encoded JSONL path for the hot case (see ``fast``)."""
+    column_docs: dict[str, str] = field(default_factory=dict)
+    """What each of the format's own columns does in the trainers that read it."""
+    shuffled: bool = False
+    """Records are written in a seeded shuffled order (``shuffle``), not item by item."""
+    skipped: Skipped | None = None
+    """How many of an example's records the builder leaves out, counted as ``skipped_reason``."""
+    skipped_reason: str = ""
 
     def spec_for(self, spec: BuildSpec) -> BuildSpec:
         return spec._replace(bare=True) if self.always_bare else spec
@@ -56,13 +64,52 @@ class Target:
         return base + extra_columns(spec)
 
 
-def _trl_usage(trainers: str, note: str = "") -> Callable[[BuildSpec], str]:
+def _load(config: str = "{config}") -> str:
+    return (
+        "```python\nfrom datasets import load_dataset\n"
+        f'ds = load_dataset("path/to/this/folder", "{config}")\n```\n'
+    )
+
+
+def _text_note(spec: BuildSpec) -> str:
+    if spec.conversational:
+        return (
+            "Conversational: every prompt alternates user and assistant turns and ends on a "
+            "user turn (turns of one role in a row were merged, texts kept), so strict chat "
+            "templates accept it; the trainer applies the model's chat template.\n"
+        )
+    return (
+        "Standard: text in the Anthropic HH convention, because trainers join prompt and "
+        "completion as they are: the prompt is `\\n\\nHuman: ...` turns and ends with "
+        "`\\n\\nAssistant:`, and each completion starts with a space (a chat is flattened into "
+        "the same turns).\n"
+    )
+
+
+def _margin_note(spec: BuildSpec) -> str:
+    if spec.margin:
+        return (
+            "`margin` (asked for with `--margin`): RewardTrainer subtracts it inside its loss, "
+            "`-logsigmoid(r_chosen - r_rejected - margin)`, so a pair people called much "
+            "better must be separated by a wider reward gap. Only stated strengths count; 0 "
+            "is the plain loss. DPO, CPO and ORPO ignore it.\n"
+        )
+    return (
+        "No `margin` column, so RewardTrainer uses its plain loss; `--margin` adds the "
+        "strengths people stated as margins.\n"
+    )
+
+
+def _trl_usage(trainers: str, note: str = "", margin: bool = False) -> Callable[[BuildSpec], str]:
     def usage(spec: BuildSpec) -> str:
         fmt = "conversational" if spec.conversational else "standard"
+        notes = [n for n in (note, _margin_note(spec) if margin else "") if n]
         return (
             f"TRL {fmt} format; train with {trainers}:\n\n"
-            "```python\nfrom datasets import load_dataset\n"
-            'ds = load_dataset("path/to/this/folder", "{config}")\n```\n' + note
+            + _load()
+            + "\n"
+            + _text_note(spec)
+            + "".join("\n" + n for n in notes)
         )
 
     return usage
@@ -71,7 +118,8 @@ def _trl_usage(trainers: str, note: str = "") -> Callable[[BuildSpec], str]:
 def _openai_usage(spec: BuildSpec) -> str:
     return (
         "Upload `data/train.jsonl` (and `data/test.jsonl` as validation data) to OpenAI "
-        'fine-tuning with `method={"type": "dpo"}`. Lines carry only the documented keys.\n'
+        'fine-tuning with `method={"type": "dpo"}`. Lines carry only the documented keys. '
+        "Pairs with an empty reply are left out (OpenAI refuses them) and counted above.\n"
     )
 
 
@@ -84,23 +132,89 @@ def _llama_factory_usage(spec: BuildSpec) -> str:
 
 
 def _openrlhf_usage(spec: BuildSpec) -> str:
-    flags = "--prompt_key prompt --chosen_key chosen --rejected_key rejected"
+    """OpenRLHF 0.10.2 and later name their data options ``--data.*``."""
+    flags = "--data.prompt_key prompt --data.chosen_key chosen --data.rejected_key rejected"
     if spec.conversational:
-        flags += " --apply_chat_template"
-    else:
-        flags += " --input_template '{}'  # or a template of your model"
-    return (
-        "OpenRLHF reward-model or DPO training (`openrlhf.cli.train_rm` / `train_dpo`) with "
-        f"`--dataset path/to/this/folder` and:\n\n```\n{flags}\n```\n"
-        "The optional `margin` column is the reward margin (see below).\n"
+        flags += " --data.apply_chat_template"
+    text = (
+        "OpenRLHF (0.10.2 or later) reward-model or DPO training (`openrlhf.cli.train_rm` / "
+        "`openrlhf.cli.train_dpo`) with `--data.dataset path/to/this/folder` and:\n\n"
+        f"```\n{flags}\n```\n"
     )
+    if not spec.conversational:
+        text += (
+            "The prompts already end in the HH separator `\\n\\nAssistant:`, so no "
+            "`--data.input_template` is needed.\n"
+        )
+    if spec.margin:
+        text += "`train_rm` reads the `margin` column with `--model.margin_loss_enable`.\n"
+    return text
 
 
-_MARGIN_NOTE = (
-    "The `margin` column is a reward-model margin: the label's strength (1 = slightly, "
-    "2 = much better, rank or rating gaps for lists) for human labels, `4·confidence − 2` "
-    "clipped to 0..2 for model labels.\n"
+_KTO_NOTE = (
+    "Records are in a seeded shuffled order (the same for the same project and seed), not "
+    "item by item. KTOTrainer estimates the KL term from mismatched pairs that it builds by "
+    "rotating the completions by one within each batch of `per_device_train_batch_size` "
+    "records, in file order, and it trains in file order (`train_sampling_strategy` "
+    "`sequential`), so an item's desirable and undesirable completions side by side would "
+    "mostly pair a completion with its own prompt. Keep the order (do not sort or group the "
+    "rows) and use a per-device batch size of at least 2.\n"
 )
+
+_PROMPT = "The conversation so far; every trainer conditions on it and does not train on it."
+_PAIR_DOCS = {
+    "prompt": _PROMPT,
+    "chosen": "The preferred response: DPO, CPO and ORPO raise its likelihood against "
+    "`rejected` (ORPO and CPO also train on it as SFT); RewardTrainer scores it higher.",
+    "rejected": "The response people liked less: its likelihood (or reward) is pushed down "
+    "relative to `chosen`.",
+    "margin": "RewardTrainer only (DPO, CPO and ORPO ignore it): subtracted inside the loss, "
+    "`-logsigmoid(r_chosen - r_rejected - margin)`, so the reward gap must exceed it. The "
+    "strength a person stated (1 slightly, 2 much better); 0 (the plain loss) for every "
+    "other pair. Written only when asked for.",
+}
+_UNPAIRED_DOCS = {
+    "prompt": _PROMPT,
+    "completion": "One response; KTOTrainer computes its implied reward and, rotated within "
+    "the batch, the KL reference point.",
+    "label": "`true`: desirable (KTO raises its reward above the reference point, weighted "
+    "by `desirable_weight`); `false`: undesirable (pushed below, `undesirable_weight`).",
+}
+_RANKED_DOCS = {
+    "prompt": _PROMPT,
+    "completions": "Every response of the item, in stored order.",
+    "ranks": "Rank per completion, 1 = best, ties share a rank, null = unranked: what a "
+    "listwise loss (LiPO) orders by.",
+    "scores": "Score per completion, higher = better: the item's imported scores (say an AI "
+    "judge's) when it has them, else levels from the label (the rating, 1/0 for thumbs and "
+    "pairwise, ranked responses below for rankings). LiPO-style losses weight pairs by it.",
+}
+_OPENAI_DOCS = {
+    "input": "`messages`: the prompt as chat messages; the model is conditioned on them.",
+    "preferred_output": "One assistant message whose likelihood DPO raises.",
+    "non_preferred_output": "One assistant message whose likelihood DPO lowers.",
+}
+_LF_DOCS = {
+    "instruction": "The prompt (`prompt` in `dataset_info.json`): the user turn.",
+    "input": "Always empty (`query`): appended to the instruction by LLaMA-Factory.",
+    "conversations": "The prompt turns (`messages`), `human`/`gpt`, ending on `human`.",
+    "system": "The system message, if any.",
+    "chosen": "The preferred response (`stage: dpo` raises its likelihood; `stage: rm` "
+    "scores it higher).",
+    "rejected": "The response people liked less.",
+}
+PROVENANCE_DOCS = {
+    "images": "Image paths or URLs of a vision item, as stored; vision trainers load them.",
+    "item_id": "Not used for training: the project's item, for tracing a record back.",
+    "label_source": "Not used for training: `human`, `imported` or `model`.",
+    "label_action": "Not used for training: `label`, `accept` or `override` (a review).",
+    "annotator": "Not used for training: who made the label that counts.",
+    "annotators": "Not used for training: everyone whose labels were combined into it (the "
+    "voters of a majority vote, or people who agreed).",
+    "model_version": "Not used for training: the model version of a model label.",
+    "confidence": "Not used for training: a model label's confidence.",
+}
+"""What the shared columns (``spec.extra_columns``) are for."""
 
 TARGETS: dict[str, Target] = {
     t.name: t
@@ -112,19 +226,22 @@ TARGETS: dict[str, Target] = {
             trl.preference_records,
             trl.preference_columns,
             _trl_usage(
-                "`DPOTrainer`, `CPOTrainer`, `ORPOTrainer` or `RewardTrainer`", _MARGIN_NOTE
+                "`DPOTrainer`, `CPOTrainer`, `ORPOTrainer` or `RewardTrainer`", margin=True
             ),
             ("dpo", "preference", "reward-modeling"),
             fast_lines=fast.preference_lines,
+            column_docs=_PAIR_DOCS,
         ),
         Target(
             "trl-unpaired",
-            "TRL unpaired preference (KTO, BCO)",
+            "TRL unpaired preference (KTO)",
             TargetKind.UNPAIRED,
             trl.unpaired_records,
             trl.unpaired_columns,
-            _trl_usage("`KTOTrainer` or `BCOTrainer`"),
+            _trl_usage("`KTOTrainer`", _KTO_NOTE),
             ("kto", "unpaired-preference"),
+            column_docs=_UNPAIRED_DOCS,
+            shuffled=True,
         ),
         Target(
             "ranked",
@@ -134,6 +251,7 @@ TARGETS: dict[str, Target] = {
             trl.ranked_columns,
             _trl_usage("a listwise objective (LiPO); `ranks` 1 = best, `scores` higher = better"),
             ("ranking", "listwise-preference"),
+            column_docs=_RANKED_DOCS,
         ),
         Target(
             "openai-preference",
@@ -145,6 +263,9 @@ TARGETS: dict[str, Target] = {
             ("dpo", "openai"),
             always_bare=True,
             jsonl_only=True,
+            column_docs=_OPENAI_DOCS,
+            skipped=openai.empty_replies,
+            skipped_reason="pairs with an empty reply (OpenAI refuses them)",
         ),
         Target(
             "llama-factory",
@@ -157,6 +278,7 @@ TARGETS: dict[str, Target] = {
             extra_files=lambda name, files, spec: {
                 "dataset_info.json": llama_factory.dataset_info(name, files, spec) + "\n"
             },
+            column_docs=_LF_DOCS,
         ),
         Target(
             "openrlhf",
@@ -167,6 +289,7 @@ TARGETS: dict[str, Target] = {
             _openrlhf_usage,
             ("dpo", "reward-modeling", "openrlhf"),
             fast_lines=fast.preference_lines,
+            column_docs=_PAIR_DOCS,
         ),
     )
 }

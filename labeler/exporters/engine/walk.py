@@ -26,9 +26,10 @@ from labeler.exporters.engine.policies import (
 )
 from labeler.exporters.engine.targets import Target
 from labeler.exporters.engine.writer import encode_record
+from labeler.exporters.formats.messages import is_normal
 from labeler.exporters.formats.spec import BuildSpec
 from labeler.exporters.formats.unpair import supported
-from labeler.resolution import ConflictPolicy, Weigh, choice_code
+from labeler.resolution import ConflictPolicy, Weigh, choice_code, combined
 from labeler.store.annotators import project_weigher
 from labeler.store.resolved import (
     COLUMN,
@@ -134,7 +135,8 @@ class ChunkExporter:
         if not labels:
             report.drop("items without a chosen label")
             return
-        label, conflict = resolve(labels, self.options.conflicts, row.ai_source, self.weigh)
+        decision = resolve(labels, self.options.conflicts, row.ai_source, self.weigh)
+        label, conflict = decision
         if label is not None and self.weigh is not None and label.source != "model":
             label = with_posterior(label, labels, self.weigh)
         if conflict:
@@ -145,6 +147,12 @@ class ChunkExporter:
         if self.check_labels and not label_passes(label, sel, row.route):
             report.drop("labels outside the source/confidence filters")
             return
+        voters = tuple(
+            combined(labels, decision, self.options.conflicts or ConflictPolicy.MAJORITY)
+        )
+        if len(voters) > 1:  # the record lists them all: the general path
+            self._build(row, label, labels, out, voters)
+            return
         line = self.fast(raw_row(row, label)) if self.fast is not None else None
         if line is not None:
             self._add(out, row.prompt, label.source, [line])
@@ -152,17 +160,28 @@ class ChunkExporter:
         self._build(row, label, labels, out)
 
     def _build(
-        self, row: ExportRow, label: LabelRow, labels: Sequence[LabelRow], out: Batch
+        self,
+        row: ExportRow,
+        label: LabelRow,
+        labels: Sequence[LabelRow],
+        out: Batch,
+        voters: tuple[str, ...] = (),
     ) -> None:
         """The target's records of ``label`` (the general path)."""
         support = None
         if self.strict:
             others = [decode_value(x.kind, x.value) for x in labels if x is not label]
             support = supported(others, unranked_last=self.spec.unranked_last)
-        records: list[Any] = self.target.build(to_example(row, label, support), self.spec)
+        example = to_example(row, label, support, voters)
+        skipped = self.target.skipped(example, self.spec) if self.target.skipped else 0
+        if skipped:
+            self.report.drop(self.target.skipped_reason, skipped)
+        records: list[Any] = self.target.build(example, self.spec)
         if not records:
             self.report.drop("items giving no record (ties, both bad, no order)")
             return
+        if isinstance(example.prompt, list) and not is_normal(example.prompt):
+            self.report.normalised += 1
         encoded = list(map(encode_record, records)) if self.jsonl else records
         self._add(out, row.prompt, label.source, encoded)
 
@@ -203,6 +222,7 @@ def merge_counts(into: ExportReport, part: ExportReport) -> None:
     into.items_labelled += part.items_labelled
     into.items_exported += part.items_exported
     into.conflicts += part.conflicts
+    into.normalised += part.normalised
     for reason, n in part.dropped.items():
         into.dropped[reason] = into.dropped.get(reason, 0) + n
     merge_by_source(into, {(s, src): n for s, c in part.by_source.items() for src, n in c.items()})

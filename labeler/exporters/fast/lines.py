@@ -3,9 +3,10 @@
 A million-item export would spend most of its time decoding stored JSON into objects and
 encoding them again. The store writes JSON in one canonical form (compact, UTF-8, strings
 escaped exactly as ``writer.encode_record`` escapes them), so the pieces a preference line
-needs are already there as text: the stored prompt is the ``prompt`` value, and the two
-encoded response texts are sliced out of the stored responses without decoding them. The
-line is spliced from those, and a provenance suffix cached per label. The bytes are exactly
+needs are already there as text: the stored prompt is the ``prompt`` value (wrapped in the
+HH separators for the standard variant), and the two encoded response texts are sliced out
+of the stored responses without decoding them. The line is spliced from those, and a
+provenance suffix cached per label. The bytes are exactly
 those of ``trl.preference_records`` encoded by the writer (a test holds the two paths
 equal); every other case returns None and takes the general path.
 """
@@ -16,7 +17,8 @@ import json.encoder
 from collections.abc import Callable
 from typing import Any
 
-from labeler.exporters.engine.decode import decode_value
+from labeler.exporters.engine.decode import decode_value, load_json
+from labeler.exporters.formats.messages import ASSISTANT, HUMAN, SPACES, is_normal
 from labeler.exporters.formats.pairs import Pair, margin
 from labeler.exporters.formats.spec import BuildSpec
 from labeler.store.resolved import COLUMN, RawRow
@@ -35,6 +37,11 @@ RAW_TAIL = (
 """The columns that key a label's cached suffix, in row order (``suffix`` unpacks them)."""
 
 _FIRST = '[{"text":'
+_HUMAN, _ASSISTANT = (
+    _quote(HUMAN)[:-1],
+    _quote(ASSISTANT)[1:],
+)  # '"\\n\\nHuman: ', '\\n\\nAssistant:"'
+_SPACED = tuple(_quote(s)[:-1] for s in SPACES)  # an encoded text starting with a space
 _MODEL = ',"model":'
 _NEXT = '},{"text":'
 
@@ -69,7 +76,8 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
     spec needs the general path (vision items, kept ties)."""
     if spec.images:
         return None
-    conv, bare = spec.conversational, spec.bare
+    conv, bare, with_margin = spec.conversational, spec.bare, spec.margin
+    at_source = COLUMN["label_source"]
     at_id, at_prompt, at_responses = COLUMN["item_id"], COLUMN["prompt"], COLUMN["responses"]
     at_kind, at_value = COLUMN["label_kind"], COLUMN["label_value"]
     assert tuple(list(COLUMN)[at_value:]) == RAW_TAIL, "the suffix key is the row's tail"
@@ -85,7 +93,10 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
         if value.choice not in (PairChoice.A, PairChoice.B):
             return None
         a, b = (0, 1) if value.choice is PairChoice.A else (1, 0)
-        return Pair(a, b, float(value.strength or 1))
+        return Pair(a, b, float(value.strength or 1), stated=float(value.strength or 0))
+
+    def margin_text(pair: Pair, source: str) -> str:
+        return f',"margin":{text(margin(pair, source))}' if with_margin else ""
 
     def suffix(key: tuple[Any, ...], pair: Pair) -> tuple[str, str]:
         """The encoded columns after ``rejected``, around the item id; cached by the label's
@@ -94,12 +105,16 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
             suffixes.clear()
         _, source, annotator, action, model_version, confidence = key
         found = suffixes[key] = (
-            f',"margin":{text(margin(pair, source, confidence))},"item_id":',
+            f'{margin_text(pair, source)},"item_id":',
             f',"label_source":{text(source)},"label_action":{text(action)}'
-            f',"annotator":{text(annotator)},"model_version":{text(model_version)}'
-            f',"confidence":{text(confidence)}}}\n',
+            f',"annotator":{text(annotator)},"annotators":[{text(annotator)}]'
+            f',"model_version":{text(model_version)},"confidence":{text(confidence)}}}\n',
         )
         return found
+
+    def completion(encoded: str) -> str:
+        """A standard completion: the encoded text after a space (unless it starts with one)."""
+        return encoded if encoded.startswith(_SPACED) else '" ' + encoded[1:]
 
     def build(row: RawRow) -> bytes | None:
         # Hot loop: positions bound once above, read by name there.
@@ -117,15 +132,22 @@ def preference_lines(spec: BuildSpec, encode: Callable[[Any], bytes]) -> LineBui
         prompt = row[at_prompt]
         chosen, rejected = texts[pair.chosen], texts[pair.rejected]
         if prompt[0] != '"':
-            if not conv:
-                return None  # a chat prompt rendered as text: the general path
+            if not conv or not is_normal(load_json(prompt)):
+                return None  # a chat rendered as text, or one to normalise: the general path
         elif conv:
             prompt = '[{"role":"user","content":' + prompt + "}]"
+        else:
+            prompt = _HUMAN + prompt[1:-1] + _ASSISTANT
         if conv:
             chosen = '[{"role":"assistant","content":' + chosen + "}]"
             rejected = '[{"role":"assistant","content":' + rejected + "}]"
+        else:
+            chosen, rejected = completion(chosen), completion(rejected)
         if bare:
-            return f'{{"prompt":{prompt},"chosen":{chosen},"rejected":{rejected}}}\n'.encode()
+            tail = margin_text(pair, row[at_source])
+            return (
+                f'{{"prompt":{prompt},"chosen":{chosen},"rejected":{rejected}{tail}}}\n'.encode()
+            )
         key = row[at_value:]  # RAW_TAIL: the label's value and provenance
         found = suffixes.get(key)
         if found is None:

@@ -16,20 +16,23 @@ PromptJSON: TypeAlias = str | list[dict[str, str]]
 
 
 class Provenance(NamedTuple):
-    """Who or what produced the exported label."""
+    """Who or what produced the exported label; ``annotators``: everyone whose labels the
+    decision combined (a majority vote's voters), empty when that is just ``annotator``."""
 
     label_source: str
     label_action: str
     annotator: str
     model_version: str | None
     confidence: float | None
+    annotators: tuple[str, ...] = ()
 
 
 class Example(NamedTuple):
     """An item plus its resolved label, ready for the row builders.
 
     ``support`` holds the response indices that some *other* live label of the item calls
-    good (used by the strict KTO rule); None when nobody asked for it.
+    good (used by the strict KTO rule); None when nobody asked for it. ``scores`` are the
+    item's imported per-response scores (say an AI judge's), None when it has none.
     """
 
     item_id: str
@@ -39,3 +42,4 @@ class Example(NamedTuple):
     value: LabelValue
     provenance: Provenance
     support: frozenset[int] | None = None
+    scores: list[float | None] | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from labeler.exporters.formats.example import Example
-from labeler.exporters.formats.messages import prompt_as_text, prompt_messages
+from labeler.exporters.formats.messages import chat, prompt_as_text, with_carry
 from labeler.exporters.formats.pairs import preference_pairs
 from labeler.exporters.formats.spec import BuildSpec, Record, add_extras
 
@@ -48,24 +48,28 @@ def llama_factory_records(ex: Example, spec: BuildSpec) -> list[Record]:
         ex.value, spec.pair_rule, keep_ties=spec.keep_ties, unranked_last=spec.unranked_last
     )
     out = []
+    c = chat(ex.prompt)
     if spec.conversational:
-        system, turns = sharegpt_turns(prompt_messages(ex.prompt))
+        system, turns = sharegpt_turns(c.messages)
         for p in pairs:
             record: Record = {
                 "conversations": turns,
-                "chosen": {"from": "gpt", "value": ex.responses[p.chosen]},
-                "rejected": {"from": "gpt", "value": ex.responses[p.rejected]},
+                "chosen": {"from": "gpt", "value": with_carry(ex.responses[p.chosen], c.carry)},
+                "rejected": {
+                    "from": "gpt",
+                    "value": with_carry(ex.responses[p.rejected], c.carry),
+                },
                 "system": system,
             }
             out.append(add_extras(record, ex, spec))
     else:
-        text = prompt_as_text(ex.prompt)
+        text = prompt_as_text(c)
         for p in pairs:
             record = {
                 "instruction": text,
                 "input": "",
-                "chosen": ex.responses[p.chosen],
-                "rejected": ex.responses[p.rejected],
+                "chosen": with_carry(ex.responses[p.chosen], c.carry),
+                "rejected": with_carry(ex.responses[p.rejected], c.carry),
             }
             out.append(add_extras(record, ex, spec))
     return out

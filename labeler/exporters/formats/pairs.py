@@ -11,8 +11,9 @@ a pair rule turns the groups into (chosen, rejected) pairs:
 A pair's ``strength`` says how much better the chosen response is, on the pairwise label
 scale (1 = slightly, 2 = much): the stated strength of a pairwise label (1 when unstated),
 the size of a multi-aspect ``overall`` preference, the number of rank groups between the
-two responses, the rating difference, or 1 for thumbs. ``margin`` turns it into the
-reward-model margin (model labels use their confidence instead).
+two responses, the rating difference, or 1 for thumbs. ``stated`` is the strength a label
+stated itself (a pairwise label's or an ``overall`` aspect's size; 0 for anything else), and
+``margin`` writes only that, for the labels of people.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ class PairRule(StrEnum):
 
 
 class Pair(NamedTuple):
-    """One comparison by response index; ``outcome``: ``preferred``, ``tie`` or ``both_bad``."""
+    """One comparison by response index; ``outcome``: ``preferred``, ``tie`` or ``both_bad``;
+    ``stated``: the strength the label stated (0: none stated)."""
 
     chosen: int
     rejected: int
     strength: float
     outcome: str = "preferred"
+    stated: float = 0.0
 
 
 def ranking_to_pairs(groups: list[list[int]], rule: PairRule) -> list[tuple[int, int, int]]:
@@ -120,11 +123,11 @@ def preference_pairs(
     stored order with strength 0 and the outcome named.
 
     >>> preference_pairs(PairwiseValue(PairChoice.B, 2))
-    [Pair(chosen=1, rejected=0, strength=2.0, outcome='preferred')]
+    [Pair(chosen=1, rejected=0, strength=2.0, outcome='preferred', stated=2.0)]
     >>> preference_pairs(PairwiseValue(PairChoice.TIE))
     []
     >>> preference_pairs(PairwiseValue(PairChoice.BOTH_BAD), keep_ties=True)
-    [Pair(chosen=0, rejected=1, strength=0.0, outcome='both_bad')]
+    [Pair(chosen=0, rejected=1, strength=0.0, outcome='both_bad', stated=0.0)]
     >>> [p[:2] for p in preference_pairs(RankingValue((3, 1, 2)), PairRule.BEST_VS_EACH)]
     [(1, 2), (1, 0)]
     """
@@ -133,7 +136,7 @@ def preference_pairs(
     if isinstance(value, PairwiseValue):
         if value.choice in (PairChoice.A, PairChoice.B):
             a, b = (0, 1) if value.choice is PairChoice.A else (1, 0)
-            return [Pair(a, b, float(value.strength or 1))]
+            return [Pair(a, b, float(value.strength or 1), stated=float(value.strength or 0))]
         return [Pair(0, 1, 0.0, value.choice.value)] if keep_ties else []
     groups = ranked_groups(value, unranked_last=unranked_last)
     if isinstance(value, RatingValue):
@@ -147,20 +150,19 @@ def preference_pairs(
     return [Pair(a, b, float(gap)) for a, b, gap in ranking_to_pairs(groups, rule)]
 
 
-def margin(pair: Pair, source: str, confidence: float | None) -> float:
-    """The reward-model margin of a pair (TRL's RewardTrainer ``margin`` column).
+def margin(pair: Pair, source: str) -> float:
+    """The reward-model margin of a pair (TRL's RewardTrainer ``margin`` column, which it
+    subtracts inside the loss: ``-logsigmoid(r_chosen - r_rejected - margin)``).
 
-    Human and imported labels: the pair's strength. Model labels with a confidence ``c``
-    (the probability that the chosen response is better): ``4c − 2`` clipped to 0..2, so a
-    certain model counts like "much better" and a coin flip like a tie. Ties: 0.
+    Only what people said: the strength a person (or an imported human label) stated, 1 =
+    slightly, 2 = much better. Every other pair, model labels, rank and rating gaps and
+    unstated strengths included, gets 0, which is RewardTrainer's plain loss.
 
-    >>> margin(Pair(0, 1, 2.0), "human", None)
+    >>> margin(Pair(0, 1, 2.0, stated=2.0), "human")
     2.0
-    >>> margin(Pair(0, 1, 1.0), "model", 0.9)
-    1.6
+    >>> margin(Pair(0, 1, 1.0), "imported"), margin(Pair(0, 1, 2.0, stated=2.0), "model")
+    (0.0, 0.0)
     """
-    if pair.outcome != "preferred":
+    if pair.outcome != "preferred" or source == "model":
         return 0.0
-    if source == "model" and confidence is not None:
-        return round(min(2.0, max(0.0, 4.0 * confidence - 2.0)), 4)
-    return pair.strength
+    return pair.stated

@@ -15,6 +15,7 @@ PROVENANCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("label_source", "string"),
     ("label_action", "string"),
     ("annotator", "string"),
+    ("annotators", "strings"),
     ("model_version", "string"),
     ("confidence", "float"),
 )
@@ -28,6 +29,7 @@ class BuildSpec(NamedTuple):
     keep_ties: bool = False
     pair_rule: PairRule = PairRule.ALL
     unranked_last: bool = False
+    margin: bool = False
     image_base: str = ""  # the export folder, absolute: image paths are written relative to it
 
 
@@ -49,6 +51,7 @@ def add_extras(record: Record, ex: Example, spec: BuildSpec) -> Record:
         record["label_source"] = p.label_source
         record["label_action"] = p.label_action
         record["annotator"] = p.annotator
+        record["annotators"] = list(p.annotators) or [p.annotator]
         record["model_version"] = p.model_version
         record["confidence"] = p.confidence
     return record

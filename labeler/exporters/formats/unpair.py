@@ -1,4 +1,4 @@
-"""Which responses count as desirable or undesirable, for unpaired (KTO/BCO) data.
+"""Which responses count as desirable or undesirable, for unpaired (KTO) data.
 
 The rule, per label kind:
 
