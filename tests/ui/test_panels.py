@@ -134,7 +134,7 @@ def test_agreement_panel_shows_bias_agreement_review_and_time(qtbot, project) ->
     assert "rm (AI)" in rows
     agreement = panel.agreement_model
     assert agreement.cell(0, 0) == "all AI labels"
-    assert agreement.cell(0, 2) == "100.0%"
+    assert agreement.cell(0, 3) == "100.0%"
     assert "1 of 1 AI labels accepted" in panel.review_label.text()
     assert panel.time_model.cell(0, 0) == "ann"
     assert panel.time_model.cell(0, 2) == "5.0 s"  # median of 2, 4, 6, 8 s
