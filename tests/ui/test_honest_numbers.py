@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+from ui_helpers import list_item, make_project, pair_items, press
+
 from labeler.agreement import Agreement
+from labeler.db import open_db
+from labeler.session import shown_order_for
+from labeler.store import record_label
+from labeler.types import Label, PairChoice, PairwiseValue, RankingValue, Source
 from ui.panels.agreement_panel import agreement_sentence
 
 
@@ -16,3 +25,74 @@ def test_agreement_sentence_without_an_independent_check_says_so() -> None:
     text = agreement_sentence(Agreement("all", both=0, decisive=0, agree=0, in_sample=21))
     assert text.startswith("No independent check yet.")
     assert "100%" not in text
+
+
+def _review_project(tmp_path: Path, label: Label | None = None, items: list | None = None) -> Path:
+    items = items or pair_items(1)
+    project = make_project(tmp_path / "p.db", items)
+    db = open_db(project)
+    db.conn.execute("UPDATE items SET route = 'review'")
+    db.conn.commit()
+    for item in items:
+        record_label(
+            db,
+            replace(label, item_id=item.id)
+            if label is not None
+            else Label(item.id, PairwiseValue(PairChoice.B), Source.MODEL, "gpt-3.5-turbo",
+                       model_version="gpt-3.5-turbo", confidence=0.82),
+        )  # fmt: skip
+    db.conn.close()
+    return project
+
+
+def test_review_banner_names_the_source_once_with_confidence_on_its_scale(
+    window_factory, tmp_path: Path
+) -> None:
+    window = window_factory(_review_project(tmp_path))
+    press(window, "ctrl+2")
+    text = window.page.banner.text.text()
+    assert text.count("gpt-3.5-turbo") == 1
+    assert "confidence 82% (50% = chance)" in text
+
+
+def test_review_banner_never_shows_a_hash_as_the_source(window_factory, tmp_path: Path) -> None:
+    digest = "3f2a9c" * 7  # a 42-character hash as model version
+    label = Label("x", PairwiseValue(PairChoice.A), Source.MODEL, "prefmark-default",
+                  model_version=digest)  # fmt: skip
+    window = window_factory(_review_project(tmp_path, label))
+    press(window, "ctrl+2")
+    text = window.page.banner.text.text()
+    assert "prefmark-default" in text
+    assert digest not in text
+    assert "confidence not given" in text
+
+
+def test_the_suggested_side_is_marked_on_the_response_itself(
+    window_factory, tmp_path: Path
+) -> None:
+    items = pair_items(1)
+    window = window_factory(_review_project(tmp_path, items=items))
+    press(window, "ctrl+2")
+    pair = window.page.pair
+    order = shown_order_for(items[0].id, 2, window.controller.seed)
+    picked = pair.left if order[0] == 1 else pair.right  # the model chose stored response B
+    other = pair.right if picked is pair.left else pair.left
+    assert "★ model's pick" in picked.header.text()
+    assert picked.objectName() == "suggested"
+    assert "model's pick" not in other.header.text()
+    press(window, "ctrl+1")  # labelling without suggestions: nothing is marked
+    assert "model's pick" not in pair.left.header.text() + pair.right.header.text()
+
+
+def test_the_suggested_ranks_are_shown_on_each_listwise_row(
+    window_factory, tmp_path: Path
+) -> None:
+    item = list_item(3)
+    label = Label("x", RankingValue((2, 1, 3)), Source.MODEL, "rm", confidence=0.6)
+    window = window_factory(_review_project(tmp_path, label, [item]))
+    press(window, "ctrl+2")
+    rank = window.page.rank
+    order = shown_order_for(item.id, 3, window.controller.seed)
+    for row in range(3):
+        stored = order[rank.list.positions()[row]]
+        assert f"model: #{(2, 1, 3)[stored]}" in rank.list.item(row).text()

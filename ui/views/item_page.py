@@ -13,6 +13,7 @@ from ui.views.common import error_text
 from ui.views.pair_view import PairView
 from ui.views.rank_view import RankView
 from ui.views.review_view import ReviewView
+from ui.views.suggestion import suggested_ranks, suggested_side
 
 
 class ItemPage(QWidget):
@@ -50,6 +51,8 @@ class ItemPage(QWidget):
     def show_empty(self, message: str) -> None:
         self.empty.setText(message)
         self.banner.show_suggestion("", None, None, False)
+        self.pair.set_suggestion(None)
+        self.rank.set_suggestion(None)
         self.stack.setCurrentWidget(self.empty)
 
     def show_item(
@@ -83,9 +86,10 @@ class ItemPage(QWidget):
         whole = isinstance(widget, PairView | RankView) and widget.item_id == shown.item.id
         usable = whole and not self.blocked
         label = shown.model_label if (reviewing or suggestions) and usable else None
-        self.banner.show_suggestion(
-            shown.item.id, label, shown.shown_value(label), reviewing and label is not None
-        )
+        value = shown.shown_value(label)
+        self.banner.show_suggestion(shown.item.id, label, value, reviewing and label is not None)
+        self.pair.set_suggestion(suggested_side(value))
+        self.rank.set_suggestion(suggested_ranks(value))
 
     def set_status(self, text: str) -> None:
         """Update the line above the item without redrawing it (typed ranks survive)."""
