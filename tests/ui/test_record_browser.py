@@ -30,44 +30,61 @@ def _project(tmp_path: Path) -> tuple[Path, list[Item]]:
     return project, items
 
 
-def _browser(window) -> RecordBrowser:  # type: ignore[no-untyped-def]
+def _browser(window, qtbot) -> RecordBrowser:  # type: ignore[no-untyped-def]
     press(window, "ctrl+b")
     browser = window.findChild(RecordBrowser)
     assert browser is not None
     assert browser.isVisible()
+    _settle(browser, qtbot)
     return browser
 
 
-def test_every_item_is_listed_and_filters_and_sorts(window_factory, tmp_path: Path) -> None:
+def _settle(browser: RecordBrowser, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The filter and sort run in a worker: wait for the answer."""
+    qtbot.waitUntil(lambda: not browser.model.loading)
+
+
+def test_every_item_is_listed_and_filters_and_sorts(window_factory, tmp_path: Path, qtbot) -> None:
     project, items = _project(tmp_path)
     window = window_factory(project)
     press(window, "a", "s", "f")  # label the first item, skip the second, flag the third
-    browser = _browser(window)
+    browser = _browser(window, qtbot)
     model = browser.model
     assert model.rowCount() == 6
     assert browser.count.text() == "6 items"
     browser.status.setCurrentText("skipped")
+    _settle(browser, qtbot)
     assert model.rowCount() == 1
     browser.status.setCurrentText("any")
+    _settle(browser, qtbot)
     browser.source.setCurrentText("human")
+    _settle(browser, qtbot)
     assert [model.record(r).label_source for r in range(model.rowCount())] == ["human"]
     assert model.record(0).label.annotator == "ana"
     browser.source.setCurrentText("model")
+    _settle(browser, qtbot)
     assert model.rowCount() == 2
     browser.source.setCurrentText("any")
+    _settle(browser, qtbot)
     browser.flagged.setCurrentText("flagged")
+    _settle(browser, qtbot)
     assert model.rowCount() == 1
     browser.flagged.setCurrentText("any")
+    _settle(browser, qtbot)
     browser.tag.setText("animals")
     browser.apply_filter()
+    _settle(browser, qtbot)
     assert [model.record(r).item_id for r in range(model.rowCount())] == [items[5].id]
     browser.tag.clear()
     browser.search.setText("llamas")
     browser.apply_filter()
+    _settle(browser, qtbot)
     assert model.rowCount() == 1
     browser.search.clear()
     browser.apply_filter()
+    _settle(browser, qtbot)
     browser.table.sortByColumn(7, Qt.SortOrder.DescendingOrder)  # model confidence
+    _settle(browser, qtbot)
     confidence = model.index(0, 7).data()
     assert confidence == "95%"
     assert model.index(1, 7).data() == "70%"
@@ -83,22 +100,24 @@ def test_sidebar_lists_open_in_the_browser(window_factory, tmp_path: Path, qtbot
         qtbot.mouseClick(window.queues.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         browser = window.findChild(RecordBrowser)
         assert browser.isVisible()
+        _settle(browser, qtbot)
         assert browser.model.rowCount() == expected
         assert window.queues.currentRow() == 0  # still labelling the same queue
     assert browser.model.where.flagged is True
 
 
-def test_an_opened_item_can_be_relabelled(window_factory, tmp_path: Path) -> None:
+def test_an_opened_item_can_be_relabelled(window_factory, tmp_path: Path, qtbot) -> None:
     project, items = _project(tmp_path)
     window = window_factory(project)
     press(window, "a", "a")
-    browser = _browser(window)
+    browser = _browser(window, qtbot)
     browser.status.setCurrentText("done")
+    _settle(browser, qtbot)
     first = next(r for r in range(2) if browser.model.record(r).item_id == items[0].id)
     browser.table.selectRow(first)
     browser.open_selected()
     assert window.page.pair.item_id == items[0].id
-    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # opening an item brings the window forward
     press(window, "t")  # relabel as a tie
     db = open_db(project)
     (live,) = live_labels(db, items[0].id)
@@ -107,14 +126,16 @@ def test_an_opened_item_can_be_relabelled(window_factory, tmp_path: Path) -> Non
     assert window.page.pair.item_id == items[2].id  # back to where the person was
 
 
-def test_skipped_items_can_be_served_again(window_factory, tmp_path: Path) -> None:
+def test_skipped_items_can_be_served_again(window_factory, tmp_path: Path, qtbot) -> None:
     project, items = _project(tmp_path)
     window = window_factory(project)
     press(window, "s")
-    browser = _browser(window)
+    browser = _browser(window, qtbot)
     browser.show_list("skipped")
+    _settle(browser, qtbot)
     assert browser.unskip_button.isEnabled()
     browser.unskip_button.click()
+    _settle(browser, qtbot)
     db = open_db(project)
     assert item_state(db, items[0].id)[0] is Status.TODO
     assert browser.model.rowCount() == 0
@@ -139,8 +160,9 @@ def test_bulk_accept_stores_a_review_for_each_sure_label(
 ) -> None:
     project, items = _project(tmp_path)
     window = window_factory(project)
-    browser = _browser(window)
+    browser = _browser(window, qtbot)
     browser.show_list("to_review")
+    _settle(browser, qtbot)
     assert browser.model.record(0).model_confidence == 0.95  # the surest first
     assert browser.accept_button.isEnabled()
     browser.threshold.setValue(90)

@@ -1,12 +1,16 @@
 """A table model over every item of a project, read lazily from SQLite.
 
 The model holds only the matching items' ``seq`` numbers (in sort order); a row's details are
-read when the view first asks for it, a page at a time, and a few pages are kept.
+read when the view first asks for it, a page at a time, and a few pages are kept. The filter
+and sort query can take a worker (``run_query``), since sorting a million items takes a while;
+the rows stay as they were until its answer arrives, and only the latest answer is taken.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import sqlite_utils
@@ -18,6 +22,8 @@ from labeler.types import LabelValue, PairwiseValue, RankingValue
 from ui.panels.formatting import DASH
 
 Index = QModelIndex | QPersistentModelIndex
+SeqQuery = Callable[[sqlite_utils.Database], list[int]]
+QueryRunner = Callable[[SeqQuery, Callable[[list[int]], None]], None]
 PAGE = 100
 PAGES_KEPT = 40
 COLUMNS = (
@@ -65,9 +71,14 @@ def cells(row: RecordRow) -> list[str]:
 
 
 class RecordsModel(QAbstractTableModel):
-    def __init__(self, db: sqlite_utils.Database | None = None) -> None:
+    def __init__(
+        self, db: sqlite_utils.Database | None = None, run_query: QueryRunner | None = None
+    ) -> None:
         super().__init__()
         self.db = db
+        self.run_query = run_query
+        self.loading = False
+        self._asked = 0
         self.where = RecordFilter()
         self.sort_key = "seq"
         self.descending = False
@@ -85,12 +96,28 @@ class RecordsModel(QAbstractTableModel):
 
     def reload(self) -> None:
         """Run the filter again (after labels changed): the rows are read anew as shown."""
+        if self.db is None:
+            self._show([])
+            return
+        query = partial(
+            record_seqs, where=self.where, sort=self.sort_key, descending=self.descending
+        )
+        if self.run_query is None:
+            self._show(query(self.db))
+            return
+        self._asked += 1
+        self.loading = True
+        self.run_query(query, partial(self._answered, self._asked))
+
+    def _answered(self, asked: int, seqs: list[int]) -> None:
+        if asked == self._asked:  # an older query's answer is stale
+            self.loading = False
+            self._show(seqs)
+
+    def _show(self, seqs: list[int]) -> None:
         self.beginResetModel()
         self._pages.clear()
-        self._seqs = (
-            [] if self.db is None else record_seqs(self.db, self.where, self.sort_key,
-                                                   self.descending)
-        )  # fmt: skip
+        self._seqs = seqs
         self.endResetModel()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -3,6 +3,7 @@ become store writes on the GUI connection (guarded like every decision) or a rel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,8 @@ from labeler.bulk_review import accept_model_labels, review_candidates
 from labeler.store.browse_queries import record_annotators, serve_skipped_again
 from labeler.types import Label
 from ui.browser.record_browser import RecordBrowser
-from ui.browser.records_model import RecordsModel
+from ui.browser.records_model import RecordsModel, SeqQuery
+from ui.workers import one_shot
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -26,7 +28,7 @@ def open_browser(window: MainWindow, list_name: str = "all") -> RecordBrowser | 
         return None
     browser = window.findChild(RecordBrowser)
     if browser is None:
-        browser = RecordBrowser(RecordsModel(db), window)
+        browser = RecordBrowser(RecordsModel(db, partial(_query, window)), window)
         browser.item_opened.connect(partial(_open_item, window))
         browser.serve_skipped_requested.connect(partial(_serve_skipped, window))
         browser.bulk_accept_requested.connect(partial(confirm_bulk_accept, window))
@@ -37,6 +39,16 @@ def open_browser(window: MainWindow, list_name: str = "all") -> RecordBrowser | 
     browser.show()
     browser.raise_()
     return browser
+
+
+def _query(window: MainWindow, query: SeqQuery, done: Callable[[list[int]], None]) -> None:
+    """Filter and sort on the window's read connection, in a worker."""
+    reader = window.controller.reader
+    if reader is None:
+        return
+    job = one_shot(lambda: reader.run(query))
+    window.jobs.start("records", job, done, lambda exc: window.statusBar().showMessage(
+        f"Could not list the records: {exc}", 8000), quiet=True)  # fmt: skip
 
 
 def _refresh(window: MainWindow, browser: RecordBrowser, _counts: object = None) -> None:
