@@ -97,6 +97,7 @@ class Controller(QObject):
     def set_queue(self, queue: Route) -> None:
         self.queue = queue
         self._new_session()
+        self.refresh_counts()  # the progress line follows the queue
 
     def _new_session(self) -> None:
         self.writes.cancel()

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from labeler.db import ProjectFileError, open_db
 from labeler.store.agreement_queries import count_labels, iter_label_facts, labelling_rate
+from labeler.store.browse_queries import routable_count
 from labeler.store.progress_queries import route_counts
 from labeler.workflows import WorkflowError
 from labeler.workflows.base import Cancelled, run_with_progress
@@ -155,6 +156,7 @@ def routing_snapshot(db: sqlite_utils.Database) -> RoutingSnapshot:
         audited=summary.get("audited") or None,
         more_audits=quality.get("more_audits"),
         labels_per_hour=labelling_rate(db),
+        routable=routable_count(db),
     )
 
 

@@ -153,7 +153,13 @@ def refresh_routing(window: MainWindow) -> None:
     if "routing-snapshot" in window.jobs.running_names():
         return
     job = one_shot(lambda: reader.run(jobs.routing_snapshot))
-    _start(window, "routing-snapshot", job, panel.show_snapshot, quiet=True)
+
+    def done(snapshot: Any) -> None:
+        panel.show_snapshot(snapshot)
+        queue = window.controller.queue
+        window.page.progress.show_progress(snapshot.counts, snapshot.labels_per_hour, queue)
+
+    _start(window, "routing-snapshot", job, done, quiet=True)
 
 
 def _run_job(window: MainWindow, job: Callable[..., Any], what: str, *args: Any) -> None:

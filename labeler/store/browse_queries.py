@@ -192,6 +192,12 @@ def record_rows(db: sqlite_utils.Database, seqs: Sequence[int]) -> list[RecordRo
     return out
 
 
+def routable_count(db: sqlite_utils.Database) -> int:
+    """Items routing can send somewhere: two responses and no person's label yet."""
+    sql = f"SELECT count(*) FROM items WHERE n_responses = 2 AND NOT {_SOURCE_FILTERS['human']}"
+    return int(db.conn.execute(sql).fetchone()[0])
+
+
 def record_annotators(db: sqlite_utils.Database) -> list[str]:
     """Everyone (people and models) with a label in the project, by name."""
     return [r[0] for r in db.conn.execute("SELECT DISTINCT annotator FROM labels ORDER BY 1")]

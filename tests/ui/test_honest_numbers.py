@@ -11,8 +11,11 @@ from labeler.agreement import Agreement
 from labeler.db import open_db
 from labeler.session import shown_order_for
 from labeler.store import record_label
-from labeler.types import Label, PairChoice, PairwiseValue, RankingValue, Source
+from labeler.store.progress_queries import RouteCounts
+from labeler.types import Label, PairChoice, PairwiseValue, RankingValue, Route, Source, Status
 from ui.panels.agreement_panel import agreement_sentence
+from ui.panels.routing_panel import RoutingPanel, RoutingSnapshot
+from ui.views.queue_progress import progress_text
 
 
 def test_agreement_sentence_names_the_subset_and_the_in_sample_items() -> None:
@@ -96,3 +99,24 @@ def test_the_suggested_ranks_are_shown_on_each_listwise_row(
     for row in range(3):
         stored = order[rank.list.positions()[row]]
         assert f"model: #{(2, 1, 3)[stored]}" in rank.list.item(row).text()
+
+
+def test_more_reviews_needed_never_exceeds_what_can_be_reviewed(qtbot) -> None:
+    counts = RouteCounts({(Route.MODEL, Status.DONE): 30, (Route.REVIEW, Status.TODO): 4}, 0)
+    panel = RoutingPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(RoutingSnapshot(counts=counts, accuracy=0.9, audited=6, more_audits=900))
+    text = panel.accuracy_label.text()
+    assert "only 34 model labels are left to review" in text
+    assert "about 900 more reviews for" not in text
+
+
+def test_progress_line_counts_the_queue_being_labelled(window_factory, tmp_path: Path, qtbot):
+    window = window_factory(make_project(tmp_path / "p.db", pair_items(4)))
+    press(window, "a")
+    progress = window.page.progress
+    qtbot.waitUntil(lambda: progress.text.text().startswith("Item 2 of 4 to label"))
+    assert (progress.bar.value(), progress.bar.maximum()) == (1, 4)
+    counts = RouteCounts({(Route.HUMAN, Status.DONE): 30, (Route.HUMAN, Status.TODO): 90}, 0)
+    text, _value, _max = progress_text(counts, 180.0, Route.HUMAN)
+    assert text == "Item 31 of 120 to label   ·   180 / h   ·   about 30 min left"

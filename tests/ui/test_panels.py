@@ -165,7 +165,8 @@ def test_routing_panel_shows_counts_rate_and_time_left(qtbot, project) -> None:
         panel.time_left_label.text()
     )
     assert "no estimate yet" in panel.accuracy_label.text()
-    assert "about 2 items to people" in panel.budget_label.text()  # 25% of 6
+    # the budget counts what routing can route: the 2 unlabelled items, not all 6
+    assert "about 0 of 2 unlabelled items to people" in panel.budget_label.text()
 
 
 def test_routing_panel_emits_intents(qtbot) -> None:

@@ -11,6 +11,7 @@ from labeler.session import ShownItem
 from labeler.types import LabelSchema, SchemaMode
 from ui.views.common import error_text
 from ui.views.pair_view import PairView
+from ui.views.queue_progress import QueueProgress
 from ui.views.rank_view import RankView
 from ui.views.review_view import ReviewView
 from ui.views.suggestion import suggested_ranks, suggested_side
@@ -22,6 +23,7 @@ class ItemPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.progress = QueueProgress()
         self.banner = ReviewView()
         self.pair = PairView()
         self.rank = RankView()
@@ -33,6 +35,7 @@ class ItemPage(QWidget):
             self.stack.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.progress)
         layout.addWidget(self.banner)
         layout.addWidget(self.stack, 1)
         self.show_empty("Open or create a project to start (Ctrl+O / Ctrl+N).")
