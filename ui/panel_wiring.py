@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from ui import jobs
 from ui.dialogs.about_dialog import AboutDialog
+from ui.dialogs.export_check import confirm_export
 from ui.dialogs.export_dialog import ExportDialog
 from ui.dialogs.import_dialog import ImportDialog
 from ui.panels.agreement_panel import AgreementPanel
@@ -243,7 +244,11 @@ def open_export(window: MainWindow) -> ExportDialog | None:
 
     def requested(out_dir: Path, options: Any) -> None:
         job = partial(jobs.export_job, path, out_dir, options)
-        _run_with_dialog(window, "export", job, dialog.show_result, dialog.show_error, dialog)
+        run = partial(_run_with_dialog, window, "export", job, dialog.show_result,
+                      dialog.show_error, dialog)  # fmt: skip
+        if window.controller.db is None:
+            return
+        confirm_export(dialog, window.controller.db, options, run)
 
     dialog.export_requested.connect(requested)
     dialog.open()

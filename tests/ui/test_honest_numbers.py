@@ -120,3 +120,37 @@ def test_progress_line_counts_the_queue_being_labelled(window_factory, tmp_path:
     counts = RouteCounts({(Route.HUMAN, Status.DONE): 30, (Route.HUMAN, Status.TODO): 90}, 0)
     text, _value, _max = progress_text(counts, 180.0, Route.HUMAN)
     assert text == "Item 31 of 120 to label   ·   180 / h   ·   about 30 min left"
+
+
+def test_exporting_unaudited_model_labels_asks_first(window_factory, tmp_path: Path, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from labeler.exporters import ExportOptions
+    from labeler.exporters.policies import SourceFilter
+    from ui import panel_wiring
+
+    items = pair_items(3)
+    project = make_project(tmp_path / "p.db", items)
+    db = open_db(project)
+    record_label(db, Label(items[0].id, PairwiseValue(PairChoice.A), Source.HUMAN, "ana"))
+    db.conn.execute("UPDATE items SET route = 'model', status = 'done' WHERE seq > 1")
+    db.conn.commit()
+    for item in items[1:]:
+        record_label(db, Label(item.id, PairwiseValue(PairChoice.B), Source.MODEL, "rm"))
+    window = window_factory(project)
+    dialog = panel_wiring.open_export(window)
+    out = tmp_path / "dpo"
+    dialog.export_requested.emit(out, ExportOptions(target="trl-preference", test_size=0.0))
+    box = dialog.findChild(QMessageBox, "export_check_box")
+    assert box is not None
+    assert "includes 2 labels made by the model" in box.text()
+    assert "accuracy is unknown" in box.text()
+    assert "review the audit items" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.wait(50)
+    assert not out.exists()  # nothing exported without a yes
+    people = ExportOptions(target="trl-preference", test_size=0.0, source=SourceFilter.HUMAN)
+    box.deleteLater()
+    dialog.export_requested.emit(out, people)  # people's labels only: nothing to ask
+    qtbot.waitUntil(lambda: (out / "README.md").exists(), timeout=20000)
+    qtbot.waitUntil(lambda: "export" not in window.jobs.running_names(), timeout=20000)
