@@ -28,6 +28,7 @@ from labeler.types import Route, Status
 from ui.browser.records_model import RecordsModel
 
 ANY = "any"
+WIDTHS = (56, 300, 64, 64, 110, 90, 130, 200, 56)  # px per column; the last (tags) stretches
 LISTS = {
     # the sidebar's queues, as filters
     "done": RecordFilter(status=Status.DONE),
@@ -87,7 +88,8 @@ class RecordBrowser(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        header.resizeSection(1, 300)
+        for column, width in enumerate(WIDTHS):
+            header.resizeSection(column, width)
         self.table.doubleClicked.connect(self._open_index)
         model.modelReset.connect(self._update_count)
 
@@ -98,6 +100,7 @@ class RecordBrowser(QDialog):
         self.unskip_button.setToolTip("Put the skipped items listed here back in their queue")
         self.unskip_button.clicked.connect(self._serve_skipped)
         self.threshold = QDoubleSpinBox()
+        self.threshold.setDecimals(0)
         self.threshold.setRange(50.0, 100.0)
         self.threshold.setSingleStep(1.0)
         self.threshold.setValue(90.0)
