@@ -92,11 +92,10 @@ def main() -> int:
             source.conn.backup(target)  # SQLite's own copy, with what is still in the WAL
             target.close()
             source.conn.close()
-            curve_csv = folder / "demo-routing" / "routing_simulation.csv"
             if (given / "demo-routing").is_dir():
                 shutil.copytree(given / "demo-routing", folder / "demo-routing")
         else:
-            project, curve_csv = build_demo(folder)
+            project, _curve_csv = build_demo(folder)
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
         settings.setValue("annotator", "dana")
         window = create_window(settings, theme="light")
@@ -110,6 +109,14 @@ def main() -> int:
         controller.handle("left")  # one decision, so the session line has something to say
         pool_done(10_000)
         shoot(window, "pairwise")
+
+        panels = getattr(window, "panels", {})
+        if "routing" in panels:  # after the demo's routing run (and its simulation, if any)
+            dock = panels["routing"].parentWidget()
+            dock.raise_()
+            pool_done(10_000)
+            shoot(window, "routing")
+            panels["guidelines"].parentWidget().raise_()
 
         db = open_db(project)  # bring the listwise items to the front of the queue
         lists = [it.id for it in iter_items(db) if len(it.responses) > 2]
@@ -127,14 +134,6 @@ def main() -> int:
         window.queues.setCurrentRow(1)
         pool_done(10_000)
         shoot(window, "review")
-
-        panels = getattr(window, "panels", {})
-        if "routing" in panels:
-            assert curve_csv.exists()  # the window plots it on opening the project
-            dock = panels["routing"].parentWidget()
-            dock.raise_()
-            pool_done(10_000)
-            shoot(window, "routing")
 
         from ui.browser.wiring import open_browser
 

@@ -28,7 +28,7 @@ from labeler.types import Route, Status
 from ui.browser.records_model import RecordsModel
 
 ANY = "any"
-WIDTHS = (56, 300, 64, 64, 110, 90, 130, 200, 56)  # px per column; the last (tags) stretches
+WIDTHS = (56, 290, 64, 64, 110, 90, 120, 230, 56)  # px per column; the last (tags) stretches
 LISTS = {
     # the sidebar's queues, as filters
     "done": RecordFilter(status=Status.DONE),

@@ -93,10 +93,9 @@ class RoutingPanel(QWidget):
 
         settings = QFormLayout()
         settings.addRow("Strategy", self.strategy_combo)
-        budget_row = QHBoxLayout()
-        budget_row.addWidget(self.budget_slider, 1)
-        budget_row.addWidget(self.budget_label)
-        settings.addRow("Human budget", budget_row)
+        self.budget_label.setWordWrap(True)
+        settings.addRow("Human budget", self.budget_slider)
+        settings.addRow("", self.budget_label)
         settings.addRow("", self.route_button)
         self.last_run_label = QLabel(DASH)
         settings.addRow("Last run", self.last_run_label)
