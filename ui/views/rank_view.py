@@ -178,6 +178,8 @@ class RankView(QWidget):
 
     def set_suggestion(self, ranks: tuple[int | None, ...] | None) -> None:
         """Show the model's rank on each response row (None: no suggestion shown)."""
+        if ranks == self.suggested:
+            return  # the rows already say so
         self.suggested = ranks
         if self._texts:
             self._refresh_rows()

@@ -60,10 +60,11 @@ class ResponsePane(QFrame):
 
     def set_suggested(self, suggested: bool) -> None:
         """Mark this response as the model's pick (frame and header), or unmark it."""
-        self.suggested = suggested
-        self.setObjectName("suggested" if suggested else "")
-        self.setStyleSheet(SUGGESTED_STYLE if suggested else "")
-        self._update_header()
+        if suggested != self.suggested:  # restyling costs a repolish: only on a change
+            self.suggested = suggested
+            self.setObjectName("suggested" if suggested else "")
+            self.setStyleSheet(SUGGESTED_STYLE if suggested else "")
+            self._update_header()
 
     def _update_header(self) -> None:
         parts = [self.title + ("  ★ model's pick" if self.suggested else "")]
