@@ -153,7 +153,8 @@ def refresh_routing(window: MainWindow) -> None:
         return
     if "routing-snapshot" in window.jobs.running_names():
         return
-    job = one_shot(lambda: reader.run(jobs.routing_snapshot))
+    previous = panel.snapshot
+    job = one_shot(lambda: reader.run(partial(jobs.routing_snapshot, previous=previous)))
 
     def done(snapshot: Any) -> None:
         panel.show_snapshot(snapshot)

@@ -192,10 +192,23 @@ def record_rows(db: sqlite_utils.Database, seqs: Sequence[int]) -> list[RecordRo
     return out
 
 
-def routable_count(db: sqlite_utils.Database) -> int:
-    """Items routing can send somewhere: two responses and no person's label yet."""
-    sql = f"SELECT count(*) FROM items WHERE n_responses = 2 AND NOT {_SOURCE_FILTERS['human']}"
-    return int(db.conn.execute(sql).fetchone()[0])
+def pair_count(db: sqlite_utils.Database) -> int:
+    """Items with two responses (the ones routing routes); reads every item."""
+    return int(db.conn.execute("SELECT count(*) FROM items WHERE n_responses = 2").fetchone()[0])
+
+
+def routable_count(db: sqlite_utils.Database, pairs: int | None = None) -> int:
+    """Items routing can send somewhere: two responses and no person's label yet.
+
+    ``pairs`` is ``pair_count`` when known (it changes only on import); the labelled ones are
+    counted from people's labels, so this stays quick when few items are labelled.
+    """
+    pairs = pair_count(db) if pairs is None else pairs
+    labelled = db.conn.execute(
+        "SELECT count(DISTINCT l.item_id) FROM labels l JOIN items i ON i.id = l.item_id "
+        f"WHERE l.source != 'model' AND i.n_responses = 2 AND {LIVE_LABEL}"
+    ).fetchone()[0]
+    return pairs - int(labelled)
 
 
 def record_annotators(db: sqlite_utils.Database) -> list[str]:

@@ -53,6 +53,7 @@ class RoutingSnapshot:
     more_audits: int | None = None
     labels_per_hour: float | None = None
     routable: int | None = None
+    pairs: int | None = None
 
     @property
     def reviewable(self) -> int | None:
@@ -201,6 +202,11 @@ class RoutingPanel(QWidget):
             button.setEnabled(not busy)
 
     # ---- state ---------------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> RoutingSnapshot:
+        """What the panel shows now."""
+        return self._snapshot
 
     @property
     def budget(self) -> float:
