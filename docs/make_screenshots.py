@@ -2,16 +2,23 @@
 
     xvfb-run -s "-screen 0 1280x800x24" python docs/make_screenshots.py   # real X server
     python docs/make_screenshots.py                                       # offscreen fallback
+    python docs/make_screenshots.py DIR   # a folder made by `prefmark demo --out DIR` (and
+                                          # `prefmark route DIR/demo.db --simulate --out
+                                          # DIR/demo-routing`): skips rebuilding them
 
 Builds the demo project with the real pipeline (``prefmark demo``: labels, judge verdicts,
 the default model trained and scored, routing) and a routing simulation, then writes
-docs/pairwise.png, docs/listwise.png, docs/review.png and docs/routing.png. Settings and the
+docs/pairwise.png, docs/listwise.png, docs/review.png (the model's pick marked on the response),
+docs/routing.png (after the demo's routing run) and docs/browser.png (the record browser).
+Settings and the
 project live in a temporary folder.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +30,7 @@ if not os.environ.get("DISPLAY"):
 elif "QT_QPA_PLATFORM" not in os.environ:
     os.environ["QT_QPA_PLATFORM"] = "xcb"
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from labeler.db import open_db
@@ -56,6 +63,7 @@ def build_demo(folder: Path) -> tuple[Path, Path]:
 
 
 def shoot(window, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save a picture of ``window`` (or any widget) once its background jobs are done."""
     from PySide6.QtCore import QThreadPool
     from PySide6.QtTest import QTest
 
@@ -76,7 +84,18 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        project, curve_csv = build_demo(folder)
+        if len(sys.argv) > 1:  # a demo built before: work on a copy, never on it
+            given = Path(sys.argv[1])
+            project = folder / "demo.db"
+            source = open_db(given / "demo.db", create=False, readonly=True)
+            target = sqlite3.connect(project)
+            source.conn.backup(target)  # SQLite's own copy, with what is still in the WAL
+            target.close()
+            source.conn.close()
+            if (given / "demo-routing").is_dir():
+                shutil.copytree(given / "demo-routing", folder / "demo-routing")
+        else:
+            project, _curve_csv = build_demo(folder)
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
         settings.setValue("annotator", "dana")
         window = create_window(settings, theme="light")
@@ -90,6 +109,14 @@ def main() -> int:
         controller.handle("left")  # one decision, so the session line has something to say
         pool_done(10_000)
         shoot(window, "pairwise")
+
+        panels = getattr(window, "panels", {})
+        if "routing" in panels:  # after the demo's routing run (and its simulation, if any)
+            dock = panels["routing"].parentWidget()
+            dock.raise_()
+            pool_done(10_000)
+            shoot(window, "routing")
+            panels["guidelines"].parentWidget().raise_()
 
         db = open_db(project)  # bring the listwise items to the front of the queue
         lists = [it.id for it in iter_items(db) if len(it.responses) > 2]
@@ -108,13 +135,15 @@ def main() -> int:
         pool_done(10_000)
         shoot(window, "review")
 
-        panels = getattr(window, "panels", {})
-        if "routing" in panels:
-            assert curve_csv.exists()  # the window plots it on opening the project
-            dock = panels["routing"].parentWidget()
-            dock.raise_()
-            pool_done(10_000)
-            shoot(window, "routing")
+        from ui.browser.wiring import open_browser
+
+        browser = open_browser(window, "all")
+        assert browser is not None
+        pool_done(10_000)
+        browser.table.sortByColumn(7, Qt.SortOrder.DescendingOrder)  # surest model labels first
+        pool_done(10_000)
+        shoot(browser, "browser")
+        browser.close()
         window.close()
     return 0
 

@@ -14,7 +14,9 @@ Definitions (they are what the GUI shows):
 - *Human-AI agreement*: on items that have both an independent human label (a plain ``label``
   event, made without seeing the AI's verdict) and an AI label, the share where the winners
   match, over the items where both are decisive. Review decisions are counted separately
-  (accepted vs overridden) because the reviewer saw the AI label.
+  (accepted vs overridden) because the reviewer saw the AI label. A model trained on the
+  project is not checked on the labels it was trained on: a human label made before the model
+  was trained (``trained_at``) is *in-sample* for it, counted apart and never as agreement.
 - *Time per item*: ``time_ms`` of human label events; times above ``IDLE_CAP_MS`` are capped so a
   coffee break does not halve the labelling rate.
 """
@@ -54,6 +56,16 @@ class LabelFact:
     left_index: int | None = None
     time_ms: int | None = None
     superseded_by: tuple[Action, ...] = ()
+    created_at: str | None = None
+    trained_at: str | None = None
+
+    def trained_on(self, human: LabelFact) -> bool:
+        """Whether this AI label's model was trained after ``human`` was made (so on it)."""
+        return (
+            self.trained_at is not None
+            and human.created_at is not None
+            and human.created_at <= self.trained_at
+        )
 
     @property
     def is_model(self) -> bool:
@@ -117,12 +129,16 @@ class PositionBias:
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
-    """Human vs AI winners on items with both (``annotator``: the AI's name, or ``"all"``)."""
+    """Human vs AI winners on items with both (``annotator``: the AI's name, or ``"all"``).
+
+    ``in_sample`` counts items left out because the model was trained on their human label.
+    """
 
     annotator: str
     both: int
     decisive: int
     agree: int
+    in_sample: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -199,6 +215,7 @@ class _AgreeCounter:
     both: int = 0
     decisive: int = 0
     agree: int = 0
+    in_sample: int = 0
 
 
 @dataclass
@@ -274,9 +291,13 @@ class AgreementAccumulator:
                 latest_ai[fact.annotator] = fact
         if not latest_ai:
             return
-        newest = max(latest_ai.values(), key=lambda f: f.label_id)
+        independent = [ai for ai in latest_ai.values() if not ai.trained_on(human)]
+        newest = max(independent or latest_ai.values(), key=lambda f: f.label_id)
         for name, ai in [*latest_ai.items(), ("all", newest)]:
             counter = self._agree.setdefault(name, _AgreeCounter())
+            if ai.trained_on(human):
+                counter.in_sample += 1
+                continue
             counter.both += 1
             if human.winner is not None and ai.winner is not None:
                 counter.decisive += 1
@@ -290,7 +311,7 @@ class AgreementAccumulator:
             )
         )
         agreement = tuple(
-            Agreement(name, c.both, c.decisive, c.agree)
+            Agreement(name, c.both, c.decisive, c.agree, c.in_sample)
             for name, c in sorted(self._agree.items(), key=lambda kv: (kv[0] != "all", kv[0]))
         )
         times = []

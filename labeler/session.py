@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from labeler.shown_order import shown_order_for, to_shown, to_stored
+from labeler.store.browse import recent_decisions
 from labeler.store.items import QueueCursor, get_item, item_state, next_item, set_flag, set_status
 from labeler.store.labels import live_labels_by, model_label, record_labels
 from labeler.store.meta import get_schema
@@ -107,8 +108,11 @@ class LabelingSession:
         self.schema: LabelSchema = get_schema(db)
         self._clock = clock
         self._cursor: QueueCursor | None = None
-        self._history: list[str] = []
-        self._pos = 0
+        # What this person decided before (kept across restarts), so Left goes back to it.
+        self._history: list[str] = recent_decisions(db, self.annotator)
+        self._restored = len(self._history)
+        self._pos = len(self._history)
+        self._resume: int | None = None
         self._frontier: ShownItem | None = None
         self._shown_at = clock()
         self._undo: list[_Undo] = []
@@ -125,6 +129,22 @@ class LabelingSession:
     @property
     def history(self) -> tuple[str, ...]:
         return tuple(self._history)
+
+    @property
+    def decided_now(self) -> int:
+        """Decisions made since this session started (the history also holds earlier ones)."""
+        return max(0, len(self._history) - self._restored)
+
+    def visit(self, item_id: str) -> ShownItem | None:
+        """Show any item (picked in the record browser) to view or relabel; after a decision
+        on it the session goes on with what was on screen before."""
+        if item_id in self._history:
+            self._resume, self._pos = self._pos, self._history.index(item_id)
+        else:
+            self._resume = None  # inserted here: what was on screen comes right after it
+            self._history.insert(self._pos, item_id)
+        self._restart_timer()
+        return self.current
 
     @property
     def can_undo(self) -> bool:
@@ -177,7 +197,9 @@ class LabelingSession:
 
     def _after_decision(self, item_id: str) -> None:
         if self._pos < len(self._history):
-            self._pos += 1  # relabelled a past item: move on through history
+            # relabelled a past item: back to where the person was, else on through history
+            self._pos = self._pos + 1 if self._resume is None else self._resume
+            self._resume = None
             self._restart_timer()
             return
         self._history.append(item_id)

@@ -41,6 +41,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("annotator", "Set annotator name", ("Ctrl+Shift+N",), "Project"),
     ActionSpec("queue_label", "Queue: to label", ("Ctrl+1",), "Project"),
     ActionSpec("queue_review", "Queue: to review", ("Ctrl+2",), "Project"),
+    ActionSpec("browse", "Browse records…", ("Ctrl+B",), "Project"),
     ActionSpec("cancel_job", "Cancel background job", ("Ctrl+.",), "Project"),
     ActionSpec("quit", "Quit", ("Ctrl+Q",), "Project"),
     ActionSpec("left", "Left is better", ("A", "1"), "Label"),

@@ -101,6 +101,7 @@ class Controller(QObject):
     def set_queue(self, queue: Route) -> None:
         self.queue = queue
         self._new_session()
+        self.refresh_counts()  # the progress line follows the queue
 
     def _new_session(self) -> None:
         self.writes.cancel()
@@ -153,12 +154,18 @@ class Controller(QObject):
             if shown.my_labels:
                 parts.append("relabelling (your label is highlighted)")
         else:
-            parts.append(f"decided this session: {len(self.session.history)}")
+            parts.append(f"decided this session: {self.session.decided_now}")
         if shown.flagged:
             parts.append("⚑ flagged")
         if self.rationale:
             parts.append("rationale written")
         return "   ·   ".join(parts)
+
+    def open_item(self, item_id: str) -> None:
+        """Show an item picked in the record browser, to view or relabel it."""
+        if self.session is not None:
+            self.session.visit(item_id)
+            self.show_current()
 
     # ---- counts (worker) -----------------------------------------------------------------
     def refresh_counts(self) -> None:

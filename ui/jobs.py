@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from labeler.db import ProjectFileError, open_db
+from labeler.store.browse import pair_count, routable_count
 from labeler.store.labels import count_labels, iter_label_facts, labelling_rate
 from labeler.store.routes import route_counts
 from labeler.workflows import WorkflowError
@@ -146,8 +147,14 @@ def team_job(db_path: str | Path) -> JobGen[Any]:
         return report
 
 
-def routing_snapshot(db: sqlite_utils.Database) -> RoutingSnapshot:
-    """Counts, labelling rate, last routing run and the audit estimate, on one connection."""
+def routing_snapshot(
+    db: sqlite_utils.Database, previous: RoutingSnapshot | None = None
+) -> RoutingSnapshot:
+    """Counts, labelling rate, last routing run and the audit estimate, on one connection.
+
+    Counting the two-response items reads every item, so it is done again only when the number
+    of items changed since ``previous``.
+    """
     from labeler.routing import routing_summary
 
     summary = routing_summary(db)
@@ -158,8 +165,13 @@ def routing_snapshot(db: sqlite_utils.Database) -> RoutingSnapshot:
     if accuracy is not None and accuracy != accuracy:  # NaN: nothing to estimate from
         accuracy = None
     interval = quality.get("hybrid_interval")
+    counts = route_counts(db)
+    pairs = None
+    if previous is not None and previous.counts is not None:
+        pairs = previous.pairs if previous.counts.total == counts.total else None
+    pairs = pair_count(db) if pairs is None else pairs
     return RoutingSnapshot(
-        counts=route_counts(db),
+        counts=counts,
         strategy=run.get("strategy"),
         # a budget above 1 was a count of items; the panel shows fractions
         budget=float(budget) if budget is not None and budget <= 1 else None,
@@ -168,6 +180,8 @@ def routing_snapshot(db: sqlite_utils.Database) -> RoutingSnapshot:
         audited=summary.get("audited") or None,
         more_audits=quality.get("more_audits"),
         labels_per_hour=labelling_rate(db),
+        routable=routable_count(db, pairs),
+        pairs=pairs,
     )
 
 

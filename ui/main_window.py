@@ -29,6 +29,7 @@ from labeler.store.routes import QueueCounts
 from labeler.types import Route
 from ui import data_open, model_actions, panel_wiring, window_state
 from ui.actions import ACTIONS, GROUPS, ShortcutsDialog, build_actions
+from ui.browser.wiring import open_browser
 from ui.controller import Controller
 from ui.dialogs.backups_dialog import backup_on_open, open_backups
 from ui.dialogs.conflicts_dialog import open_conflicts
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
             "annotator": self.annotator.setFocus,
             "queue_label": lambda: self.queues.setCurrentRow(0),
             "queue_review": lambda: self.queues.setCurrentRow(1),
+            "browse": lambda: open_browser(self),
             "cancel_job": self.jobs.cancel,
             "quit": self.close,
             "theme": self._cycle_theme,
@@ -193,6 +195,11 @@ class MainWindow(QMainWindow):
     def _queue_clicked(self, row: int) -> None:
         if row in (0, 1):
             self.controller.set_queue(Route.HUMAN if row == 0 else Route.REVIEW)
+        elif row > 1:  # Done, Skipped, Flagged: their lists; the queue being labelled stays
+            self.queues.blockSignals(True)
+            self.queues.setCurrentRow(0 if self.controller.queue is Route.HUMAN else 1)
+            self.queues.blockSignals(False)
+            open_browser(self, QUEUE_ROWS[row][0])
 
     # ---- projects ------------------------------------------------------------------------
     def open_project(self, path: Path, create: bool = False) -> bool:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QWidget
 
 from ui import jobs
 from ui.dialogs.about_dialog import AboutDialog
+from ui.dialogs.export_check import confirm_export
 from ui.dialogs.export_dialog import ExportDialog
 from ui.dialogs.import_dialog import ImportDialog
 from ui.panels.agreement_panel import AgreementPanel
@@ -167,8 +168,15 @@ def refresh_routing(window: MainWindow) -> None:
         return
     if "routing-snapshot" in window.jobs.running_names():
         return
-    job = one_shot(lambda: reader.run(jobs.routing_snapshot))
-    _start(window, "routing-snapshot", job, panel.show_snapshot, quiet=True)
+    previous = panel.snapshot
+    job = one_shot(lambda: reader.run(partial(jobs.routing_snapshot, previous=previous)))
+
+    def done(snapshot: Any) -> None:
+        panel.show_snapshot(snapshot)
+        queue = window.controller.queue
+        window.page.progress.show_progress(snapshot.counts, snapshot.labels_per_hour, queue)
+
+    _start(window, "routing-snapshot", job, done, quiet=True)
 
 
 def _run_job(
@@ -262,7 +270,11 @@ def open_export(window: MainWindow) -> ExportDialog | None:
 
     def requested(out_dir: Path, options: Any) -> None:
         job = partial(jobs.export_job, path, out_dir, options)
-        _run_with_dialog(window, "export", job, dialog.show_result, dialog.show_error, dialog)
+        run = partial(_run_with_dialog, window, "export", job, dialog.show_result,
+                      dialog.show_error, dialog)  # fmt: skip
+        if window.controller.db is None:
+            return
+        confirm_export(dialog, window.controller.db, options, run)
 
     dialog.export_requested.connect(requested)
     dialog.open()

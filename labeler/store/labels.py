@@ -275,18 +275,25 @@ def people_labels(db: sqlite_utils.Database) -> Iterator[tuple[str, list[LiveLab
         yield item_id, [new(LiveLabel, r[1:]) for r in rows]
 
 
+TRAINED_KINDS = ("default-head",)
+"""Kinds of registered model trained on the project's own labels (compared to the second, a
+human label made in the second the model was saved counts as training data)."""
+
 _FACTS_SQL = """
 SELECT l.id, l.item_id, l.source, l.annotator, l.action, l.kind,
        json_extract(l.value, '$.choice'),
        json_extract(l.value, '$.aspects.overall'),
        json_extract(l.shown_order, '$[0]'),
        l.time_ms,
-       (SELECT group_concat(s.action) FROM labels s WHERE s.supersedes = l.id)
+       (SELECT group_concat(s.action) FROM labels s WHERE s.supersedes = l.id),
+       substr(l.created_at, 1, 19),
+       (SELECT substr(m.created_at, 1, 19) FROM models m
+        WHERE m.version = l.model_version AND m.kind IN ({trained}))
 FROM labels l
 WHERE (l.item_id, l.id) > (?, ?)
 ORDER BY l.item_id, l.id
 LIMIT ?
-"""
+""".format(trained=", ".join(f"'{k}'" for k in TRAINED_KINDS))
 
 
 def _choice(kind: str | None, choice: str | None, overall: Any) -> PairChoice | None:
@@ -299,7 +306,8 @@ def _choice(kind: str | None, choice: str | None, overall: Any) -> PairChoice | 
 
 
 def _fact(row: tuple[Any, ...]) -> LabelFact:
-    lid, item_id, source, annotator, action, kind, choice, overall, left, time_ms, sup = row
+    lid, item_id, source, annotator, action, kind, choice, overall, left, time_ms, sup = row[:11]
+    created_at, trained_at = row[11:13]
     return LabelFact(
         label_id=int(lid),
         item_id=str(item_id),
@@ -310,6 +318,8 @@ def _fact(row: tuple[Any, ...]) -> LabelFact:
         left_index=None if left is None else int(left),
         time_ms=None if time_ms is None else int(time_ms),
         superseded_by=tuple(Action(a) for a in sup.split(",")) if sup else (),
+        created_at=created_at,
+        trained_at=trained_at,
     )
 
 

@@ -192,3 +192,32 @@ def test_route_counts(tmp_path: Path) -> None:
     assert counts.human_remaining == 2
     assert counts.total == 3
     assert counts.route_total(Route.MODEL) == 0
+
+
+def test_agreement_leaves_out_labels_the_model_was_trained_on(tmp_path: Path) -> None:
+    """A model scored on its own training labels agrees with them; that is not a check."""
+    from labeler.store.reward_models import register_model
+
+    db = open_db(tmp_path / "p.db")
+    items = [Item(f"p{i}", (Response(f"a{i}"), Response(f"b{i}"))) for i in range(5)]
+    add_items(db, items)
+    early, trained, late = "2026-01-01T10:00:00.000+00:00", "2026-01-01T11:00:00", "2026-01-02"
+    for item in items[:3]:  # labelled before training: the model learned from these
+        record_label(db, Label(item.id, PairwiseValue(A), Source.HUMAN, "ann", created_at=early))
+    for item in items[3:]:  # labelled after training: an independent check
+        record_label(
+            db, Label(item.id, PairwiseValue(B), Source.HUMAN, "ann", created_at=late + "T09:00")
+        )
+    register_model(db, "enc+head", kind="default-head", name="prefmark-default")
+    db.conn.execute("UPDATE models SET created_at = ?", (trained + "+00:00",))
+    db.conn.commit()
+    for item in items:  # the trained model says A everywhere
+        record_label(
+            db, Label(item.id, PairwiseValue(A), Source.MODEL, "prefmark-default",
+                      model_version="enc+head", created_at=late + "T10:00"),
+        )  # fmt: skip
+    report = agreement_report(db)
+    overall = report.overall_agreement
+    assert overall is not None
+    assert (overall.in_sample, overall.both, overall.decisive, overall.agree) == (3, 2, 2, 0)
+    assert overall.rate == 0.0  # not 60%: the three it was trained on do not count

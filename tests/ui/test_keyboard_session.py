@@ -130,15 +130,28 @@ def test_listwise_session_by_keyboard(window_factory, tmp_path: Path) -> None:
     assert window.page.rank.item_id == item.id
 
 
-def test_listwise_drag_order_sets_ranks(window_factory, tmp_path: Path) -> None:
-    project = make_project(tmp_path / "p.db", [list_item(3)])
+def test_listwise_drag_ranks_only_the_dragged_response(window_factory, tmp_path: Path) -> None:
+    from PySide6.QtCore import QModelIndex
+
+    project = make_project(tmp_path / "p.db", [list_item(4)])
     window = window_factory(project)
     rank = window.page.rank
-    rank.list.setCurrentRow(2)
-    rank.move_selected(0)  # what a drop does: the third row goes to the top
-    shown_first = rank.list.item(0).data(256)
-    assert rank.ranks[shown_first] == 1
-    assert sorted(rank.ranks) == [1, 2, 3]
+    # a drop moves the row in the list's model, as a mouse drag does: third row to the top
+    assert rank.list.model().moveRows(QModelIndex(), 2, 1, QModelIndex(), 0)
+    assert rank.ranks == [None, None, 1, None]  # the others stay unranked
+    assert rank.list.positions() == [2, 0, 1, 3]  # the order being built, then the rest
+    assert rank.order.text() == "Order so far: 3   ·   not ranked yet: 1, 2, 4"
+    rank.list.setCurrentRow(3)  # response 4 goes below response 3
+    rank.move_selected(1)
+    assert rank.ranks == [None, None, 1, 2]
+    rank.list.setCurrentRow(2)  # response 1: typed 2, a tie with response 4
+    press(window, "2")
+    assert rank.ranks == [2, None, 1, 2]
+    assert rank.list.item(1).text().startswith("#2=")
+    assert rank.order.text() == "Order so far: 3 › 1 = 4   ·   not ranked yet: 2"
+    rank.list.setCurrentRow(3)  # response 2, dragged to the top: everyone ranked moves down
+    rank.move_selected(0)
+    assert rank.ranks == [3, 1, 2, 3]
 
 
 def test_review_accept_and_override_by_keyboard(window_factory, tmp_path: Path) -> None:

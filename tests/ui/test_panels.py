@@ -132,7 +132,7 @@ def test_agreement_panel_shows_bias_agreement_review_and_time(qtbot, project) ->
     assert "rm (AI)" in rows
     agreement = panel.agreement_model
     assert agreement.cell(0, 0) == "all AI labels"
-    assert agreement.cell(0, 2) == "100.0%"
+    assert agreement.cell(0, 3) == "100.0%"
     assert "1 of 1 AI labels accepted" in panel.review_label.text()
     assert panel.time_model.cell(0, 0) == "ann"
     assert panel.time_model.cell(0, 2) == "5.0 s"  # median of 2, 4, 6, 8 s
@@ -163,7 +163,8 @@ def test_routing_panel_shows_counts_rate_and_time_left(qtbot, project) -> None:
         panel.time_left_label.text()
     )
     assert "no estimate yet" in panel.accuracy_label.text()
-    assert "about 2 items to people" in panel.budget_label.text()  # 25% of 6
+    # the budget counts what routing can route: the 2 unlabelled items, not all 6
+    assert "about 0 of 2 unlabelled items to people" in panel.budget_label.text()
 
 
 def test_routing_panel_emits_intents(qtbot) -> None:

@@ -64,6 +64,14 @@ def test_hostile_response_is_shown_as_text_and_loads_nothing(
     assert len(wall_pane.browser.toPlainText()) < DISPLAY_LIMIT + 200
     assert "more characters not shown" in wall_pane.browser.toPlainText()
     assert "1,080,000 chars" in wall_pane.header.text()
+    assert "shortened to 100,000 of 1,080,000 chars, plain text" in wall_pane.header.text()
+    assert wall_pane.show_all_button.isVisible()
+    assert not hostile_pane.show_all_button.isVisible()
+    wall_pane.show_all_button.click()  # the whole text, and the header stops saying shortened
+    assert len(wall_pane.browser.toPlainText()) == len(WALL)
+    assert "shortened" not in wall_pane.header.text()
+    assert "plain text" in wall_pane.header.text()
+    assert not wall_pane.show_all_button.isVisible()
     press_and_back = window.page.pair.item_id
     qtbot.wait(20)
     assert window.page.pair.item_id == press_and_back
@@ -79,6 +87,9 @@ def test_diff_of_a_huge_response_falls_back_to_plain_rendering(
     window = window_factory(make_project(tmp_path / "p.db", [item]))
     window.controller.handle("diff")
     assert window.page.pair.left.browser.plain
+    header = window.page.pair.left.header.text()
+    assert "too long for a word diff" in header  # the switch is said, never silent
+    assert "shortened to 100,000 of" in header
 
 
 def test_the_resource_hook_refuses_remote_urls(qtbot) -> None:

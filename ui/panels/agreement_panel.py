@@ -20,14 +20,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeler.agreement import AI, AgreementReport, PositionBias
+from labeler.agreement import AI, Agreement, AgreementReport, PositionBias
 from ui.panels.formatting import DASH, count, pct, pct_interval, rate, seconds
 from ui.panels.table_model import RowsModel
 from ui.panels.team_section import TeamSection
 from ui.plain import plain_label
 
 BIAS_HEADERS = ("Labeller", "Left picks", "95% interval", "Decisive", "Tie / both bad")
-AGREEMENT_HEADERS = ("AI", "Items with both", "Agreement", "95% interval", "Decisive")
+AGREEMENT_HEADERS = (
+    "AI",
+    "Items with both",
+    "Decisive",
+    "Agreement",
+    "95% interval",
+    "Left out: trained on",
+)
+IN_SAMPLE_TIP = (
+    "{n:,} items are left out: the model was trained on their human labels, so agreeing "
+    "with them says nothing about new items."
+)
 TIME_HEADERS = ("Annotator", "Labels", "Median", "90th pct", "Rate")
 
 
@@ -35,6 +46,23 @@ def is_biased(bias: PositionBias) -> bool:
     """True when the 95% interval of the left share excludes 50%: a real side preference."""
     iv = bias.interval
     return iv is not None and (iv.high < 0.5 or iv.low > 0.5)
+
+
+def agreement_sentence(a: Agreement) -> str:
+    """The overall agreement in words, saying which subset it counts and what it leaves out."""
+    if a.rate is not None:
+        text = f"Humans and AI agree on {pct(a.rate)} of {a.decisive:,} decisive items"
+        text += f" (of {a.both:,} with both labels)." if a.both != a.decisive else "."
+    elif a.both:
+        text = f"No decisive item among {a.both:,} with both labels (ties or both bad)."
+    else:
+        text = "No independent check yet."
+    if a.in_sample:
+        text += (
+            f" {a.in_sample:,} items are left out: the model was trained on their labels "
+            "(label new items, or see the held-out check from training)."
+        )
+    return text
 
 
 def _table(model: RowsModel) -> QTableView:
@@ -124,19 +152,22 @@ class AgreementPanel(QWidget):
         self.bias_model.set_rows(rows, tips, warn)
 
     def _show_agreement(self, report: AgreementReport) -> None:
-        rows = []
+        rows: list[list[str]] = []
+        tips: list[str | None] = []
         for a in report.agreement:
             iv = a.interval
             rows.append(
                 [
                     "all AI labels" if a.annotator == "all" else a.annotator,
                     count(a.both),
+                    count(a.decisive),
                     pct(a.rate),
                     pct_interval(iv.low if iv else None, iv.high if iv else None),
-                    count(a.decisive),
+                    count(a.in_sample),
                 ]
             )
-        self.agreement_model.set_rows(rows)
+            tips.append(IN_SAMPLE_TIP.format(n=a.in_sample) if a.in_sample else None)
+        self.agreement_model.set_rows(rows, tips)
         if report.reviewed:
             share = report.accepted / report.reviewed
             self.review_label.setText(
@@ -169,10 +200,8 @@ class AgreementPanel(QWidget):
         if biased:
             parts.append("Side preference: " + ", ".join(biased) + ".")
         overall = report.overall_agreement
-        if overall is not None and overall.rate is not None:
-            parts.append(
-                f"Humans and AI agree on {pct(overall.rate)} of {overall.decisive:,} items."
-            )
+        if overall is not None:
+            parts.append(agreement_sentence(overall))
         if report.labels_per_hour is not None:
             parts.append(f"Team rate {rate(report.labels_per_hour)}.")
         return " ".join(parts) or DASH

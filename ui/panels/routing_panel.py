@@ -54,6 +54,17 @@ class RoutingSnapshot:
     audited: int | None = None
     more_audits: int | None = None
     labels_per_hour: float | None = None
+    routable: int | None = None
+    pairs: int | None = None
+
+    @property
+    def reviewable(self) -> int | None:
+        """Model labels a person could still review: waiting in review, or routed to the model."""
+        if self.counts is None:
+            return None
+        return self.counts.get(Route.REVIEW, Status.TODO) + self.counts.get(
+            Route.MODEL, Status.DONE
+        )
 
 
 class RoutingPanel(QWidget):
@@ -210,6 +221,11 @@ class RoutingPanel(QWidget):
     # ---- state ---------------------------------------------------------------------------
 
     @property
+    def snapshot(self) -> RoutingSnapshot:
+        """What the panel shows now."""
+        return self._snapshot
+
+    @property
     def budget(self) -> float:
         """The human budget chosen on the slider, as a fraction of the items."""
         return self.budget_slider.value() * BUDGET_STEP / 100
@@ -230,9 +246,10 @@ class RoutingPanel(QWidget):
 
     def _update_budget_label(self) -> None:
         text = pct(self.budget, 0)
-        counts = self._snapshot.counts
-        if counts is not None and counts.total:
-            text += f" · about {round(self.budget * counts.total):,} items to people"
+        routable = self._snapshot.routable
+        if routable:
+            text += f" · about {round(self.budget * routable):,} of {routable:,} unlabelled items"
+            text += " to people"
         self.budget_label.setText(text)
         self.curve.set_marker(self.budget)
 
@@ -246,6 +263,12 @@ class RoutingPanel(QWidget):
             text += f" (95% interval {pct_interval(low, high)})"
         if snapshot.audited:
             text += f", from {snapshot.audited:,} audited items"
-        if snapshot.more_audits:
-            text += f"; about {snapshot.more_audits:,} more reviews for ±2%"
+        more, left = snapshot.more_audits, snapshot.reviewable
+        if more and left is not None and more > left:
+            text += (
+                f"; ±2% would take about {more:,} more reviews, but only {left:,} model labels "
+                "are left to review"
+            )
+        elif more:
+            text += f"; about {more:,} more reviews for ±2%"
         return text

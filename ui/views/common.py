@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QScrollBar,
     QTextBrowser,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from labeler.importers.images import IMAGE_FORMATS, MAX_IMAGE_BYTES, inside
 from labeler.types import Prompt
-from ui.render import clip, markdown_to_html, needs_plain_text
+from ui.render import DISPLAY_LIMIT, clip, markdown_to_html, needs_plain_text
 
 LOCAL_SCHEMES = {"", "data", "qrc"}
 
@@ -50,6 +51,8 @@ class SafeBrowser(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.refused: list[str] = []
         self.plain = False
+        self.clipped = False
+        self._text = ""
 
     def loadResource(self, type_: int, name: QUrl | str) -> object:
         name = QUrl(name)
@@ -58,12 +61,30 @@ class SafeBrowser(QTextBrowser):
         return None  # rendered responses reference nothing, local or remote
 
     def show_markdown(self, text: str) -> None:
-        """Markdown for normal texts; plain text (clipped) for huge ones, to stay responsive."""
+        """Markdown for normal texts; plain text (clipped) for huge ones, to stay responsive.
+
+        ``note`` then says so, and ``show_all`` puts the whole text on screen."""
+        self._text = text
         self.plain = needs_plain_text(text)
+        self.clipped = False
         if self.plain:
-            self.setPlainText(clip(text))
+            shown = clip(text)
+            self.clipped = shown != text
+            self.setPlainText(shown)
         else:
             self.setHtml(markdown_to_html(text, is_dark(self)))
+
+    @property
+    def note(self) -> str:
+        """What the view changed about the text ("" when it shows it all, as markdown)."""
+        if self.clipped:
+            return f"shortened to {DISPLAY_LIMIT:,} of {len(self._text):,} chars, plain text"
+        return "shown as plain text (too long for formatting)" if self.plain else ""
+
+    def show_all(self) -> None:
+        """The whole text, unformatted (a very long text takes a moment to lay out)."""
+        self.setPlainText(self._text)
+        self.clipped = False
 
 
 BLOCKED_HINT = "No label can be given for it: S skips it, F flags it."
@@ -219,6 +240,15 @@ class BlockNotice(QLabel):
 
 
 LAST_USER_ANCHOR = "last-user-turn"
+
+
+class ShowAllButton(QPushButton):
+    """ "Show all" beside a response header; visible only while the response is shortened."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Show all", parent)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setVisible(False)
 
 
 def prompt_html(prompt: Prompt, dark: bool) -> str:

@@ -13,8 +13,10 @@ from labeler.types import LabelSchema, SchemaMode
 from ui.plain import plain_label
 from ui.views.common import error_text
 from ui.views.pair_view import PairView
+from ui.views.queue_progress import QueueProgress
 from ui.views.rank_view import RankView
 from ui.views.review_view import ReviewView
+from ui.views.suggestion import suggested_ranks, suggested_side
 
 
 class ItemPage(QWidget):
@@ -23,6 +25,7 @@ class ItemPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.progress = QueueProgress()
         self.banner = ReviewView()
         self.pair = PairView()
         self.rank = RankView()
@@ -34,6 +37,7 @@ class ItemPage(QWidget):
             self.stack.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.progress)
         layout.addWidget(self.banner)
         layout.addWidget(self.stack, 1)
         self.show_empty("Open or create a project to start (Ctrl+O / Ctrl+N).")
@@ -56,6 +60,8 @@ class ItemPage(QWidget):
     def show_empty(self, message: str) -> None:
         self.empty.setText(message)
         self.banner.show_suggestion("", None, None, False)
+        self.pair.set_suggestion(None)
+        self.rank.set_suggestion(None)
         self.stack.setCurrentWidget(self.empty)
 
     def show_item(
@@ -89,9 +95,10 @@ class ItemPage(QWidget):
         whole = isinstance(widget, PairView | RankView) and widget.item_id == shown.item.id
         usable = whole and not self.blocked
         label = shown.model_label if (reviewing or suggestions) and usable else None
-        self.banner.show_suggestion(
-            shown.item.id, label, shown.shown_value(label), reviewing and label is not None
-        )
+        value = shown.shown_value(label)
+        self.banner.show_suggestion(shown.item.id, label, value, reviewing and label is not None)
+        self.pair.set_suggestion(suggested_side(value))
+        self.rank.set_suggestion(suggested_ranks(value))
 
     def set_status(self, text: str) -> None:
         """Update the line above the item without redrawing it (typed ranks survive)."""

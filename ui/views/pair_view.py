@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from labeler.session import ShownItem
 from labeler.types import AspectsValue, PairwiseValue
-from ui.render import text_stats, word_diff_html
+from ui.render import word_diff_html
 from ui.views.aspects_form import AspectsForm
 from ui.views.common import (
     BlockNotice,
@@ -37,29 +36,12 @@ from ui.views.common import (
     prompt_pane,
     show_prompt,
 )
+from ui.views.response_pane import ResponsePane
 
 NARROW = 560  # px: below this width the responses stack vertically
 COMPACT = 640  # px: below this width the choice buttons show only their keys
 
 CHOICE_TEXT = {"a": "Left better", "b": "Right better", "tie": "Tie", "both_bad": "Both bad"}
-
-
-class ResponsePane(QFrame):
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = title
-        self.header = QLabel(title)
-        self.header.setTextFormat(Qt.TextFormat.PlainText)
-        self.browser = SafeBrowser()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.header)
-        layout.addWidget(self.browser, 1)
-
-    def show_text(self, text: str) -> None:
-        self.header.setText(f"{self.title}   ·   {text_stats(text)}")
-        self.browser.show_markdown(text)
 
 
 class PairView(QWidget):
@@ -179,8 +161,7 @@ class PairView(QWidget):
         self.prompt.clear()
         self.images.show_images(())
         for pane in (self.left, self.right):
-            pane.header.setText(pane.title)
-            pane.browser.clear()
+            pane.clear()
         self.aspects.show_item("")
         self._block(f"This item can't be shown: {reason}")
 
@@ -200,13 +181,17 @@ class PairView(QWidget):
     def _render_responses(self) -> None:
         diff = word_diff_html(*self._texts, dark=is_dark(self)) if self._diff else None
         if diff is None:
-            self.left.show_text(self._texts[0])
-            self.right.show_text(self._texts[1])
+            note = "too long for a word diff" if self._diff else ""
+            self.left.show_text(self._texts[0], note=note)
+            self.right.show_text(self._texts[1], note=note)
             return
-        for pane, text, body in ((self.left, self._texts[0], diff[0]),
-                                 (self.right, self._texts[1], diff[1])):  # fmt: skip
-            pane.header.setText(f"{pane.title}   ·   {text_stats(text)}   ·   diff")
-            pane.browser.setHtml(body)
+        self.left.show_html(self._texts[0], diff[0])
+        self.right.show_html(self._texts[1], diff[1])
+
+    def set_suggestion(self, side: str | None) -> None:
+        """Mark the response the model picked (``"a"`` left, ``"b"`` right, None: neither)."""
+        self.left.set_suggested(side == "a")
+        self.right.set_suggested(side == "b")
 
     def set_diff(self, on: bool) -> None:
         self._diff = on

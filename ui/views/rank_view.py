@@ -13,8 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -32,9 +30,12 @@ from ui.views.common import (
     prompt_pane,
     show_prompt,
 )
+from ui.views.rank_list import RankList
+from ui.views.ranking import order_text, rank_dropped, rank_label
+from ui.views.response_pane import ResponsePane
 
 HINT = (
-    "Digits rank the selected response (ties allowed) · drag rows into order · "
+    "Digits rank the selected response (ties share a rank) · drag a row to rank it · "
     "↑/↓ select · U/D thumbs · Alt+1…5 rating · Enter submits"
 )
 
@@ -49,33 +50,30 @@ class RankView(QWidget):
         self.ranks: list[int | None] = []
         self.thumbs: list[bool | None] = []
         self.ratings: list[int | None] = []
+        self.suggested: tuple[int | None, ...] | None = None
         self.status = QLabel()
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.notice = BlockNotice()
         self.prompt = SafeBrowser()
         self.images = ImageStrip()
 
-        self.list = QListWidget()
-        self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.list.setWordWrap(True)
-        self.list.setSpacing(3)
-        self.list.setAlternatingRowColors(True)
-        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list = RankList()
         self.list.currentRowChanged.connect(self._show_selected)
-        self.list.model().rowsMoved.connect(self._ranks_from_order)
-        self.detail_header = QLabel()
-        self.detail_header.setTextFormat(Qt.TextFormat.PlainText)
-        self.detail = SafeBrowser()
-        detail_box = QWidget()
-        detail_layout = QVBoxLayout(detail_box)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.detail_header)
-        detail_layout.addWidget(self.detail, 1)
+        self.list.dropped.connect(self._dropped)
+        self.order = QLabel()
+        self.order.setTextFormat(Qt.TextFormat.PlainText)
+        self.order.setWordWrap(True)
+        list_box = QWidget()
+        list_layout = QVBoxLayout(list_box)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addWidget(self.order)
+        list_layout.addWidget(self.list, 1)
+        self.detail_pane = ResponsePane()
+        self.detail = self.detail_pane.browser
 
         inner = QSplitter(Qt.Orientation.Horizontal)
-        inner.addWidget(self.list)
-        inner.addWidget(detail_box)
+        inner.addWidget(list_box)
+        inner.addWidget(self.detail_pane)
         inner.setStretchFactor(0, 2)
         inner.setStretchFactor(1, 3)
         outer = QSplitter(Qt.Orientation.Vertical)
@@ -128,17 +126,8 @@ class RankView(QWidget):
                 self.ratings = list(value.ratings)
         show_prompt(self.prompt, shown.item.prompt)
         problems = self.images.show_images(shown.item.images)
-        self.list.blockSignals(True)  # the first response is drawn below, where failures raise
-        try:
-            self.list.clear()
-            for pos in range(n):
-                row = QListWidgetItem()
-                row.setData(Qt.ItemDataRole.UserRole, pos)
-                self.list.addItem(row)
-            self._refresh_rows()
-            self.list.setCurrentRow(0)
-        finally:
-            self.list.blockSignals(False)
+        self.list.fill(range(n))  # the first response is drawn below, where failures raise
+        self._refresh_rows()
         self._show_detail(0 if n else None)
         self.item_id = shown.item.id
         self._block(f"This item can't be labelled: {'; '.join(problems)}" if problems else "")
@@ -170,20 +159,29 @@ class RankView(QWidget):
         )
 
     def _row_text(self, pos: int) -> str:
-        rank = self.ranks[pos]
         thumb = {True: "  ▲ good", False: "  ▼ bad", None: ""}[self.thumbs[pos]]
         stars = f"  ★{self.ratings[pos]}" if self.ratings[pos] else ""
         preview = " ".join(self._texts[pos].split())[:140]
-        head = f"#{rank}" if rank is not None else "#–"
+        head = rank_label(self.ranks, pos)
+        model = ""
+        if self.suggested is not None and pos < len(self.suggested):
+            model = f"   ·   model: {rank_label(self.suggested, pos)}"
         return (
-            f"{head}   Response {pos + 1}{thumb}{stars}   ·   {text_stats(self._texts[pos])}\n"
-            f"{preview}"
+            f"{head}   Response {pos + 1}{thumb}{stars}   ·   {text_stats(self._texts[pos])}"
+            f"{model}\n{preview}"
         )
 
     def _refresh_rows(self) -> None:
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            item.setText(self._row_text(item.data(Qt.ItemDataRole.UserRole)))
+        self.list.set_texts(self._row_text)
+        self.order.setText(order_text(self.ranks) if self.ranks else "")
+
+    def set_suggestion(self, ranks: tuple[int | None, ...] | None) -> None:
+        """Show the model's rank on each response row (None: no suggestion shown)."""
+        if ranks == self.suggested:
+            return  # the rows already say so
+        self.suggested = ranks
+        if self._texts:
+            self._refresh_rows()
 
     def _selected_pos(self) -> int | None:
         item = self.list.currentItem()
@@ -201,18 +199,34 @@ class RankView(QWidget):
 
     def _show_detail(self, pos: int | None) -> None:
         if pos is None:
-            self.detail_header.clear()
-            self.detail.clear()
-            return
-        self.detail_header.setText(f"Response {pos + 1}   ·   {text_stats(self._texts[pos])}")
-        self.detail.show_markdown(self._texts[pos])
+            self.detail_pane.clear(title="")
+        else:
+            self.detail_pane.show_text(self._texts[pos], title=f"Response {pos + 1}")
 
-    def _ranks_from_order(self, *_args: object) -> None:
-        if not self.takes_input:
+    def _on_rows_moved(
+        self, _parent: object, start: int, _end: int, _dest: object, row: int
+    ) -> None:
+        self._dropped(row if row < start else row - 1)
+
+    def _dropped(self, row: int) -> None:
+        """The response now at ``row`` was dragged there: rank it alone, below the ranked
+        responses above it, then show the list in the order being built."""
+        if not self.takes_input or not 0 <= row < self.list.count():
             return
-        for row in range(self.list.count()):
-            self.ranks[int(self.list.item(row).data(Qt.ItemDataRole.UserRole))] = row + 1
+        positions = self.list.positions()
+        moved = positions[row]
+        above = sum(self.ranks[p] is not None for p in positions[:row] if p != moved)
+        self.ranks = rank_dropped(self.ranks, moved, above)
+        self._sort_rows(moved)
+
+    def _sort_rows(self, keep: int) -> None:
+        """Rows in the order being built: ranked best first (ties together), then the rest
+        in shown order; ``keep`` stays selected."""
+        key = [(r is None, r or 0, pos) for pos, r in enumerate(self.ranks)]
+        order = sorted(range(len(self.ranks)), key=lambda p: key[p])
+        self.list.fill(order, keep)
         self._refresh_rows()
+        self._show_detail(keep)
 
     def set_zoom(self, points: float) -> None:
         for widget in (self.prompt, self.detail, self.list):
@@ -236,14 +250,10 @@ class RankView(QWidget):
             self.select(1)
 
     def move_selected(self, to_row: int) -> None:
-        """Drag-and-drop by code: move the selected row to ``to_row`` (ranks follow order)."""
+        """Drag-and-drop by code: the selected row goes to ``to_row`` and is ranked there."""
         if not self.takes_input:
             return
-        row = self.list.currentRow()
-        item = self.list.takeItem(row)
-        self.list.insertItem(to_row, item)
-        self.list.setCurrentRow(to_row)
-        self._ranks_from_order()
+        self.list.move_row(self.list.currentRow(), to_row)
 
     def toggle_thumb(self, up: bool) -> None:
         pos = self._selected_pos()

@@ -20,6 +20,7 @@ from labeler.types import (
     RankingValue,
     RatingValue,
 )
+from ui.views.suggestion import confidence_text, source_name
 
 _PAIR = {"a": "Left is better", "b": "Right is better", "tie": "Tie", "both_bad": "Both bad"}
 
@@ -70,15 +71,15 @@ class ReviewView(QFrame):
         if label is None:
             self.setVisible(False)
             return
-        conf = "unknown" if label.confidence is None else f"{label.confidence:.0%}"
-        version = f" {label.model_version}" if label.model_version else ""
-        who = html.escape(label.annotator + version)
+        who = html.escape(source_name(label))
         prefix = "Model label to review" if review else "Model suggestion"
         self.text.setText(
             f"<b>{prefix}:</b> {html.escape(describe(shown_value))}"
-            f" &nbsp;·&nbsp; confidence <b>{conf}</b> &nbsp;·&nbsp; <i>{who}</i>"
-            + ("" if not review else " &nbsp;·&nbsp; labelling keys override")
+            f" &nbsp;·&nbsp; {html.escape(confidence_text(label.confidence))}"
+            f" &nbsp;·&nbsp; by <i>{who}</i>"
+            + ("" if not review else " &nbsp;·&nbsp; marked on the response; keys override")
         )
+        self.text.setToolTip(html.escape(f"{label.annotator} · {label.model_version or ''}"))
         self.accept_button.setHidden(not review)
         self.setHidden(False)
 
