@@ -8,7 +8,6 @@ million items, so they run on a worker with its own read connection, debounced.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,11 @@ from labeler.session import IncompleteRankingError, LabelingSession, ShownItem
 from labeler.store.items import count_items
 from labeler.types import PairChoice, Route
 from ui.project_link import CountsRefresher, GuardedWrites, SharedReader, open_for_gui
+from ui.view_options import ViewOptions, next_zoom
 from ui.views.item_page import ItemPage
 from ui.workers import JobRunner
 
 EMPTY_PROJECT = "This project has no items yet. Import data (Ctrl+I), or drop a data file here."
-ZOOM_STEPS = (8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 16.0, 18.0, 20.0, 24.0)
 PAIR_KEYS = {
     "left": ("a", 1),
     "right": ("b", 1),
@@ -35,13 +34,6 @@ PAIR_KEYS = {
     "rank_1": ("a", 1),
     "rank_2": ("b", 1),
 }
-
-
-@dataclass
-class ViewOptions:
-    suggestions: bool = False
-    diff: bool = False
-    zoom: float = 11.0
 
 
 class Controller(QObject):
@@ -290,13 +282,5 @@ class Controller(QObject):
         self.refresh_counts()
 
     def _zoom(self, action_id: str) -> None:
-        steps = list(ZOOM_STEPS)
-        i = min(range(len(steps)), key=lambda k: abs(steps[k] - self.options.zoom))
-        if action_id == "zoom_in":
-            i = min(i + 1, len(steps) - 1)
-        elif action_id == "zoom_out":
-            i = max(i - 1, 0)
-        else:
-            i = steps.index(11.0)
-        self.options.zoom = steps[i]
+        self.options.zoom = next_zoom(self.options.zoom, action_id)
         self.page.set_zoom(self.options.zoom)

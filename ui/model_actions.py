@@ -38,19 +38,16 @@ def register_job_controls(window: MainWindow) -> None:
     """Grey out every action and button that starts a job while one runs."""
     actions = [window.actions_by_id[a] for a in JOB_ACTIONS if a in window.actions_by_id]
     window.job_status.add_controls(*actions)
-    routing = window.panels.get("routing")
-    if routing is not None:
-        window.job_status.add_controls(
-            routing.route_button, routing.score_button, routing.retrain_button,
-            routing.simulate_button,
-        )  # fmt: skip
+    routing = window.panels.routing
+    window.job_status.add_controls(
+        routing.route_button, routing.score_button, routing.retrain_button,
+        routing.simulate_button,
+    )  # fmt: skip
 
 
 def show_routing(window: MainWindow) -> None:
     """Bring the routing panel forward, its Route button focused."""
-    routing = window.panels.get("routing")
-    if routing is None:
-        return
+    routing = window.panels.routing
     dock = routing.parent()
     while dock is not None and not isinstance(dock, QDockWidget):
         dock = dock.parent()

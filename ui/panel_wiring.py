@@ -7,6 +7,7 @@ Each panel and dialog is a view: this module feeds it from jobs on worker thread
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,25 +24,34 @@ from ui.panels.agreement_panel import AgreementPanel
 from ui.panels.curve_view import read_curve_csv
 from ui.panels.guidelines_panel import GuidelinesPanel
 from ui.panels.routing_panel import RoutingPanel
-from ui.workers import one_shot
+from ui.workers import GeneratorWorker, one_shot
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 PANEL_MIN_WIDTH = 280
-PANELS = (
-    ("guidelines", GuidelinesPanel, "Guidelines"),
-    ("routing", RoutingPanel, "Routing"),
-    ("agreement", AgreementPanel, "Bias and agreement"),
-)
 
 
-def add_panels(window: MainWindow) -> dict[str, Any]:
-    """One tabbed dock on the right per available panel; returns them by name."""
-    panels: dict[str, Any] = {}
+@dataclass(frozen=True, slots=True)
+class Panels:
+    """The window's side panels, each a view this module feeds."""
+
+    guidelines: GuidelinesPanel
+    routing: RoutingPanel
+    agreement: AgreementPanel
+    routing_refresh: list[GeneratorWorker] = field(default_factory=list)  # the one in flight
+
+
+def add_panels(window: MainWindow) -> Panels:
+    """One tabbed dock on the right per panel."""
+    panels = Panels(GuidelinesPanel(), RoutingPanel(), AgreementPanel())
+    titled = (
+        ("guidelines", panels.guidelines, "Guidelines"),
+        ("routing", panels.routing, "Routing"),
+        ("agreement", panels.agreement, "Bias and agreement"),
+    )
     docks: list[QDockWidget] = []
-    for key, cls, title in PANELS:
-        panel = cls()
+    for key, panel, title in titled:
         dock = QDockWidget(title, window)
         dock.setObjectName(f"panel-{key}")
         dock.setWidget(scrollable(panel))
@@ -49,7 +59,6 @@ def add_panels(window: MainWindow) -> dict[str, Any]:
         if docks:
             window.tabifyDockWidget(docks[0], dock)
         docks.append(dock)
-        panels[key] = panel
     if docks:
         docks[0].raise_()
         window.resizeDocks([docks[0]], [340], Qt.Orientation.Horizontal)
@@ -67,30 +76,27 @@ def scrollable(panel: QWidget) -> QScrollArea:
     return area
 
 
-def _connect(window: MainWindow, panels: dict[str, Any]) -> None:
-    if "guidelines" in panels:
-        panels["guidelines"].guidelines_changed.connect(partial(_save_guidelines, window))
-    if "agreement" in panels:
-        panels["agreement"].refresh_requested.connect(partial(refresh_agreement, window))
-    if "routing" in panels:
-        routing = panels["routing"]
-        routing.score_requested.connect(partial(_run_job, window, jobs.score_job, "Scoring"))
-        routing.retrain_requested.connect(partial(_run_job, window, jobs.retrain_job, "Training"))
-        routing.simulation_requested.connect(partial(run_simulation, window))
-        routing.route_requested.connect(
-            lambda strategy, budget, audit: _run_job(
-                window, jobs.route_job, "Routing", strategy, budget, audit=audit
-            )
+def _connect(window: MainWindow, panels: Panels) -> None:
+    panels.guidelines.guidelines_changed.connect(partial(_save_guidelines, window))
+    panels.agreement.refresh_requested.connect(partial(refresh_agreement, window))
+    routing = panels.routing
+    routing.score_requested.connect(partial(_run_job, window, jobs.score_job, "Scoring"))
+    routing.retrain_requested.connect(partial(_run_job, window, jobs.retrain_job, "Training"))
+    routing.simulation_requested.connect(partial(run_simulation, window))
+    routing.route_requested.connect(
+        lambda strategy, budget, audit: _run_job(
+            window, jobs.route_job, "Routing", strategy, budget, audit=audit
         )
+    )
     window.controller.counts_changed.connect(lambda _c: refresh_routing(window))
 
 
 def project_opened(window: MainWindow) -> None:
     db = window.controller.db
-    if "guidelines" in window.panels and db is not None:
+    if db is not None:
         from labeler.store.meta import get_guidelines
 
-        window.panels["guidelines"].set_guidelines(get_guidelines(db))
+        window.panels.guidelines.set_guidelines(get_guidelines(db))
     refresh_agreement(window)
     refresh_routing(window)
     show_saved_curve(window)
@@ -103,8 +109,8 @@ def simulation_dir(project: Path) -> Path:
 
 def show_saved_curve(window: MainWindow) -> None:
     """Plot the project's last routing simulation, if it has one."""
-    panel, path = window.panels.get("routing"), window.controller.path
-    if panel is None or path is None:
+    panel, path = window.panels.routing, window.controller.path
+    if path is None:
         return
     csv_path = simulation_dir(Path(path)) / "routing_simulation.csv"
     if csv_path.exists():
@@ -135,7 +141,9 @@ def _save_guidelines(window: MainWindow, markdown: str) -> None:
         set_guidelines(window.controller.db, markdown)
 
 
-def _start(window: MainWindow, name: str, job: Any, on_result: Any, quiet: bool = False) -> None:
+def _start(
+    window: MainWindow, name: str, job: Any, on_result: Any, quiet: bool = False
+) -> GeneratorWorker:
     def on_error(exc: Exception) -> None:
         detail = getattr(exc, "detail", None)
         text = getattr(exc, "message", None) or str(exc)
@@ -143,12 +151,12 @@ def _start(window: MainWindow, name: str, job: Any, on_result: Any, quiet: bool 
             f"{name} failed: {text}" + (f"  ({detail})" if detail else "")
         )
 
-    window.jobs.start(name, job, on_result, on_error, quiet=quiet)
+    return window.jobs.start(name, job, on_result, on_error, quiet=quiet)
 
 
 def refresh_agreement(window: MainWindow) -> None:
-    panel, path = window.panels.get("agreement"), window.controller.path
-    if panel is None or path is None:
+    panel, path = window.panels.agreement, window.controller.path
+    if path is None:
         return
     panel.set_busy(True)
 
@@ -162,11 +170,9 @@ def refresh_agreement(window: MainWindow) -> None:
 
 
 def refresh_routing(window: MainWindow) -> None:
-    panel = window.panels.get("routing")
+    panel, in_flight = window.panels.routing, window.panels.routing_refresh
     reader = window.controller.reader  # refreshes share the window's read connection
-    if panel is None or reader is None:
-        return
-    if "routing-snapshot" in window.jobs.running_names():
+    if reader is None or in_flight:
         return
     previous = panel.snapshot
     job = one_shot(lambda: reader.run(partial(jobs.routing_snapshot, previous=previous)))
@@ -176,7 +182,9 @@ def refresh_routing(window: MainWindow) -> None:
         queue = window.controller.queue
         window.page.progress.show_progress(snapshot.counts, snapshot.labels_per_hour, queue)
 
-    _start(window, "routing-snapshot", job, done, quiet=True)
+    worker = _start(window, "routing-snapshot", job, done, quiet=True)
+    in_flight.append(worker)
+    worker.signals.finished.connect(in_flight.clear)
 
 
 def _run_job(

@@ -39,7 +39,7 @@ def test_demo_project_comes_with_votes_and_verdicts_so_routing_works_at_once(
     assert judged.fetchone()[0] == sources["model"]
     db.conn.close()
     window = window_factory(path)
-    routing = window.panels["routing"]
+    routing = window.panels.routing
     routing.audit_spin.setValue(10)
     routing.route_button.click()
     qtbot.waitUntil(lambda: not window.jobs.shown_busy, timeout=60000)

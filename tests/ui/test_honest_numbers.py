@@ -123,10 +123,9 @@ def test_progress_line_counts_the_queue_being_labelled(window_factory, tmp_path:
 
 
 def test_exporting_unaudited_model_labels_asks_first(window_factory, tmp_path: Path, qtbot):
-    from labeler.exporters import SourceFilter
     from PySide6.QtWidgets import QMessageBox
 
-    from labeler.exporters import ExportOptions
+    from labeler.exporters import ExportOptions, SourceFilter
     from ui import panel_wiring
 
     items = pair_items(3)

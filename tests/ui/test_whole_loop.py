@@ -84,7 +84,7 @@ def test_the_whole_loop_in_the_app(window_factory, qtbot, tmp_path, monkeypatch)
     assert "scored" in _run_action(window, qtbot, "score")
 
     # route with a 10% audit of the model's items
-    routing = window.panels["routing"]
+    routing = window.panels.routing
     routing.strategy_combo.setCurrentText("margin")
     routing.budget_slider.setValue(5)  # 25% to people
     routing.audit_spin.setValue(10)

@@ -101,7 +101,7 @@ def test_simulate_button_writes_the_curve_beside_the_project_and_plots_it(
     drive(import_judge(db, JUDGE_OPTIONS))
     db.conn.close()
     window = window_factory(path)
-    panel = window.panels["routing"]
+    panel = window.panels.routing
     panel.simulation_requested.emit()
     csv_path = tmp_path / "sim-routing" / "routing_simulation.csv"
     qtbot.waitUntil(csv_path.exists, timeout=120000)

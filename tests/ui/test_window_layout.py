@@ -139,7 +139,7 @@ def test_cancelling_a_job_says_it_was_cancelled(window_factory, tmp_path: Path, 
 
     window.jobs.start("Scoring", slow_job)
     assert not window.actions_by_id["score"].isEnabled()
-    assert not window.panels["routing"].score_button.isEnabled()
+    assert not window.panels.routing.score_button.isEnabled()
     qtbot.waitUntil(lambda: window.progress.maximum() == 100)
     window.cancel_button.click()
     qtbot.waitUntil(lambda: not window.jobs.shown_busy)
