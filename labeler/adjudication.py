@@ -14,12 +14,23 @@ from typing import TYPE_CHECKING
 from labeler.store.adjudication import adjudicated_count, conflicting_items
 from labeler.store.items import get_item
 from labeler.store.labels import live_labels, record_labels
-from labeler.types import Action, Item, Label, LabelValue, Source
+from labeler.types import (
+    Action,
+    Item,
+    Label,
+    LabelValue,
+    PairChoice,
+    PairwiseValue,
+    RankingValue,
+    Source,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-__all__ = ["Dispute", "adjudicate", "adjudicated_count", "conflicting_items", "dispute"]
+__all__ = [
+    "Dispute", "adjudicate", "adjudicated_count", "conflicting_items", "describe", "dispute",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +70,25 @@ def adjudicate(
         rationale=rationale or None,
     )
     return record_labels(db, [decision])[0]
+
+
+def describe(value: LabelValue) -> str:
+    """A label value in words, responses numbered from 1 in stored order.
+
+    >>> from labeler.types import PairChoice, PairwiseValue, RankingValue
+    >>> describe(PairwiseValue(PairChoice.B, 2))
+    'Response 2 is much better'
+    >>> describe(RankingValue((2, 1, 3)))
+    'Ranking: 2 > 1 > 3'
+    """
+    if isinstance(value, PairwiseValue):
+        if value.choice is PairChoice.TIE:
+            return "A tie"
+        if value.choice is PairChoice.BOTH_BAD:
+            return "Both are bad"
+        much = " much" if (value.strength or 0) >= 2 else ""
+        return f"Response {1 if value.choice is PairChoice.A else 2} is{much} better"
+    if isinstance(value, RankingValue):
+        order = sorted((r, i + 1) for i, r in enumerate(value.ranks) if r is not None)
+        return "Ranking: " + " > ".join(str(n) for _r, n in order)
+    return f"{value.kind.value.capitalize()}: {value.to_json()}"

@@ -34,6 +34,7 @@ from ui.actions import ACTIONS, GROUPS, ShortcutsDialog, build_actions
 from ui.controller import Controller
 from ui.dialogs.backups_dialog import backup_on_open, open_backups
 from ui.dialogs.conflicts_dialog import open_conflicts
+from ui.dialogs.team_dialogs import open_adjudication, open_merge
 from ui.theme import apply_theme, next_mode
 from ui.views.item_page import ItemPage
 from ui.views.rationale import RationaleDialog
@@ -145,6 +146,8 @@ class MainWindow(QMainWindow):
             "export": lambda: panel_wiring.open_export(self),
             "restore_backup": lambda: open_backups(self),
             "conflicts": lambda: open_conflicts(self),
+            "merge": lambda: open_merge(self),
+            "adjudicate": lambda: open_adjudication(self),
             "about": lambda: panel_wiring.open_about(self),
             "annotator": self.annotator.setFocus,
             "queue_label": lambda: self.queues.setCurrentRow(0),

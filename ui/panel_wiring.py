@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
+from labeler.store.assign import assigned_to
 from ui import jobs
 from ui.dialogs.about_dialog import AboutDialog
 from ui.dialogs.export_dialog import ExportDialog
@@ -77,9 +78,22 @@ def project_opened(window: MainWindow) -> None:
         from labeler.store.meta import get_guidelines
 
         window.panels["guidelines"].set_guidelines(get_guidelines(db))
+    if db is not None:
+        _annotator_of_file(window, assigned_to(db))
     refresh_agreement(window)
     refresh_routing(window)
     show_saved_curve(window)
+
+
+def _annotator_of_file(window: MainWindow, name: str | None) -> None:
+    """A project made for one annotator serves them: their name, unless another is set."""
+    if not name or name == window.controller.annotator:
+        return
+    if window.controller.annotator:
+        window.statusBar().showMessage(f"This project was made for {name}.", 8000)
+        return
+    window.annotator.setText(name)
+    window.annotator.editingFinished.emit()
 
 
 def simulation_dir(project: Path) -> Path:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from labeler.db import CONTENT_FLAGS, transaction
 from labeler.store.merge import attached
+from labeler.store.meta import get_meta
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -22,6 +23,11 @@ ASSIGNED_TO = "assigned_to"
 """Meta key: the annotator an annotator's project was made for."""
 _SETTINGS = ("label_schema", "guidelines", "name", "conflict_policy")
 _COPIED = "id, prompt, responses, n_responses, images, metadata, tags, source"
+
+
+def assigned_to(db: sqlite_utils.Database) -> str | None:
+    """The annotator this project was made for by ``assign`` (None: a team's own project)."""
+    return get_meta(db, ASSIGNED_TO)
 
 
 def unlabelled_items(db: sqlite_utils.Database, exclude: Sequence[str] = ()) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from labeler.db import ProjectFileError, connect, open_db
 from labeler.new_project import ProjectAppearedError, building_new_project
-from labeler.store.adjudication import adjudicated_count
+from labeler.store.adjudication import adjudicated_count, conflict_count
 from labeler.store.assign import fill_annotator_project, unlabelled_items
 from labeler.store.gold import gold_answers
 from labeler.store.merge import (
@@ -28,7 +28,6 @@ from labeler.store.merge import (
     merge_source,
 )
 from labeler.store.meta import get_schema
-from labeler.store.stats import resolved_counts
 from labeler.types import LabelSchema
 from labeler.workflows.base import Workflow, WorkflowError
 
@@ -206,7 +205,6 @@ def merge(project: Path, others: Sequence[Path]) -> Workflow[MergeReport]:
             assert counts is not None
             merged.append((other, counts))
         yield len(others), len(others)
-        _by_source, conflicts = resolved_counts(db)
-        return MergeReport(merged, conflicts, adjudicated_count(db))
+        return MergeReport(merged, conflict_count(db), adjudicated_count(db))
     finally:
         db.conn.close()
