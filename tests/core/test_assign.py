@@ -16,8 +16,12 @@ from labeler.store import add_items, record_label
 from labeler.store.assign import assigned_to
 from labeler.store.gold import gold_answers
 from labeler.store.items import iter_items
-from labeler.store.meta import get_conflict_policy, get_guidelines, set_conflict_policy
-from labeler.store.meta import set_guidelines
+from labeler.store.meta import (
+    get_conflict_policy,
+    get_guidelines,
+    set_conflict_policy,
+    set_guidelines,
+)
 from labeler.types import Item, Label, PairChoice, PairwiseValue, Response, Source
 from labeler.workflows.team import split_items
 
