@@ -46,8 +46,20 @@ def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)  # enum values: fixed words, no quotes inside
 
 
+# The number of responses of a label's item (in either project), and how many a value names.
+_N_RESPONSES = (
+    "COALESCE((SELECT s.n_responses FROM src.items s WHERE s.id = o.item_id), "
+    "(SELECT t.n_responses FROM main.items t WHERE t.id = o.item_id))"
+)
+_PER_RESPONSE = (
+    "CASE o.kind WHEN 'ranking' THEN json_array_length(o.value, '$.ranks') "
+    "WHEN 'rating' THEN json_array_length(o.value, '$.ratings') "
+    "WHEN 'binary' THEN json_array_length(o.value, '$.thumbs') END"
+)
+
 # (field, SQL that is true when the row's field is wrong, what is wrong), first match wins.
 _LABEL_CHECKS = [
+    ("id", "typeof(o.id) != 'integer'", "not an integer"),
     ("item_id", "typeof(o.item_id) != 'text'", "not text"),
     ("item_id", "NOT EXISTS (SELECT 1 FROM src.items s WHERE s.id = o.item_id) "
      "AND NOT EXISTS (SELECT 1 FROM main.items t WHERE t.id = o.item_id)", "names no item"),
@@ -59,6 +71,10 @@ _LABEL_CHECKS = [
     ("value", "(o.value IS NULL) != (o.action = 'retract')", "only a retraction has no value"),
     ("value", "o.value IS NOT NULL AND (typeof(o.value) != 'text' OR NOT json_valid(o.value))",
      "not JSON"),
+    ("value", f"o.kind IN ('ranking', 'rating', 'binary') AND {_PER_RESPONSE} IS NOT "
+     f"{_N_RESPONSES}", "not one entry per response"),
+    ("kind", f"o.kind IN ('pairwise', 'aspects') AND {_N_RESPONSES} != 2",
+     "a pairwise label on an item of more than two responses"),
     ("supersedes", "o.supersedes IS NULL AND o.action = 'retract'", "a retraction names no label"),
     ("supersedes", "o.supersedes IS NOT NULL AND (typeof(o.supersedes) != 'integer' "
      "OR o.supersedes >= o.id OR NOT EXISTS (SELECT 1 FROM src.labels p "
@@ -70,7 +86,8 @@ _LABEL_CHECKS = [
     ("confidence", "o.confidence IS NOT NULL AND typeof(o.confidence) NOT IN "
      "('real', 'integer')", "not a number"),
     ("shown_order", "o.shown_order IS NOT NULL AND (typeof(o.shown_order) != 'text' OR NOT "
-     "json_valid(o.shown_order) OR json_type(o.shown_order) != 'array')", "not a list"),
+     "json_valid(o.shown_order) OR json_type(o.shown_order) != 'array' "
+     f"OR json_array_length(o.shown_order) != {_N_RESPONSES})", "not a list of every response"),
     ("time_ms", "o.time_ms IS NOT NULL AND typeof(o.time_ms) != 'integer'", "not an integer"),
     ("rationale", "o.rationale IS NOT NULL AND typeof(o.rationale) != 'text'", "not text"),
 ]  # fmt: skip
@@ -83,7 +100,9 @@ _LABEL_COLUMNS = {
     "id", "item_id", "kind", "value", "source", "annotator", "action", "model_version",
     "confidence", "shown_order", "time_ms", "rationale", "supersedes", "created_at",
 }  # fmt: skip
-_ITEM_COLUMNS = {"seq", "id", "prompt", "responses", "n_responses", "images", "metadata", "tags"}
+_ITEM_COLUMNS = {
+    "seq", "id", "prompt", "responses", "n_responses", "images", "metadata", "tags", "source",
+}  # fmt: skip
 _COPIED = "id, prompt, responses, n_responses, images, metadata, tags, source"
 _NEW_ITEMS = "FROM src.items o WHERE NOT EXISTS (SELECT 1 FROM main.items t WHERE t.id = o.id)"
 
@@ -148,14 +167,16 @@ def _check_values(conn: sqlite3.Connection, path: Path) -> None:
 def _check_items(conn: sqlite3.Connection, path: Path) -> None:
     """Every item this project lacks reads as an item, with its id and response count."""
     cols = ", ".join(f"o.{c.strip()}" for c in ITEM_COLUMNS.split(","))
-    for row in conn.execute(f"SELECT {cols}, o.n_responses {_NEW_ITEMS}"):
+    for row in conn.execute(f"SELECT {cols}, o.n_responses, o.source {_NEW_ITEMS}"):
         seq, item_id = row[0], row[1]
         try:
             if type(item_id) is not str or not item_id:
                 raise ValueError("id: empty or not text")
             item = row_to_item(row)
-            if len(item.responses) < 2 or row[-1] != len(item.responses):
+            if len(item.responses) < 2 or row[-2] != len(item.responses):
                 raise ValueError("responses: fewer than two, or miscounted")
+            if row[-1] is not None and type(row[-1]) is not str:
+                raise ValueError("source: not text")
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise MergeRefusedError(f"{path}: item {seq}: {exc}") from None
 

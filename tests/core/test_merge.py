@@ -154,6 +154,28 @@ BAD_FILES: dict[str, tuple[Callable[[Path], None], str]] = {
         "item 5",
     ),
     "other label schema": (_listwise, "labelled as listwise"),
+    "text ids": (
+        _sql(
+            "ALTER TABLE labels RENAME TO l2",
+            "CREATE TABLE labels AS SELECT * FROM l2",
+            "UPDATE labels SET id = 'x' || id WHERE id = 5",
+        ),
+        "label x5: field id",
+    ),
+    "ranks for another item": (
+        _sql(
+            """UPDATE labels SET kind = 'ranking', value = '{"ranks": [1, 2, 3]}' WHERE id = 2"""
+        ),
+        "label 2: field value: not one entry per response",
+    ),
+    "shown order too short": (
+        _sql("UPDATE labels SET shown_order = '[0]' WHERE id = 2"),
+        "label 2: field shown_order",
+    ),
+    "new item's source a blob": (
+        _sql(f"UPDATE items SET source = x'00ff' WHERE id = '{EXTRA.id}'"),
+        "item 5: source",
+    ),
 }
 
 
