@@ -6,24 +6,46 @@ item is settled, so it leaves the queue.
 
 from __future__ import annotations
 
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from labeler.resolution import ADJUDICATED
+from labeler.resolution import ADJUDICATED, LiveLabel, resolve
 from labeler.store.labels import LIVE_LABEL
-from labeler.store.resolved import decisions
+from labeler.store.meta import get_conflict_policy
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 
-# Only an item with two label events or more can be in conflict: the rule need not see the rest.
-_TWO_EVENTS = (
-    "AND EXISTS (SELECT 1 FROM labels x WHERE x.item_seq = items.seq LIMIT 1 OFFSET 1)"
-)
+_CANDIDATES_SQL = f"""
+SELECT i.seq, i.ai_source, {", ".join(f"l.{c}" for c in LiveLabel._fields)}
+FROM temp.conflict_candidates c JOIN items i ON i.seq = c.seq
+CROSS JOIN labels l ON l.item_seq = i.seq
+WHERE l.value IS NOT NULL AND {LIVE_LABEL}
+ORDER BY i.seq, l.id"""
 
 
 def _conflict_seqs(db: sqlite_utils.Database) -> list[int]:
-    return [g.seq for g, decision in decisions(db, item_filter=_TWO_EVENTS) if decision.conflict]
+    """Only an item with two label events or more can be in conflict, so the rule
+    (``labeler.resolution``) is asked about those alone: listed once in a temporary table
+    (possible on a read-only connection too), their live labels read in one ordered query."""
+    conn = db.conn
+    policy = get_conflict_policy(db)
+    conn.execute("CREATE TEMP TABLE conflict_candidates (seq INTEGER PRIMARY KEY)")
+    try:
+        conn.execute(
+            "INSERT INTO temp.conflict_candidates SELECT item_seq FROM labels "
+            "WHERE item_seq IS NOT NULL GROUP BY item_seq HAVING count(*) > 1"
+        )
+        found = []
+        new = tuple.__new__
+        for (seq, ai_source), rows in groupby(conn.execute(_CANDIDATES_SQL), itemgetter(0, 1)):
+            if resolve([new(LiveLabel, r[2:]) for r in rows], policy, ai_source).conflict:
+                found.append(int(seq))
+        return found
+    finally:
+        conn.execute("DROP TABLE temp.conflict_candidates")
 
 
 def conflict_count(db: sqlite_utils.Database) -> int:

@@ -46,11 +46,9 @@ def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)  # enum values: fixed words, no quotes inside
 
 
-# The number of responses of a label's item (in either project), and how many a value names.
-_N_RESPONSES = (
-    "COALESCE((SELECT s.n_responses FROM src.items s WHERE s.id = o.item_id), "
-    "(SELECT t.n_responses FROM main.items t WHERE t.id = o.item_id))"
-)
+# The label's item in its own file (``s``, joined by the label's ``item_seq``) names its
+# number of responses; ``_PER_RESPONSE`` is how many entries a value has, one per response.
+_N_RESPONSES = "s.n_responses"
 _PER_RESPONSE = (
     "CASE o.kind WHEN 'ranking' THEN json_array_length(o.value, '$.ranks') "
     "WHEN 'rating' THEN json_array_length(o.value, '$.ratings') "
@@ -59,10 +57,9 @@ _PER_RESPONSE = (
 
 # (field, SQL that is true when the row's field is wrong, what is wrong), first match wins.
 _LABEL_CHECKS = [
-    ("id", "typeof(o.id) != 'integer'", "not an integer"),
+    ("id", "typeof(o.id) != 'integer' OR o.id < 1 OR o.id > 1000000000000", "out of range"),
     ("item_id", "typeof(o.item_id) != 'text'", "not text"),
-    ("item_id", "NOT EXISTS (SELECT 1 FROM src.items s WHERE s.id = o.item_id) "
-     "AND NOT EXISTS (SELECT 1 FROM main.items t WHERE t.id = o.item_id)", "names no item"),
+    ("item_id", "s.id IS NOT o.item_id", "names no item of its file"),
     ("source", f"o.source IS NULL OR o.source NOT IN ({_quoted(Source)})", "unknown source"),
     ("annotator", "typeof(o.annotator) != 'text' OR o.annotator = ''", "empty or not text"),
     ("action", f"o.action IS NULL OR o.action NOT IN ({_quoted(Action)})", "unknown action"),
@@ -94,17 +91,23 @@ _LABEL_CHECKS = [
 _CASE = " ".join(f"WHEN {bad} THEN {i}" for i, (_f, bad, _w) in enumerate(_LABEL_CHECKS))
 _FIRST_BAD_LABEL = f"""
 SELECT id, check_no FROM (SELECT o.id AS id, CASE {_CASE} ELSE -1 END AS check_no
-FROM src.labels o) WHERE check_no >= 0 ORDER BY id LIMIT 1"""
+FROM src.labels o LEFT JOIN src.items s ON s.seq = o.item_seq)
+WHERE check_no >= 0 ORDER BY id LIMIT 1"""
 
 _LABEL_COLUMNS = {
     "id", "item_id", "kind", "value", "source", "annotator", "action", "model_version",
-    "confidence", "shown_order", "time_ms", "rationale", "supersedes", "created_at",
+    "confidence", "shown_order", "time_ms", "rationale", "supersedes", "created_at", "item_seq",
 }  # fmt: skip
 _ITEM_COLUMNS = {
     "seq", "id", "prompt", "responses", "n_responses", "images", "metadata", "tags", "source",
 }  # fmt: skip
 _COPIED = "id, prompt, responses, n_responses, images, metadata, tags, source"
-_NEW_ITEMS = "FROM src.items o WHERE NOT EXISTS (SELECT 1 FROM main.items t WHERE t.id = o.id)"
+# Each of the other file's items (by its seq) and the same item's seq here (NULL: new).
+# ``had``: the item had label events here before this merge.
+_ITEM_MAP = """
+INSERT INTO temp.merge_items (sseq, tseq)
+SELECT o.seq, t.seq FROM src.items o LEFT JOIN main.items t ON t.id = o.id ORDER BY o.seq"""
+_NEW_ITEMS = "FROM temp.merge_items m JOIN src.items o ON o.seq = m.sseq WHERE m.tseq IS NULL"
 
 
 @contextmanager
@@ -114,6 +117,8 @@ def attached(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
     try:
         yield
     finally:
+        for table in ("merge_items", "merge_map"):
+            conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
         conn.execute("DETACH DATABASE src")
 
 
@@ -146,6 +151,11 @@ def check_source(conn: sqlite3.Connection, path: Path, schema: LabelSchema) -> N
         raise MergeRefusedError(
             f"{path}: labelled as {theirs.mode.value}, this project as {schema.mode.value}"
         )
+    conn.execute("DROP TABLE IF EXISTS temp.merge_items")
+    conn.execute(
+        "CREATE TEMP TABLE merge_items (sseq INTEGER PRIMARY KEY, tseq INTEGER, had INTEGER)"
+    )
+    conn.execute(_ITEM_MAP)
     bad = conn.execute(_FIRST_BAD_LABEL).fetchone()
     if bad is not None:
         field, _sql, what = _LABEL_CHECKS[bad[1]]
@@ -183,36 +193,47 @@ def _check_items(conn: sqlite3.Connection, path: Path) -> None:
 
 _MAPPED_SUP = "(SELECT p.tid FROM temp.merge_map p WHERE p.oid = m.osup)"
 _READY = f"m.step IS NULL AND (m.osup IS NULL OR {_MAPPED_SUP} IS NOT NULL)"
+# Only an event on an item that had events here, replacing none or one that was here, can be
+# here already: an event that replaces one this merge added cannot (it was not yet here to
+# be replaced). So a first merge matches next to nothing, and a repeated one everything.
+_MAY_BE_HERE = """CASE WHEN m.osup IS NULL
+    THEN (SELECT i.had FROM temp.merge_items i WHERE i.sseq = m.sseq) IS 1
+    ELSE (SELECT p.new FROM temp.merge_map p WHERE p.oid = m.osup) IS NOT 1 END"""
 _MATCH = f"""
 UPDATE temp.merge_map AS m SET tid = (
-    SELECT t.id FROM src.labels o JOIN main.labels t ON t.item_id = o.item_id
+    SELECT t.id FROM src.labels o JOIN temp.merge_items i ON i.sseq = o.item_seq
+    JOIN main.labels t ON t.item_seq = i.tseq
     WHERE o.id = m.oid AND t.created_at = o.created_at AND t.source = o.source
       AND t.annotator = o.annotator AND t.action = o.action AND t.kind IS o.kind
       AND t.value IS o.value AND t.supersedes IS {_MAPPED_SUP}
     ORDER BY t.id LIMIT 1)
-WHERE m.step = ?"""
+WHERE m.step = ? AND {_MAY_BE_HERE}"""
 _INSERT = f"""
-INSERT INTO main.labels (item_id, kind, value, source, annotator, action, model_version,
+INSERT INTO main.labels (id, item_id, kind, value, source, annotator, action, model_version,
     confidence, shown_order, time_ms, rationale, supersedes, created_at, item_seq)
-SELECT o.item_id, o.kind, o.value, o.source, o.annotator, o.action, o.model_version,
-    o.confidence, o.shown_order, o.time_ms, o.rationale, {_MAPPED_SUP}, o.created_at,
-    (SELECT i.seq FROM main.items i WHERE i.id = o.item_id)
+SELECT ?1 + m.oid, o.item_id, o.kind, o.value, o.source, o.annotator, o.action,
+    o.model_version, o.confidence, o.shown_order, o.time_ms, o.rationale, {_MAPPED_SUP},
+    o.created_at, i.tseq
 FROM temp.merge_map m JOIN src.labels o ON o.id = m.oid
-WHERE m.step = ? AND m.tid IS NULL ORDER BY m.oid"""
-# New rows got consecutive ids after ``base`` in oid order (one INSERT, no AUTOINCREMENT).
-_NUMBER_NEW = """
-UPDATE temp.merge_map AS m SET tid = n.tid, new = 1 FROM (
-    SELECT oid, ? + row_number() OVER (ORDER BY oid) AS tid
-    FROM temp.merge_map WHERE step = ? AND tid IS NULL) AS n
-WHERE m.oid = n.oid"""
-# By ``seq`` (the rowid), not by the hashed id: three times faster for a million items.
-_REFRESH_STATUS = f"""
+JOIN temp.merge_items i ON i.sseq = o.item_seq
+WHERE m.step = ?2 AND m.tid IS NULL ORDER BY m.oid"""
+# A new event's id is the highest id before its step plus its id in the other file: above
+# every id here and unique, so the mapping needs no lookup (ids may leave gaps; only their
+# order means anything).
+_NUMBER_NEW = "UPDATE temp.merge_map SET tid = ?1 + oid, new = 1 WHERE step = ?2 AND tid IS NULL"
+# Items that got a person's new event are done; an item that got a retraction is looked at
+# again (it may have lost its last live label, or the new event may be retracted). By ``seq``
+# (the rowid), not by the hashed id: three times faster for a million items.
+_NEW_EVENTS = """SELECT i.tseq FROM temp.merge_map m JOIN src.labels o ON o.id = m.oid
+    JOIN temp.merge_items i ON i.sseq = m.sseq WHERE m.new = 1"""
+_DONE = f"""UPDATE main.items SET status = 'done' WHERE status != 'done' AND seq IN
+    ({_NEW_EVENTS} AND o.source != 'model' AND o.action != 'retract')"""
+_RECHECK = f"""
 UPDATE main.items SET status = CASE
     WHEN EXISTS (SELECT 1 FROM main.labels l WHERE l.item_seq = items.seq
                  AND l.source != 'model' AND {LIVE_LABEL}) THEN 'done'
     WHEN status = 'done' THEN 'todo' ELSE status END
-WHERE seq IN (SELECT l.item_seq FROM temp.merge_map m JOIN main.labels l ON l.id = m.tid
-              WHERE m.new = 1 AND l.source != 'model')"""
+WHERE seq IN ({_NEW_EVENTS} AND o.action = 'retract')"""
 
 
 def _max_id(conn: sqlite3.Connection) -> int:
@@ -224,25 +245,35 @@ def merge_source(conn: sqlite3.Connection) -> MergeCounts:
     transaction (``check_source`` first)."""
     conn.execute("DROP TABLE IF EXISTS temp.merge_map")
     conn.execute(
-        "CREATE TEMP TABLE merge_map (oid INTEGER PRIMARY KEY, osup INTEGER, tid INTEGER, "
-        "step INTEGER, new INTEGER)"
+        "CREATE TEMP TABLE merge_map (oid INTEGER PRIMARY KEY, osup INTEGER, sseq INTEGER, "
+        "tid INTEGER, step INTEGER, new INTEGER)"
     )
     try:
         with transaction(conn):
             before = conn.total_changes
             first_new = max_item_seq(conn)
+            copied = ", ".join(f"o.{c.strip()}" for c in _COPIED.split(","))
             conn.execute(
-                f"INSERT OR IGNORE INTO main.items ({_COPIED}) SELECT {_COPIED} {_NEW_ITEMS}"
+                f"INSERT OR IGNORE INTO main.items ({_COPIED}) SELECT {copied} {_NEW_ITEMS} "
+                "ORDER BY o.seq"
             )
             new_items = conn.total_changes - before
+            conn.execute(
+                "UPDATE temp.merge_items SET tseq = (SELECT t.seq FROM main.items t WHERE t.id = "
+                "(SELECT o.id FROM src.items o WHERE o.seq = sseq)) WHERE tseq IS NULL"
+            )
             for key, test in CONTENT_FLAGS.items():
                 conn.execute(
                     "INSERT OR IGNORE INTO main.meta (key, value) SELECT ?, '1' WHERE EXISTS "
                     f"(SELECT 1 FROM main.items WHERE seq > ? AND {test})",
                     (key, first_new),
                 )
-            conn.execute("INSERT INTO temp.merge_map (oid, osup) SELECT id, supersedes "
-                         "FROM src.labels")  # fmt: skip
+            conn.execute(
+                "UPDATE temp.merge_items SET had = 1 "
+                "WHERE tseq IN (SELECT item_seq FROM main.labels)"
+            )
+            conn.execute("INSERT INTO temp.merge_map (oid, osup, sseq) SELECT id, supersedes, "
+                         "item_seq FROM src.labels")  # fmt: skip
             step, new_labels = 0, 0
             while True:
                 step += 1
@@ -251,12 +282,10 @@ def merge_source(conn: sqlite3.Connection) -> MergeCounts:
                     break
                 conn.execute(_MATCH, (step,))
                 base = _max_id(conn)
-                inserted = conn.execute(_INSERT, (step,)).rowcount
-                if _max_id(conn) != base + inserted:
-                    raise RuntimeError("label ids were not given out in order")
+                new_labels += conn.execute(_INSERT, (base, step)).rowcount
                 conn.execute(_NUMBER_NEW, (base, step))
-                new_labels += inserted
-            conn.execute(_REFRESH_STATUS)
+            conn.execute(_DONE)
+            conn.execute(_RECHECK)
             total = int(conn.execute("SELECT count(*) FROM temp.merge_map").fetchone()[0])
     finally:
         conn.execute("DROP TABLE IF EXISTS temp.merge_map")

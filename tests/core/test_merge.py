@@ -70,6 +70,9 @@ def pair(tmp_path: Path) -> tuple[Path, Path]:
     record_labels(db, [undo])
     record_label(db, _label(ITEMS[2], PairChoice.B, "bo"))
     record_label(db, _label(EXTRA, PairChoice.A, "bo"))
+    gone = record_label(db, _label(ITEMS[3], PairChoice.A, "bo"))
+    undo = Label(ITEMS[3].id, None, Source.HUMAN, "bo", Action.RETRACT, supersedes=gone.id)
+    record_labels(db, [undo])
     db.conn.close()
     return target, other
 
@@ -83,7 +86,7 @@ def test_merge_adds_each_event_once_with_its_history(pair: tuple[Path, Path]) ->
     target, other = pair
     code, out, _err = _merge(target, other)
     assert code == 0
-    assert "other.db: 1 new items, 5 new label events (1 already here)" in out
+    assert "other.db: 1 new items, 7 new label events (1 already here)" in out
     db = open_db(target, create=False)
     history = label_history(db, ITEMS[1].id)
     assert [h.action for h in history] == [Action.LABEL, Action.LABEL, Action.RETRACT]
@@ -92,11 +95,13 @@ def test_merge_adds_each_event_once_with_its_history(pair: tuple[Path, Path]) ->
     assert [lab.value for lab in live_labels(db, ITEMS[1].id)] == [PairwiseValue(PairChoice.A)]
     assert live_labels(db, EXTRA.id)[0].rationale == "why"  # provenance kept
     assert live_labels(db, EXTRA.id)[0].created_at == label_history(db, EXTRA.id)[0].created_at
+    status = dict(db.conn.execute("SELECT id, status FROM items").fetchall())
+    assert [status[i.id] for i in [*ITEMS, EXTRA]] == ["done", "done", "done", "todo", "done"]
     db.conn.close()
     before = _state(target)
     code, out, _err = _merge(target, other)
     assert code == 0
-    assert "0 new items, 0 new label events (6 already here)" in out
+    assert "0 new items, 0 new label events (8 already here)" in out
     assert _state(target) == before
 
 
@@ -160,7 +165,7 @@ BAD_FILES: dict[str, tuple[Callable[[Path], None], str]] = {
             "CREATE TABLE labels AS SELECT * FROM l2",
             "UPDATE labels SET id = 'x' || id WHERE id = 5",
         ),
-        "label x5: field id",
+        "label x5: field id: out of range",
     ),
     "ranks for another item": (
         _sql(
