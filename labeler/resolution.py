@@ -53,8 +53,9 @@ POLICY_TEXT: dict[ConflictPolicy, str] = {
 }
 
 RULE_TEXT = (
-    "People's labels (made, imported or reviewed) count before the model's; among model "
-    "labels, those of the AI source routing trusted for the item, else the latest."
+    "An adjudicator's decision counts over every other label. People's labels (made, "
+    "imported or reviewed) count before the model's; among model labels, those of the AI "
+    "source routing trusted for the item, else the latest."
 )
 
 
