@@ -240,9 +240,10 @@ def _max_id(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(max(id), 0) FROM main.labels").fetchone()[0])
 
 
-def merge_source(conn: sqlite3.Connection) -> MergeCounts:
-    """Add the attached ``src``'s items and label events this project lacks, in one
-    transaction (``check_source`` first)."""
+def merge_source(conn: sqlite3.Connection, path: Path, schema: LabelSchema) -> MergeCounts:
+    """Check the attached ``src`` (``check_source``) and add the items and label events this
+    project lacks, in one transaction: the check and the merge read the same snapshot of
+    the other file, whatever another program does to it meanwhile."""
     conn.execute("DROP TABLE IF EXISTS temp.merge_map")
     conn.execute(
         "CREATE TEMP TABLE merge_map (oid INTEGER PRIMARY KEY, osup INTEGER, sseq INTEGER, "
@@ -250,6 +251,7 @@ def merge_source(conn: sqlite3.Connection) -> MergeCounts:
     )
     try:
         with transaction(conn):
+            check_source(conn, path, schema)
             before = conn.total_changes
             first_new = max_item_seq(conn)
             copied = ", ".join(f"o.{c.strip()}" for c in _COPIED.split(","))

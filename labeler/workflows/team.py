@@ -178,8 +178,10 @@ def _checked(
     try:
         _refuse_unreadable(other, project)
         with attached(conn, other):
+            if merge:
+                return merge_source(conn, other, schema)
             check_source(conn, other, schema)
-            return merge_source(conn) if merge else None
+            return None
     except MergeRefusedError as exc:
         raise WorkflowError(str(exc)) from None
     except sqlite3.DatabaseError as exc:

@@ -202,6 +202,10 @@ def test_a_bad_file_changes_nothing_and_says_why_in_one_line(
     assert words in lines[0]
     assert out == ""
     assert _state(target) == before
+    code, out, err = _merge(target, other)  # alone: checked inside the merge's transaction
+    assert code == 1
+    assert words in err
+    assert _state(target) == before
 
 
 def test_a_project_cannot_be_merged_into_itself(pair: tuple[Path, Path]) -> None:
