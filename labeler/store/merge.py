@@ -236,6 +236,14 @@ UPDATE main.items SET status = CASE
 WHERE seq IN ({_NEW_EVENTS} AND o.action = 'retract')"""
 
 
+_BROKEN = """
+SELECT 1 FROM temp.merge_map m JOIN main.labels l ON l.id = m.tid
+LEFT JOIN main.items i ON i.seq = l.item_seq
+WHERE m.new = 1 AND (i.id IS NOT l.item_id OR (l.supersedes IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM main.labels p WHERE p.id = l.supersedes)))
+LIMIT 1"""
+
+
 def _max_id(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(max(id), 0) FROM main.labels").fetchone()[0])
 
@@ -249,6 +257,10 @@ def merge_source(conn: sqlite3.Connection, path: Path, schema: LabelSchema) -> M
         "CREATE TEMP TABLE merge_map (oid INTEGER PRIMARY KEY, osup INTEGER, sseq INTEGER, "
         "tid INTEGER, step INTEGER, new INTEGER)"
     )
+    # Every new event names an item mapped by seq and an event mapped by id, so the foreign
+    # keys hold by construction; ``_BROKEN`` proves it for the new rows by the integer keys,
+    # where SQLite's own check would look each item up by its hashed id (half the time).
+    conn.execute("PRAGMA foreign_keys=OFF")
     try:
         with transaction(conn):
             check_source(conn, path, schema)
@@ -286,9 +298,12 @@ def merge_source(conn: sqlite3.Connection, path: Path, schema: LabelSchema) -> M
                 base = _max_id(conn)
                 new_labels += conn.execute(_INSERT, (base, step)).rowcount
                 conn.execute(_NUMBER_NEW, (base, step))
+            if conn.execute(_BROKEN).fetchone() is not None:
+                raise RuntimeError("a merged label names no item or label of this project")
             conn.execute(_DONE)
             conn.execute(_RECHECK)
             total = int(conn.execute("SELECT count(*) FROM temp.merge_map").fetchone()[0])
     finally:
+        conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("DROP TABLE IF EXISTS temp.merge_map")
     return MergeCounts(new_items, new_labels, total - new_labels)
