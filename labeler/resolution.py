@@ -4,6 +4,8 @@ simulation and export all call, so they never disagree about a project.
 Given an item's live labels, oldest first (liveness is the store's business), and the
 project's conflict policy:
 
+0. An adjudication (a person's decision on an item whose labels conflicted) counts over
+   every other label; the latest one, if an item was adjudicated twice.
 1. People's labels (made, imported or reviewed) come before the model's.
 2. Among people's labels, the latest one names the kind that counts. When other people's
    labels of that kind disagree with it in verdict, the item has a conflict, which the
@@ -44,6 +46,9 @@ class ConflictPolicy(StrEnum):
 
 DEFAULT_POLICY = ConflictPolicy.MAJORITY
 
+ADJUDICATED = "adjudicate"
+"""The action of an adjudicator's decision (``types.Action.ADJUDICATE``): it always counts."""
+
 POLICY_TEXT: dict[ConflictPolicy, str] = {
     ConflictPolicy.MAJORITY: "the most common verdict counts (a tie goes to the latest label)",
     ConflictPolicy.LATEST: "the latest label counts",
@@ -53,8 +58,9 @@ POLICY_TEXT: dict[ConflictPolicy, str] = {
 }
 
 RULE_TEXT = (
-    "People's labels (made, imported or reviewed) count before the model's; among model "
-    "labels, those of the AI source routing trusted for the item, else the latest."
+    "An adjudicator's decision counts over every other label. People's labels (made, "
+    "imported or reviewed) count before the model's; among model labels, those of the AI "
+    "source routing trusted for the item, else the latest."
 )
 
 
@@ -94,6 +100,9 @@ class StoredLabel(Protocol):
 
     @property
     def annotator(self) -> str: ...
+
+    @property
+    def action(self) -> str: ...
 
 
 class LiveLabel(NamedTuple):
@@ -235,6 +244,9 @@ def resolve(
     """
     if len(labels) == 1:
         return Decision(labels[0], False)
+    for label in reversed(labels):
+        if label.action == ADJUDICATED:
+            return Decision(label, False)
     people = [lab for lab in labels if lab.source != "model"]
     if not people:
         return Decision(model_choice(labels, ai_source), False)

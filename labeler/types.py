@@ -27,13 +27,15 @@ class Source(StrEnum):
 class Action(StrEnum):
     """What a label event does to the labels before it.
 
-    ``accept`` and ``override`` are review decisions on a model label; ``retract`` is an undo.
+    ``accept`` and ``override`` are review decisions on a model label; ``retract`` is an undo;
+    ``adjudicate`` settles people's disagreement on an item and counts over every other label.
     """
 
     LABEL = "label"
     ACCEPT = "accept"
     OVERRIDE = "override"
     RETRACT = "retract"
+    ADJUDICATE = "adjudicate"
 
 
 class LabelKind(StrEnum):

@@ -38,6 +38,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("export", "Export…", ("Ctrl+E",), "Project"),
     ActionSpec("restore_backup", "Restore from backup…", (), "Project"),
     ActionSpec("conflicts", "Conflicting labels…", (), "Project"),
+    ActionSpec("merge", "Merge projects…", (), "Project"),
+    ActionSpec("adjudicate", "Adjudicate conflicts…", (), "Project"),
     ActionSpec("annotator", "Set annotator name", ("Ctrl+Shift+N",), "Project"),
     ActionSpec("queue_label", "Queue: to label", ("Ctrl+1",), "Project"),
     ActionSpec("queue_review", "Queue: to review", ("Ctrl+2",), "Project"),

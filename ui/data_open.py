@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ui import panel_wiring
+from ui import dialog_wiring
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -34,7 +34,7 @@ def offer_import(window: MainWindow, path: Path) -> QMessageBox:
     into_open = None
     if project is not None:
         into_open = box.addButton(f"Import into {project.name}", QMessageBox.ButtonRole.AcceptRole)
-        into_open.clicked.connect(lambda: panel_wiring.open_import(window, [path]))
+        into_open.clicked.connect(lambda: dialog_wiring.open_import(window, [path]))
     into_new = box.addButton("Import into a new project…", QMessageBox.ButtonRole.ActionRole)
     into_new.clicked.connect(partial(import_into_new, window, path))
     box.addButton(QMessageBox.StandardButton.Cancel)
@@ -50,4 +50,4 @@ def import_into_new(window: MainWindow, path: Path) -> None:
         window, "New project", suggested, "prefmark project (*.db *.sqlite)"
     )
     if name and window.open_project(Path(name), create=True):
-        panel_wiring.open_import(window, [path])
+        dialog_wiring.open_import(window, [path])

@@ -114,6 +114,13 @@ def export_job(db_path: str | Path, out_dir: str | Path, options: Any) -> JobGen
         return (yield from export(db, Path(out_dir), options))
 
 
+def merge_job(db_path: str | Path, others: Sequence[Path]) -> JobGen[Any]:
+    """Merge other projects' label events into this one; see ``workflows.team.merge``."""
+    from labeler.workflows.team import merge
+
+    return (yield from merge(Path(db_path), list(others)))
+
+
 # ---- numbers for the panels ---------------------------------------------------------------
 
 

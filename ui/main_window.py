@@ -27,12 +27,13 @@ from PySide6.QtWidgets import (
 from labeler.db import ProjectFileError
 from labeler.store.routes import QueueCounts
 from labeler.types import Route
-from ui import data_open, model_actions, panel_wiring, window_state
+from ui import data_open, dialog_wiring, model_actions, panel_wiring, window_state
 from ui.actions import ACTIONS, GROUPS, ShortcutsDialog, build_actions
 from ui.browser.wiring import open_browser
 from ui.controller import Controller
 from ui.dialogs.backups_dialog import backup_on_open, open_backups
 from ui.dialogs.conflicts_dialog import open_conflicts
+from ui.dialogs.team_dialogs import open_adjudication, open_merge
 from ui.job_status import JobStatus
 from ui.name_field import NameField
 from ui.plain import plain_label
@@ -144,10 +145,12 @@ class MainWindow(QMainWindow):
             "new_project": self.new_project_dialog,
             "open_project": self.open_project_dialog,
             "import_files": self.import_dialog,
-            "export": lambda: panel_wiring.open_export(self),
+            "export": lambda: dialog_wiring.open_export(self),
             "restore_backup": lambda: open_backups(self),
             "conflicts": lambda: open_conflicts(self),
-            "about": lambda: panel_wiring.open_about(self),
+            "merge": lambda: open_merge(self),
+            "adjudicate": lambda: open_adjudication(self),
+            "about": lambda: dialog_wiring.open_about(self),
             "annotator": self.annotator.setFocus,
             "queue_label": lambda: self.queues.setCurrentRow(0),
             "queue_review": lambda: self.queues.setCurrentRow(1),
@@ -249,14 +252,14 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Open or create a project before importing.", 6000)
             return
         names, _ = QFileDialog.getOpenFileNames(self, "Import data", "", DATA_FILTER)
-        panel_wiring.open_import(self, [Path(n) for n in names])
+        dialog_wiring.open_import(self, [Path(n) for n in names])
 
     def import_files(self, paths: list[Path]) -> None:
         """Import dropped files in a worker; the queue and counts refresh when it is done."""
         if self.controller.path is None:
             self.statusBar().showMessage("Open or create a project before importing.", 6000)
             return
-        panel_wiring.start_import(self, paths)
+        dialog_wiring.start_import(self, paths)
 
     # ---- drag and drop -------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QDockWidget
 
-from ui import jobs, panel_wiring
+from ui import dialog_wiring, jobs, panel_wiring
 from ui.dialogs.judge_dialog import JudgeDialog
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def open_judge(window: MainWindow, path: Path | None = None) -> JudgeDialog | No
             window.controller.queue_changed_elsewhere()
 
         job = partial(jobs.judge_job, project, options)
-        panel_wiring._run_with_dialog(window, "judge import", job, done, dialog.show_error, dialog)
+        dialog_wiring.run_with_dialog(window, "judge import", job, done, dialog.show_error, dialog)
 
     dialog.judge_requested.connect(requested)
     dialog.open()

@@ -28,6 +28,9 @@ COMMANDS: dict[str, str] = {
     "export": "labeler.cli.export_cmd:export_command",
     "check": "labeler.cli.check_cmd:check_command",
     "settings": "labeler.cli.settings_cmd:settings_command",
+    "assign": "labeler.cli.team_cmd:assign_command",
+    "merge": "labeler.cli.team_cmd:merge_command",
+    "gold": "labeler.cli.team_cmd:gold_command",
 }
 
 

@@ -10,6 +10,8 @@ import click
 
 from labeler.cli.common import open_project_or_fail
 from labeler.resolution import ConflictPolicy, policy_lines
+from labeler.store.adjudication import adjudicated_count
+from labeler.store.gold import gold_accuracy, gold_answers
 from labeler.store.stats import project_stats
 from labeler.team import team_stats
 
@@ -22,6 +24,26 @@ def _routing_summary(db: Any) -> dict[str, Any] | None:
         return None
     summary: dict[str, Any] | None = routing_summary(db)
     return summary
+
+
+def _team(db: Any) -> dict[str, Any]:
+    """Adjudicated items and each annotator's accuracy on gold items."""
+    gold = gold_accuracy(db)
+    return {
+        "adjudicated": adjudicated_count(db),
+        "gold_items": len(gold_answers(db)),
+        "gold_accuracy": {a: {"right": s.right, "total": s.total} for a, s in gold.items()},
+    }
+
+
+def _print_team(team: dict[str, Any]) -> None:
+    click.echo(f"adjudicated items: {team['adjudicated']:,}")
+    if not team["gold_items"]:
+        return
+    click.echo(f"gold items: {team['gold_items']:,}; accuracy on gold by annotator:")
+    for annotator, score in team["gold_accuracy"].items():
+        right, total = score["right"], score["total"]
+        click.echo(f"  {annotator:<28} {right:>6,}/{total:<6,} {right / total:6.1%}")
 
 
 def _print_section(title: str, counts: dict[str, int]) -> None:
@@ -42,6 +64,7 @@ def stats_command(project: Path, as_json: bool) -> None:
     and the estimated accuracy of the finished data set once routing has run."""
     db = open_project_or_fail(project, create=False, readonly=True)
     stats = project_stats(db)
+    stats.update(_team(db))
     routing = _routing_summary(db)
     if routing is not None:
         stats["routing"] = routing
@@ -60,6 +83,7 @@ def stats_command(project: Path, as_json: bool) -> None:
     _print_section("live labels by annotator", stats["labels_by_annotator"])
     for line in policy_lines(ConflictPolicy(stats["conflict_policy"]), stats["conflicts"]):
         click.echo(line)
+    _print_team(stats)
     for line in team_lines(team):
         click.echo(line)
     if routing:

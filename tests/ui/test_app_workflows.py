@@ -201,13 +201,13 @@ def test_a_missing_qt_library_is_named_with_its_package() -> None:
 def test_a_dialog_says_its_job_was_cancelled(window_factory, tmp_path, qtbot) -> None:  # type: ignore[no-untyped-def]
     import threading
 
-    from ui import panel_wiring
+    from ui import dialog_wiring
 
     project = make_project(tmp_path / "p.db", pair_items(1))
     data = tmp_path / "more.jsonl"
     data.write_text(json.dumps({"prompt": "q", "response_a": "x", "response_b": "y"}) + "\n")
     window = window_factory(project)
-    dialog = panel_wiring.open_import(window, [data])
+    dialog = dialog_wiring.open_import(window, [data])
     wait = threading.Event()
 
     def slow_job():  # type: ignore[no-untyped-def]
@@ -215,7 +215,7 @@ def test_a_dialog_says_its_job_was_cancelled(window_factory, tmp_path, qtbot) ->
             yield step, 200
             wait.wait(0.05)
 
-    panel_wiring._run_with_dialog(window, "import", slow_job, None, None, dialog)
+    dialog_wiring.run_with_dialog(window, "import", slow_job, None, None, dialog)
     qtbot.waitUntil(lambda: dialog.progress.maximum() == 1000)
     dialog.cancel_button.click()
     qtbot.waitUntil(lambda: not window.jobs.busy)

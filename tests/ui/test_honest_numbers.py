@@ -126,7 +126,7 @@ def test_exporting_unaudited_model_labels_asks_first(window_factory, tmp_path: P
     from PySide6.QtWidgets import QMessageBox
 
     from labeler.exporters import ExportOptions, SourceFilter
-    from ui import panel_wiring
+    from ui import dialog_wiring
 
     items = pair_items(3)
     project = make_project(tmp_path / "p.db", items)
@@ -137,7 +137,7 @@ def test_exporting_unaudited_model_labels_asks_first(window_factory, tmp_path: P
     for item in items[1:]:
         record_label(db, Label(item.id, PairwiseValue(PairChoice.B), Source.MODEL, "rm"))
     window = window_factory(project)
-    dialog = panel_wiring.open_export(window)
+    dialog = dialog_wiring.open_export(window)
     out = tmp_path / "dpo"
     dialog.export_requested.emit(out, ExportOptions(target="trl-preference", test_size=0.0))
     box = dialog.findChild(QMessageBox, "export_check_box")

@@ -13,7 +13,7 @@ from labeler.store import open_db
 from labeler.store.items import count_items
 from labeler.store.labels import record_label
 from labeler.types import Label, PairChoice, PairwiseValue, Source
-from ui import panel_wiring
+from ui import dialog_wiring
 
 pytestmark = pytest.mark.gui
 
@@ -39,7 +39,7 @@ def test_import_dialog_imports_in_the_background_and_updates_the_queue(
         )
     )
     window = window_factory(project)
-    dialog = panel_wiring.open_import(window, [data])
+    dialog = dialog_wiring.open_import(window, [data])
     assert dialog is not None
     dialog.import_requested.emit([data], None, False)
     qtbot.waitUntil(lambda: "import" not in window.jobs.running_names(), timeout=20000)
@@ -53,7 +53,7 @@ def test_import_dialog_shows_the_failing_line(
     data = tmp_path / "bad.jsonl"
     data.write_text('{"prompt": "q", "response_a": "a", "response_b": "b"}\n{"prompt": 3}\n')
     window = window_factory(project)
-    dialog = panel_wiring.open_import(window, [data])
+    dialog = dialog_wiring.open_import(window, [data])
     dialog.import_requested.emit([data], None, False)
     qtbot.waitUntil(lambda: bool(dialog.error_label.text()), timeout=20000)
     assert "bad.jsonl:2: " in dialog.error_label.text()
@@ -64,7 +64,7 @@ def test_export_dialog_writes_a_dataset_folder(
     qtbot, window_factory, project: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     window = window_factory(project)
-    dialog = panel_wiring.open_export(window)
+    dialog = dialog_wiring.open_export(window)
     assert dialog is not None
     out = tmp_path / "dpo"
     dialog.export_requested.emit(out, ExportOptions(target="trl-preference", test_size=0.0))
@@ -79,7 +79,7 @@ def test_about_dialog_names_version_licences_and_paths(window_factory, project: 
 
     window = window_factory(project)
     window.actions_by_id["about"].trigger()
-    dialog = window.findChild(panel_wiring.AboutDialog)
+    dialog = window.findChild(dialog_wiring.AboutDialog)
     assert dialog is not None
     text = dialog.browser.toPlainText()
     assert f"prefmark {__version__}" in text
