@@ -105,9 +105,8 @@ def run_simulation(window: MainWindow) -> None:
         return
 
     def done(report: Any) -> None:
-        text = f"Simulation written to {report.csv_path.parent}"
-        warning = report.warning
-        window.statusBar().showMessage(f"{text}. {warning}" if warning else text, 20000)
+        text = f"Simulation written to {report.csv_path.parent}. {report.headline()}"
+        window.statusBar().showMessage(text, 20000)
         show_saved_curve(window)
 
     job = partial(jobs.simulation_job, path, simulation_dir(Path(path)))
