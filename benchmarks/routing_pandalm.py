@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from routing_data import PairData, embeddings, load_hh, load_pandalm
 
 from labeler.routing import RoutingInput, Strategy, make_strategy
+from labeler.routing.crossfit import cross_fit
 from labeler.routing.features import (
     item_tags,
     response_cosine,
@@ -64,22 +65,6 @@ def head_matrix(data: PairData, emb: dict[str, np.ndarray], dims: int) -> np.nda
     return np.column_stack([diff * 4.0, lt, lc, np.sign(lc)])
 
 
-def cross_fit(
-    x: np.ndarray, y: np.ndarray, train_head: HeadTrainer, rng: np.random.Generator
-) -> np.ndarray:
-    """[n, members] P(B): each item scored only by heads trained on other folds' labels."""
-    n = len(y)
-    folds = rng.permutation(n) % N_FOLDS
-    out = np.full((n, N_MEMBERS), 0.5)
-    for f in range(N_FOLDS):
-        train = np.flatnonzero((folds != f) & (y >= 0))
-        test = folds == f
-        for m in range(N_MEMBERS):
-            boot = rng.choice(train, size=len(train), replace=True) if m else train
-            out[test, m] = train_head(x[boot], y[boot].astype(np.float64))(x[test])
-    return out
-
-
 def verdict_probs(labels: np.ndarray, garbage: np.ndarray | None = None) -> np.ndarray:
     p = np.where(labels == 1, 1.0, np.where(labels == 0, 0.0, 0.5))
     if garbage is not None:
@@ -102,7 +87,7 @@ def make_tasks(
         n_test = round(0.2 * n)
         test, pool = np.sort(perm[:n_test]), np.sort(perm[n_test:])
         x = x_all[pool]
-        members = cross_fit(x, data.human[pool], train_head, rng)
+        members = cross_fit(x, data.human[pool], train_head, rng, folds=N_FOLDS, members=N_MEMBERS)
         local_p = members.mean(axis=1)
         local_label = (local_p > 0.5).astype(np.int8)
         judges = {k: v[pool] for k, v in data.judges.items()}
@@ -152,7 +137,8 @@ def report(title: str, rows: list, out: Path, stem: str) -> None:
     print(f"AI accuracy on the pool (seed 0): {100 * ai_acc:.1f}%; cells: mean ± s.d. over seeds")
     print("| strategy | (a) 10% | (a) 25% | (a) 50% | (b) 0% | (b) 10% | (b) 25% | (b) 50% |")
     print("|---|---|---|---|---|---|---|---|")
-    for name in STRATEGIES:
+    names = [n for n in STRATEGIES if (n, 0.25) in by]
+    for name in names:
         cells = [
             f"{100 * by[name, b].hybrid_mean:.1f} ± {100 * by[name, b].hybrid_std:.1f}"
             for b in (0.1, 0.25, 0.5)
@@ -165,7 +151,7 @@ def report(title: str, rows: list, out: Path, stem: str) -> None:
     oracle = [f"{100 * by['random', b].oracle:.1f}" for b in (0.1, 0.25, 0.5)]
     print("| oracle bound | " + " | ".join(oracle) + " | | | | |")
     r, o = by["random", 0.25].hybrid_mean, by["random", 0.25].oracle
-    for name in STRATEGIES:
+    for name in names:
         s = by[name, 0.25].hybrid_mean
         print(f"gap closed at 25% by {name}: {100 * (s - r) / max(o - r, 1e-9):.0f}%")
 
@@ -176,11 +162,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/route-sim"))
     parser.add_argument("--dims", type=int, default=128)
     parser.add_argument("--only", default="")
+    parser.add_argument("--strategies", default=",".join(STRATEGIES))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     head = logistic_head(l2=3.0)
     strategies: dict[str, Callable[[], Strategy]] = {
-        name: (lambda name=name: make_strategy(name, head)) for name in STRATEGIES
+        name: (lambda name=name: make_strategy(name, head))
+        for name in STRATEGIES
+        if name in args.strategies.split(",")
     }
     seeds = list(range(args.seeds))
     setups = [

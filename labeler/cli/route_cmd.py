@@ -25,10 +25,31 @@ from labeler.workflows.simulation import SimulationReport, simulate
 )
 @click.option(
     "--budget",
-    type=float,
-    default=0.25,
+    default="0.25",
     show_default=True,
-    help="Human budget: a fraction of the unlabelled items (<= 1) or a count (> 1).",
+    help="Human budget: a fraction of the unlabelled items (<= 1), a count (> 1), or hours "
+    "of people's time such as 3h or 90m (at the pace measured on this project's labels).",
+)
+@click.option(
+    "--target-accuracy",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=None,
+    help="Instead of a budget: send the fewest items to people so that the finished set is at "
+    "least this accurate (e.g. 0.95) with --confidence, judged on a reviewed random audit. "
+    "Prints the trade-off between people's items (and hours) and accuracy.",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=0.9,
+    show_default=True,
+    help="With --target-accuracy: how sure the promise must be (Clopper-Pearson bounds, "
+    "tested in sequence, so the chance it fails is at most 1 - confidence).",
+)
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Show what routing would do (and the --target-accuracy trade-off); write nothing.",
 )
 @click.option(
     "--seed",
@@ -112,7 +133,10 @@ from labeler.workflows.simulation import SimulationReport, simulate
 def route_command(
     project: Path,
     strategy: str,
-    budget: float,
+    budget: str,
+    target_accuracy: float | None,
+    confidence: float,
+    preview: bool,
     seed: int,
     audit: float,
     ai_source: str | None,
@@ -131,6 +155,8 @@ def route_command(
 
     \b
       prefmark route P.db --strategy learned --budget 0.25 --audit 0.05
+      prefmark route P.db --budget 3h
+      prefmark route P.db --target-accuracy 0.95 --confidence 0.9 --preview
       prefmark route P.db --simulate --out sim/ --seeds 3
       prefmark route P.db --import-judge gpt.json --judge-name gpt-3.5 --key idx
     """
@@ -148,10 +174,30 @@ def route_command(
         )  # fmt: skip
         _print_simulation(run_workflow(job, "simulated", steps=True))
         return
+    amount, hours = parse_budget(budget)
     routed = route(
-        db, strategy=strategy, budget=budget, seed=seed, audit=audit, ai_source=ai_source
-    )
+        db, strategy=strategy, budget=amount, seed=seed, audit=audit, ai_source=ai_source,
+        hours=hours, target_accuracy=target_accuracy, confidence=confidence, preview=preview,
+    )  # fmt: skip
     click.echo(run_workflow(routed, "routing").summary())
+
+
+def parse_budget(text: str) -> tuple[float, float | None]:
+    """``0.25`` / ``300`` as they are; ``3h``, ``1.5h`` or ``90m`` as (0, hours)."""
+    value = text.strip().lower()
+    try:
+        if value.endswith("h"):
+            return 0.0, float(value[:-1])
+        if value.endswith("m"):
+            return 0.0, float(value[:-1]) / 60
+        amount = float(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r}: give a fraction, a count, or hours such as 3h", param_hint="--budget"
+        ) from None
+    if amount < 0:
+        raise click.BadParameter(f"{text!r} is negative", param_hint="--budget")
+    return amount, None
 
 
 def _print_simulation(report: SimulationReport) -> None:

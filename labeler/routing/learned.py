@@ -22,7 +22,7 @@ from labeler.routing.simple import ensemble_score
 
 ENSEMBLE = "ensemble_score"
 # Prior weights, in standard deviations of each signal over the project's items.
-PRIOR_WEIGHTS = {ENSEMBLE: 1.5, "self_contradiction": 0.5, "ai_picks_longer": 0.3}
+PRIOR_WEIGHTS = {ENSEMBLE: 1.0, "self_contradiction": 0.5, "ai_picks_longer": 0.3}
 
 
 class LearnedStrategy:
@@ -31,7 +31,7 @@ class LearnedStrategy:
     name: ClassVar[str] = "learned"
     nested: ClassVar[bool] = True
 
-    def __init__(self, l2: float = 4.0) -> None:
+    def __init__(self, l2: float = 2.0) -> None:
         self.l2 = l2
 
     @staticmethod
