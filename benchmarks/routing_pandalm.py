@@ -27,6 +27,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from labeler.routing.features import (
 )
 from labeler.routing.logistic import HeadTrainer, logistic_head
 from labeler.routing.simulate import SimTask, plot, simulate, summarise, write_csv
+from labeler.routing.target import replay_target
 
 STRATEGIES = ("random", "margin", "ensemble", "learned", "hyper")
 N_FOLDS, N_MEMBERS = 5, 5
@@ -127,6 +129,31 @@ def make_tasks(
     return task
 
 
+def target_coverage(
+    tasks: Callable[[int], SimTask], seeds: list[int], target: float, draws: int = 10
+) -> str:
+    """The target mode replayed ``draws`` times per seed (fresh random audits of 10%): how
+    often the finished set reached ``target`` at confidence 0.9, and at what cost."""
+    trials = []
+    for seed in seeds:
+        task = tasks(seed)
+        risk = make_strategy("learned").decide(task.inp, 0, np.random.default_rng(seed)).score
+        for d in range(draws):
+            rng = np.random.default_rng([seed, d, 7])
+            trials.append(
+                replay_target(task.inp.ai_label, task.human, risk, target, 0.9, 0.1, rng)
+            )
+    held = sum(t.held for t in trials)
+    n = len(tasks(seeds[0]).human)
+    share = np.mean([(t.human + t.audited) / n for t in trials])
+    acc = np.mean([t.accuracy for t in trials])
+    return (
+        f"target {target:.0%} at 90% confidence: held in {held}/{len(trials)} trials "
+        f"({held / len(trials):.0%}); people labelled {share:.0%} of items (audit 10% "
+        f"included), finished accuracy {acc:.1%} (vs the human's labels)"
+    )
+
+
 def report(title: str, rows: list, out: Path, stem: str) -> None:
     summary = summarise(rows)
     write_csv(rows, out / f"{stem}.csv")
@@ -183,11 +210,14 @@ def main() -> None:
         t0 = time.perf_counter()
         data = loader()
         emb = embeddings(data)
-        rows = simulate(strategies, make_tasks(data, emb, ai, head, args.dims), head, seeds)
+        tasks = functools.cache(make_tasks(data, emb, ai, head, args.dims))
+        rows = simulate(strategies, tasks, head, seeds)
         title = (
             f"{name}, AI = {ai}, human = {'annotator1' if name == 'pandalm' else 'crowdworker'}"
         )
         report(title, rows, args.out, f"{name}-{ai}")
+        for target in (0.9, 0.95):
+            print(target_coverage(tasks, seeds, target))
         print(f"({time.perf_counter() - t0:.0f} s)")
 
 

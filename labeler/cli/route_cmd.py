@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -170,9 +172,10 @@ def route_command(
     if simulate_flag:
         job = simulate(
             db, out, seeds=seeds, ai_source=ai_source, human=human,
-            title=f"{project.name}: routing simulation",
+            title=f"{project.name}: routing simulation", target=target_accuracy,
+            confidence=confidence,
         )  # fmt: skip
-        _print_simulation(run_workflow(job, "simulated", steps=True))
+        _print_simulation(run_workflow(job, "simulated", steps=True, describe=_sim_step()))
         return
     amount, hours = parse_budget(budget)
     routed = route(
@@ -209,4 +212,41 @@ def _print_simulation(report: SimulationReport) -> None:
                 f" ± {100 * s.hybrid_std:.1f}   (b) {100 * s.head_mean:5.1f}"
                 f" ± {100 * s.head_std:.1f}   oracle {100 * s.oracle:5.1f}"
             )
+    coverage = report.coverage()
+    if coverage:
+        click.echo(coverage)
     click.echo(f"wrote {report.csv_path} and {report.png_path}")
+
+
+def _sim_step() -> Callable[[int, int], str]:
+    """Names the run that just ended and the next, with the time left: each strategy's time
+    on the seeds so far predicts its time on the rest (``hyper`` takes far the longest)."""
+    started = time.monotonic()
+    last = started
+    spent = [0.0] * len(STRATEGY_NAMES)
+
+    def describe(done: int, total: int) -> str:
+        nonlocal last
+        now = time.monotonic()
+        k = len(STRATEGY_NAMES)
+        spent[(done - 1) % k] += now - last
+        last = now
+        seeds_done = [done // k + (1 if i < done % k else 0) for i in range(k)]
+        per_seed = [spent[i] / max(seeds_done[i], 1) for i in range(k)]
+        runs_left = [total // k - seeds_done[i] for i in range(k)]
+        if min(seeds_done) == 0:  # a strategy not timed yet: guess from the others' mean
+            known = [p for p, s in zip(per_seed, seeds_done, strict=True) if s] or [0.0]
+            per_seed = [
+                p if s else sum(known) / len(known)
+                for p, s in zip(per_seed, seeds_done, strict=True)
+            ]
+        left = sum(p * r for p, r in zip(per_seed, runs_left, strict=True))
+        name, seed = STRATEGY_NAMES[(done - 1) % k], (done - 1) // k
+        following = f"; next {STRATEGY_NAMES[done % k]}" if done < total else ""
+        return f"{name}, seed {seed} done{following}; about {_duration(left)} left"
+
+    return describe
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"

@@ -180,3 +180,40 @@ def _with_more_audits(
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if promised(mid) else (mid, hi)
     return TargetPlan(**{**plan.__dict__, "more_audits": hi})
+
+
+@dataclass(frozen=True)
+class TargetTrial:
+    """One replay of the target mode: what it planned and whether the promise held."""
+
+    human: int
+    audited: int
+    accuracy: float
+    held: bool
+
+
+def replay_target(
+    ai_label: np.ndarray,
+    human: np.ndarray,
+    risk: np.ndarray,
+    target: float,
+    confidence: float,
+    audit_share: float,
+    rng: np.random.Generator,
+) -> TargetTrial:
+    """Audit a random ``audit_share`` of the items, plan, and check the finished set against
+    the people's labels (the accuracy the promise is about: agreement with the people who
+    would check it). ``risk`` must not depend on ``human``."""
+    n = len(ai_label)
+    audit = np.zeros(n, dtype=bool)
+    audit[rng.choice(n, size=max(1, round(audit_share * n)), replace=False)] = True
+    risk = np.where(ai_label < 0, np.inf, risk)
+    wrong = ai_label[audit] != human[audit]
+    plan = plan_for_target(risk[~audit], risk[audit], wrong, target, confidence, more=False)
+    rest = np.flatnonzero(~audit)
+    people = rest[np.argsort(-risk[rest], kind="stable")[: plan.human]]
+    finished = ai_label.copy()
+    finished[audit] = human[audit]
+    finished[people] = human[people]
+    accuracy = float(np.mean(finished == human))
+    return TargetTrial(plan.human, int(audit.sum()), accuracy, accuracy >= target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from labeler.routing.crossfit import N_FOLDS
 from labeler.routing.logistic import HeadTrainer
 from labeler.routing.project import ProjectInput
 from labeler.routing.simulate import SimRow, SimTask, Summary
+from labeler.routing.target import TargetTrial
 from labeler.workflows.base import Workflow, WorkflowError
 
 if TYPE_CHECKING:
@@ -194,6 +195,23 @@ class SimulationReport:
     setup: SimulationSetup
     summary_rows: list[Summary] = field(default_factory=list)
     rows: list[SimRow] = field(default_factory=list)
+    trials: list[TargetTrial] = field(default_factory=list)
+    target: float | None = None
+    confidence: float = 0.9
+
+    def coverage(self) -> str | None:
+        """How often the quality target's promise held, and what it cost, in one sentence."""
+        if not self.trials or self.target is None:
+            return None
+        held = sum(t.held for t in self.trials)
+        pool = max(r.n_human for r in self.rows)
+        people = np.mean([t.human + t.audited for t in self.trials])
+        return (
+            f"target {self.target:.0%} with {self.confidence:.0%} confidence: the promise held "
+            f"in {held} of {len(self.trials)} replays ({held / len(self.trials):.0%}), with "
+            f"{people:.0f} of {pool} items to people on average (a {TARGET_AUDIT:.0%} audit "
+            "included)"
+        )
 
     def headline(self) -> str:
         chosen = "" if self.setup.ai_source else " (per seed, the best on its held-out items)"
@@ -208,10 +226,14 @@ def simulate(
     ai_source: str | None = None,
     human: str | None = None,
     title: str = "routing simulation",
+    target: float | None = None,
+    confidence: float = 0.9,
 ) -> Workflow[SimulationReport]:
     """Every strategy on ``seeds`` pool/test splits; writes the CSV and the plot to ``out_dir``.
 
-    Progress counts (seed, strategy) runs.
+    Progress counts (seed, strategy) runs, seeds outer and ``STRATEGY_NAMES`` inner. With
+    ``target``, the quality-target mode is replayed too (``TARGET_DRAWS`` random audits of
+    ``TARGET_AUDIT`` of the pool per seed) and the report says how often its promise held.
     """
     from labeler.routing import STRATEGY_NAMES, make_strategy
     from labeler.routing.simulate import plot, simulate_steps, summarise, write_csv
@@ -221,11 +243,35 @@ def simulate(
     head = default_head_trainer()
     setup = simulation_setup(db, ai_source, human, head)
     factories = {name: partial(make_strategy, name, head) for name in STRATEGY_NAMES}
-
-    rows = yield from simulate_steps(factories, setup.task, head, list(range(seeds)))
+    task = cache(setup.task)
+    rows = yield from simulate_steps(factories, task, head, list(range(seeds)))
+    trials = [] if target is None else target_trials(task, seeds, target, confidence)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, png_path = out_dir / "routing_simulation.csv", out_dir / "routing_simulation.png"
     write_csv(rows, csv_path)
     summary = summarise(rows)
     plot(summary, png_path, f"{title}\n{_headline(rows)}")
-    return SimulationReport(csv_path, png_path, setup, summary, rows)
+    return SimulationReport(csv_path, png_path, setup, summary, rows, trials, target, confidence)
+
+
+TARGET_DRAWS, TARGET_AUDIT = 10, 0.1
+
+
+def target_trials(
+    task: Callable[[int], SimTask], seeds: int, target: float, confidence: float
+) -> list[TargetTrial]:
+    """The target mode on every seed, ranked by ``learned`` before any label (its prior), so
+    the ranking never depends on the audit it is judged by."""
+    from labeler.routing import make_strategy
+    from labeler.routing.target import replay_target
+
+    trials = []
+    for seed in range(seeds):
+        t = task(seed)
+        risk = make_strategy("learned").decide(t.inp, 0, np.random.default_rng(seed)).score
+        for draw in range(TARGET_DRAWS):
+            rng = np.random.default_rng([seed, draw, 7])
+            trials.append(
+                replay_target(t.inp.ai_label, t.human, risk, target, confidence, TARGET_AUDIT, rng)
+            )
+    return trials

@@ -131,10 +131,14 @@ def test_simulation_scores_a_model_trained_here_out_of_fold(tmp_path: Path) -> N
     csv_text = (tmp_path / "sim" / "routing_simulation.csv").read_text()
     assert "ai_source,ai_fit" in csv_text.splitlines()[0]
     assert "prefmark-default,out-of-fold (5 folds)" in csv_text
-    # Progress: one line per (seed, strategy) on stderr.
-    assert "(5/5)" in trained.stderr
-    chosen = runner.invoke(main, args)
+    # Progress: one line per (seed, strategy) on stderr, naming it and the time left.
+    assert "simulated (1/5): random, seed 0 done; next margin; about" in trained.stderr
+    assert "simulated (5/5): hyper, seed 0 done; about 0 s left" in trained.stderr
+    chosen = runner.invoke(main, [*args, "--target-accuracy", "0.9"])
     assert chosen.exit_code == 0, chosen.output
+    coverage = next(s for s in chosen.stdout.splitlines() if s.startswith("target 90%"))
+    assert "with 90% confidence: the promise held in " in coverage
+    assert " of 10 replays (" in coverage
     # The 20 held-out items are too few to compare sources on: the one with most labels.
     assert "AI labels from big, independent" in chosen.stdout
     assert "the best on its held-out items" in chosen.stdout
