@@ -22,6 +22,8 @@ from labeler.types import Label, PairChoice, PairwiseValue, Source
 DEFAULT_MAP: dict[str, str] = {
     "1": "first",
     "2": "second",
+    "a": "first",
+    "b": "second",
     "tie": "tie",
     "0": "tie",
     "garbage": "skip",
@@ -42,7 +44,9 @@ def parse_map(spec: str | None) -> dict[str, str]:
         key, sep, outcome = part.partition("=")
         outcome = {"a": "first", "b": "second"}.get(outcome.strip(), outcome.strip())
         if not sep or outcome not in OUTCOMES:
-            raise JudgeFileError(f"bad --map entry {part!r}: want VERDICT=first|second|tie|skip")
+            raise JudgeFileError(
+                f"bad --map entry {part!r}: want VERDICT=first|second|a|b|tie|skip"
+            )
         out[key.strip().lower()] = outcome
     return out
 
@@ -60,6 +64,24 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise JudgeFileError(f"{path}:{number}: not JSON: {exc}") from exc
+
+
+_MISSING = object()
+
+
+def field_value(record: Mapping[str, Any], path: str) -> Any:
+    """``record[path]``, or a nested field by dots (``judges.gpt4.ab``); ``_MISSING`` if absent.
+
+    A field whose own name contains dots wins over the nested reading.
+    """
+    if path in record:
+        return record[path]
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
 
 
 @dataclass(frozen=True)
@@ -92,18 +114,20 @@ def judge_labels(
         "both_bad": PairChoice.BOTH_BAD,
     }
     for number, record in read_records(path):
-        if key not in record or verdict_field not in record:
+        key_value = field_value(record, key)
+        raw = field_value(record, verdict_field)
+        if key_value is _MISSING or raw is _MISSING:
             raise JudgeFileError(
                 f"{path}: record {number}: needs fields {key!r} and {verdict_field!r}"
             )
-        item_id = item_ids.get(str(record[key]))
+        item_id = item_ids.get(str(key_value))
         if item_id is None:
             unmatched += 1
             continue
-        verdict = str(record[verdict_field]).strip().lower()
+        verdict = str(raw).strip().lower()
         if verdict not in mapping:
             raise JudgeFileError(
-                f"{path}: record {number}: verdict {record[verdict_field]!r} is not in the map "
+                f"{path}: record {number}: verdict {raw!r} is not in the map "
                 f"({', '.join(mapping)})"
             )
         outcome = mapping[verdict]

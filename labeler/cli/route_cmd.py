@@ -115,23 +115,31 @@ from labeler.workflows.simulation import SimulationReport, simulate
     default="idx",
     show_default=True,
     help="Judge import: the verdict record's field matched to the same field of an item's "
-    "metadata ('id': the item id). Fields of imported records are kept as item metadata, "
-    "so a judge file can be matched on e.g. 'idx'.",
+    "imported record (fields no shape uses are kept as item metadata), e.g. 'idx' or the "
+    "data's own 'id' (which also matches prefmark's item ids). Dots reach nested fields.",
 )
 @click.option(
     "--verdict-field",
     default="gpt_result",
     show_default=True,
     help="Judge import: the record field holding the verdict (the default is PandaLM's "
-    "'gpt_result').",
+    "'gpt_result'); dots reach nested fields, e.g. judges.gpt4.ab.",
 )
 @click.option(
     "--map",
     "verdict_map",
     default=None,
-    help="Verdict mapping, e.g. '1=first,2=second,Tie=tie,garbage=skip' (the default).",
+    help="Verdict mapping, VERDICT=first|second|a|b|tie|skip, e.g. 'A=a,B=b,tie=tie'. "
+    "Default: 1/a = first, 2/b = second, 0/tie = tie, garbage = skip (any case).",
 )
-@click.option("--swapped", is_flag=True, help="The judge saw the responses in swapped order.")
+@click.option(
+    "--swapped",
+    is_flag=True,
+    help="The judge was shown the responses in swapped order (the item's second response "
+    "first). Its verdicts are read in the order it saw: 'first' (1, a) means the item's second "
+    "response. Import both runs under one --judge-name: routing pairs them and sends a judge "
+    "that contradicts itself to people first.",
+)
 def route_command(
     project: Path,
     strategy: str,

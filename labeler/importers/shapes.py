@@ -87,7 +87,10 @@ _WINNER = {
     "tie (bothbad)": PairChoice.BOTH_BAD,
     "both_bad": PairChoice.BOTH_BAD,
 }
-_ANNOTATOR_CHOICE = {0: PairChoice.TIE, 1: PairChoice.A, 2: PairChoice.B}
+_ANNOTATOR_CHOICE = {
+    "0": PairChoice.TIE, "1": PairChoice.A, "2": PairChoice.B,
+    "tie": PairChoice.TIE, "a": PairChoice.A, "b": PairChoice.B,
+}  # fmt: skip
 
 
 class Kind(StrEnum):
@@ -280,10 +283,10 @@ def _pair(f: Fields, ctx: Context, *, keys: tuple[str, ...]) -> Parsed:
         verdict = f.take(name)
         if verdict is None:
             continue
-        try:
-            choice = _ANNOTATOR_CHOICE[int(verdict)]
-        except (KeyError, ValueError, TypeError):
-            raise RecordError(name, f"{verdict!r}: expected 1, 2 or 0 (tie)") from None
+        text = str(verdict).strip().lower()
+        choice = _ANNOTATOR_CHOICE.get(text.removesuffix(".0") if text[:1].isdigit() else text)
+        if choice is None or isinstance(verdict, bool):
+            raise RecordError(name, f"{verdict!r}: expected 1 or a, 2 or b, 0 or tie") from None
         labels.append(PendingLabel(PairwiseValue(choice), Source.HUMAN, name))
     return Parsed(*_build(f, ctx, prompt, responses, {}), tuple(labels))
 
