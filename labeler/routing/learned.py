@@ -18,7 +18,7 @@ import numpy as np
 
 from labeler.routing.base import Budget, RoutingDecision, RoutingInput, decide_by_score
 from labeler.routing.logistic import LogisticModel, fit_logistic
-from labeler.routing.simple import ensemble_score
+from labeler.routing.simple import TIER, ensemble_score, self_contradiction
 
 ENSEMBLE = "ensemble_score"
 # Prior weights, in standard deviations of each signal over the project's items.
@@ -71,5 +71,7 @@ class LearnedStrategy:
             return decide_by_score(
                 inp, ensemble_score(inp), budget, rng, self.name, {"fallback": "ensemble"}
             )
-        score = model.decision(self.design(inp)[0])
+        # A judge contradicting its own swapped run goes to people first, whatever the model
+        # says: it is the strongest known error signal, so it forms its own tier.
+        score = TIER * self_contradiction(inp) + np.tanh(model.decision(self.design(inp)[0]))
         return decide_by_score(inp, score, budget, rng, self.name, {"fallback": ""})

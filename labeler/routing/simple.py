@@ -97,10 +97,10 @@ class EnsembleStrategy:
     """Self-contradicting AI labels first, then the largest disagreement among AI opinions.
 
     A judge that gives opposite verdicts when the responses are swapped is wrong far more
-    often than one that holds its verdict, so self-contradiction weighs more than any other
-    voter. Then the judges' disagreement with the AI label plus the spread of the ensemble
-    heads, plus a small share of the margin uncertainty to order items that all voters agree
-    on. Spread is in P units (at most 0.5), so a judge flipping the label outweighs it.
+    often than one that holds its verdict, so self-contradicting items form the first tier.
+    Then the judges' disagreement with the AI label plus the spread of the ensemble heads,
+    plus a small share of the margin uncertainty to order items that all voters agree on.
+    Spread is in P units (at most 0.5), so a judge flipping the label outweighs it.
     """
 
     name: ClassVar[str] = "ensemble"
@@ -112,9 +112,12 @@ class EnsembleStrategy:
         return decide_by_score(inp, ensemble_score(inp), budget, rng, self.name)
 
 
+TIER = 10.0  # larger than every other part of a score: self-contradiction ranks first
+
+
 def ensemble_score(inp: RoutingInput) -> np.ndarray:
     return (
-        self_contradiction(inp)
+        TIER * self_contradiction(inp)
         + disagreement(inp)
         + member_spread(inp)
         + 0.1 * uncertainty_from_margin(inp)
