@@ -124,7 +124,10 @@ def make_tasks(
                 "eligible": None,
             }
         )
-        return SimTask(inp, data.human[pool], data.gold[pool], x_all[test], data.gold[test])
+        fit = f"out-of-fold ({N_FOLDS} folds)" if ai == "local" else "independent"
+        return SimTask(
+            inp, data.human[pool], data.gold[pool], x_all[test], data.gold[test], ai, fit
+        )
 
     return task
 

@@ -22,8 +22,10 @@ from labeler.workflows.simulation import SimulationReport, simulate
     default="learned",
     show_default=True,
     help="How to pick the items people label: random; margin (least sure AI labels first); "
-    "ensemble (AI judges disagree most); learned (a model of where the AI is wrong, fit on "
-    "human labels); hyper (HyPER: the human set that trains the best reward model).",
+    "ensemble (a judge contradicting its swapped-order run first, then where AI opinions "
+    "disagree most); learned (a Bayesian model of where the AI is wrong, updated by every "
+    "human label); hyper (experimental, HyPER: the human set that trains the best reward "
+    "model).",
 )
 @click.option(
     "--budget",
