@@ -68,6 +68,7 @@ def _connect(window: MainWindow, panels: dict[str, Any]) -> None:
         routing.route_requested.connect(
             lambda strategy, budget: _run_job(window, jobs.route_job, "Routing", strategy, budget)
         )
+        routing.target_requested.connect(partial(route_to_target, window))
     window.controller.counts_changed.connect(lambda _c: refresh_routing(window))
 
 
@@ -168,6 +169,29 @@ def _run_job(window: MainWindow, job: Callable[..., Any], what: str, *args: Any)
         refresh_agreement(window)
 
     _start(window, what, partial(job, path, *args), done)
+
+
+def route_to_target(window: MainWindow, strategy: str, target: float, confidence: float) -> None:
+    """Route to a quality target; the plan's trade-off is shown in a box afterwards."""
+    path = window.controller.path
+    if path is None:
+        window.statusBar().showMessage("Open a project first.", 5000)
+        return
+
+    def done(report: Any) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        window.statusBar().showMessage(report.summary().splitlines()[0], 15000)
+        window.controller.queue_changed_elsewhere()
+        box = QMessageBox(QMessageBox.Icon.Information, "Routed to a target", "", parent=window)
+        box.setText(report.summary())
+        box.setStyleSheet("QLabel { font-family: monospace; }")
+        box.open()
+
+    job = partial(
+        jobs.route_job, path, strategy, 0.0, target_accuracy=target, confidence=confidence
+    )
+    _start(window, "Routing", job, done)
 
 
 def start_import(window: MainWindow, paths: list[Path], dialog: Any = None) -> None:

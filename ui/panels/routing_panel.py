@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -33,6 +34,7 @@ from ui.panels.formatting import DASH, count, duration, pct, pct_interval, rate
 
 STRATEGIES = ("learned", "ensemble", "margin", "hyper", "random")
 BUDGET_STEP = 5  # percent per slider step
+TARGET_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +57,12 @@ class RoutingSnapshot:
 
 
 class RoutingPanel(QWidget):
-    """Intents: ``route_requested(strategy, budget_fraction)``, ``score_requested``,
-    ``retrain_requested``, ``simulation_requested``."""
+    """Intents: ``route_requested(strategy, budget_fraction)``, ``target_requested(strategy,
+    accuracy, confidence)`` (route to a quality target instead of the slider's budget),
+    ``score_requested``, ``retrain_requested``, ``simulation_requested``."""
 
     route_requested = Signal(str, float)
+    target_requested = Signal(str, float, float)
     score_requested = Signal()
     retrain_requested = Signal()
     simulation_requested = Signal()
@@ -77,6 +81,16 @@ class RoutingPanel(QWidget):
         self.budget_slider.setValue(25 // BUDGET_STEP)
         self.budget_slider.setAccessibleName("Human budget")
         self.budget_label = QLabel()
+        self.target_spin = QDoubleSpinBox()
+        self.target_spin.setRange(0.0, 99.9)
+        self.target_spin.setDecimals(1)
+        self.target_spin.setSuffix(" %")
+        self.target_spin.setSpecialValueText("off: use the budget")
+        self.target_spin.setAccessibleName("Target accuracy")
+        self.target_spin.setToolTip(
+            "Send the fewest items to people so the finished set is at least this accurate, "
+            f"with {TARGET_CONFIDENCE:.0%} confidence, judged on the reviewed random audit."
+        )
         self.route_button = QPushButton("&Route items")
         self.route_button.clicked.connect(self._on_route_clicked)
         self.budget_slider.valueChanged.connect(self._update_budget_label)
@@ -87,6 +101,7 @@ class RoutingPanel(QWidget):
         budget_row.addWidget(self.budget_slider, 1)
         budget_row.addWidget(self.budget_label)
         settings.addRow("Human budget", budget_row)
+        settings.addRow("Target accuracy", self.target_spin)
         settings.addRow("", self.route_button)
         self.last_run_label = QLabel(DASH)
         settings.addRow("Last run", self.last_run_label)
@@ -205,7 +220,11 @@ class RoutingPanel(QWidget):
     # ---- internals -----------------------------------------------------------------------
 
     def _on_route_clicked(self) -> None:
-        self.route_requested.emit(self.strategy, self.budget)
+        target = self.target_spin.value() / 100
+        if target > 0:
+            self.target_requested.emit(self.strategy, target, TARGET_CONFIDENCE)
+        else:
+            self.route_requested.emit(self.strategy, self.budget)
 
     def _update_budget_label(self) -> None:
         text = pct(self.budget, 0)
