@@ -27,6 +27,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Callable
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from routing_data import PairData, embeddings, load_hh, load_pandalm
 
 from labeler.routing import RoutingInput, Strategy, make_strategy
+from labeler.routing.crossfit import cross_fit
 from labeler.routing.features import (
     item_tags,
     response_cosine,
@@ -47,6 +49,7 @@ from labeler.routing.features import (
 )
 from labeler.routing.logistic import HeadTrainer, logistic_head
 from labeler.routing.simulate import SimTask, plot, simulate, summarise, write_csv
+from labeler.routing.target import replay_target
 
 STRATEGIES = ("random", "margin", "ensemble", "learned", "hyper")
 N_FOLDS, N_MEMBERS = 5, 5
@@ -62,22 +65,6 @@ def head_matrix(data: PairData, emb: dict[str, np.ndarray], dims: int) -> np.nda
     lt = np.log1p(emb["tok_b"]) - np.log1p(emb["tok_a"])
     lc = np.log1p([len(s) for s in data.b]) - np.log1p([len(s) for s in data.a])
     return np.column_stack([diff * 4.0, lt, lc, np.sign(lc)])
-
-
-def cross_fit(
-    x: np.ndarray, y: np.ndarray, train_head: HeadTrainer, rng: np.random.Generator
-) -> np.ndarray:
-    """[n, members] P(B): each item scored only by heads trained on other folds' labels."""
-    n = len(y)
-    folds = rng.permutation(n) % N_FOLDS
-    out = np.full((n, N_MEMBERS), 0.5)
-    for f in range(N_FOLDS):
-        train = np.flatnonzero((folds != f) & (y >= 0))
-        test = folds == f
-        for m in range(N_MEMBERS):
-            boot = rng.choice(train, size=len(train), replace=True) if m else train
-            out[test, m] = train_head(x[boot], y[boot].astype(np.float64))(x[test])
-    return out
 
 
 def verdict_probs(labels: np.ndarray, garbage: np.ndarray | None = None) -> np.ndarray:
@@ -102,7 +89,7 @@ def make_tasks(
         n_test = round(0.2 * n)
         test, pool = np.sort(perm[:n_test]), np.sort(perm[n_test:])
         x = x_all[pool]
-        members = cross_fit(x, data.human[pool], train_head, rng)
+        members = cross_fit(x, data.human[pool], train_head, rng, folds=N_FOLDS, members=N_MEMBERS)
         local_p = members.mean(axis=1)
         local_label = (local_p > 0.5).astype(np.int8)
         judges = {k: v[pool] for k, v in data.judges.items()}
@@ -137,9 +124,37 @@ def make_tasks(
                 "eligible": None,
             }
         )
-        return SimTask(inp, data.human[pool], data.gold[pool], x_all[test], data.gold[test])
+        fit = f"out-of-fold ({N_FOLDS} folds)" if ai == "local" else "independent"
+        return SimTask(
+            inp, data.human[pool], data.gold[pool], x_all[test], data.gold[test], ai, fit
+        )
 
     return task
+
+
+def target_coverage(
+    tasks: Callable[[int], SimTask], seeds: list[int], target: float, draws: int = 10
+) -> str:
+    """The target mode replayed ``draws`` times per seed (fresh random audits of 10%): how
+    often the finished set reached ``target`` at confidence 0.9, and at what cost."""
+    trials = []
+    for seed in seeds:
+        task = tasks(seed)
+        risk = make_strategy("learned").decide(task.inp, 0, np.random.default_rng(seed)).score
+        for d in range(draws):
+            rng = np.random.default_rng([seed, d, 7])
+            trials.append(
+                replay_target(task.inp.ai_label, task.human, risk, target, 0.9, 0.1, rng)
+            )
+    held = sum(t.held for t in trials)
+    n = len(tasks(seeds[0]).human)
+    share = np.mean([(t.human + t.audited) / n for t in trials])
+    acc = np.mean([t.accuracy for t in trials])
+    return (
+        f"target {target:.0%} at 90% confidence: held in {held}/{len(trials)} trials "
+        f"({held / len(trials):.0%}); people labelled {share:.0%} of items (audit 10% "
+        f"included), finished accuracy {acc:.1%} (vs the human's labels)"
+    )
 
 
 def report(title: str, rows: list, out: Path, stem: str) -> None:
@@ -152,7 +167,8 @@ def report(title: str, rows: list, out: Path, stem: str) -> None:
     print(f"AI accuracy on the pool (seed 0): {100 * ai_acc:.1f}%; cells: mean ± s.d. over seeds")
     print("| strategy | (a) 10% | (a) 25% | (a) 50% | (b) 0% | (b) 10% | (b) 25% | (b) 50% |")
     print("|---|---|---|---|---|---|---|---|")
-    for name in STRATEGIES:
+    names = [n for n in STRATEGIES if (n, 0.25) in by]
+    for name in names:
         cells = [
             f"{100 * by[name, b].hybrid_mean:.1f} ± {100 * by[name, b].hybrid_std:.1f}"
             for b in (0.1, 0.25, 0.5)
@@ -165,7 +181,7 @@ def report(title: str, rows: list, out: Path, stem: str) -> None:
     oracle = [f"{100 * by['random', b].oracle:.1f}" for b in (0.1, 0.25, 0.5)]
     print("| oracle bound | " + " | ".join(oracle) + " | | | | |")
     r, o = by["random", 0.25].hybrid_mean, by["random", 0.25].oracle
-    for name in STRATEGIES:
+    for name in names:
         s = by[name, 0.25].hybrid_mean
         print(f"gap closed at 25% by {name}: {100 * (s - r) / max(o - r, 1e-9):.0f}%")
 
@@ -176,11 +192,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/route-sim"))
     parser.add_argument("--dims", type=int, default=128)
     parser.add_argument("--only", default="")
+    parser.add_argument("--strategies", default=",".join(STRATEGIES))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     head = logistic_head(l2=3.0)
     strategies: dict[str, Callable[[], Strategy]] = {
-        name: (lambda name=name: make_strategy(name, head)) for name in STRATEGIES
+        name: (lambda name=name: make_strategy(name, head))
+        for name in STRATEGIES
+        if name in args.strategies.split(",")
     }
     seeds = list(range(args.seeds))
     setups = [
@@ -194,11 +213,14 @@ def main() -> None:
         t0 = time.perf_counter()
         data = loader()
         emb = embeddings(data)
-        rows = simulate(strategies, make_tasks(data, emb, ai, head, args.dims), head, seeds)
+        tasks = functools.cache(make_tasks(data, emb, ai, head, args.dims))
+        rows = simulate(strategies, tasks, head, seeds)
         title = (
             f"{name}, AI = {ai}, human = {'annotator1' if name == 'pandalm' else 'crowdworker'}"
         )
         report(title, rows, args.out, f"{name}-{ai}")
+        for target in (0.9, 0.95):
+            print(target_coverage(tasks, seeds, target))
         print(f"({time.perf_counter() - t0:.0f} s)")
 
 

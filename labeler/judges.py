@@ -22,6 +22,8 @@ from labeler.types import Label, PairChoice, PairwiseValue, Source
 DEFAULT_MAP: dict[str, str] = {
     "1": "first",
     "2": "second",
+    "a": "first",
+    "b": "second",
     "tie": "tie",
     "0": "tie",
     "garbage": "skip",
@@ -43,7 +45,7 @@ def parse_map(spec: str | None) -> dict[str, str]:
         outcome = {"a": "first", "b": "second"}.get(outcome.strip(), outcome.strip())
         if not sep or outcome not in OUTCOMES:
             raise JudgeFileError(
-                f"bad verdict mapping {part!r}: want VERDICT=first|second|tie|both_bad|skip"
+                f"bad verdict mapping {part!r}: want VERDICT=first|second|a|b|tie|both_bad|skip"
             )
         out[key.strip().lower()] = outcome
     return out
@@ -71,6 +73,24 @@ def read_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         raise JudgeFileError(str(exc)) from None
     if count == 0:
         raise JudgeFileError(f"{path}: no records in {path.name}")
+
+
+_MISSING = object()
+
+
+def field_value(record: Mapping[str, Any], path: str) -> Any:
+    """``record[path]``, or a nested field by dots (``judges.gpt4.ab``); ``_MISSING`` if absent.
+
+    A field whose own name contains dots wins over the nested reading.
+    """
+    if path in record:
+        return record[path]
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
 
 
 @dataclass(frozen=True)
@@ -103,17 +123,18 @@ def judge_labels(
         "both_bad": PairChoice.BOTH_BAD,
     }
     for where, record in read_records(path):
-        if key not in record or verdict_field not in record:
+        key_value = field_value(record, key)
+        raw = field_value(record, verdict_field)
+        if key_value is _MISSING or raw is _MISSING:
             raise JudgeFileError(f"{where}: needs fields {key!r} and {verdict_field!r}")
-        item_id = item_ids.get(str(record[key]))
+        item_id = item_ids.get(str(key_value))
         if item_id is None:
             unmatched += 1
             continue
-        verdict = str(record[verdict_field]).strip().lower()
+        verdict = str(raw).strip().lower()
         if verdict not in mapping:
             raise JudgeFileError(
-                f"{where}: verdict {record[verdict_field]!r} is not in the map "
-                f"({', '.join(mapping)})"
+                f"{where}: verdict {raw!r} is not in the map ({', '.join(mapping)})"
             )
         outcome = mapping[verdict]
         if outcome == "skip":

@@ -85,6 +85,7 @@ def _connect(window: MainWindow, panels: Panels) -> None:
             window, jobs.route_job, "Routing", strategy, budget, audit=audit
         )
     )
+    routing.target_requested.connect(partial(route_to_target, window))
     window.controller.counts_changed.connect(lambda _c: refresh_routing(window))
 
 
@@ -135,9 +136,8 @@ def run_simulation(window: MainWindow) -> None:
         return
 
     def done(report: Any) -> None:
-        text = f"Simulation written to {report.csv_path.parent}"
-        warning = report.warning
-        window.statusBar().showMessage(f"{text}. {warning}" if warning else text, 20000)
+        text = f"Simulation written to {report.csv_path.parent}. {report.headline()}"
+        window.statusBar().showMessage(text, 20000)
         show_saved_curve(window)
 
     job = partial(jobs.simulation_job, path, simulation_dir(Path(path)))
@@ -212,3 +212,26 @@ def _run_job(
         refresh_agreement(window)
 
     _start(window, what, partial(job, path, *args, **kwargs), done)
+
+
+def route_to_target(window: MainWindow, strategy: str, target: float, confidence: float) -> None:
+    """Route to a quality target; the plan's trade-off is shown in a box afterwards."""
+    path = window.controller.path
+    if path is None:
+        window.statusBar().showMessage("Open a project first.", 5000)
+        return
+
+    def done(report: Any) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        window.statusBar().showMessage(report.summary().splitlines()[0], 15000)
+        window.controller.queue_changed_elsewhere()
+        box = QMessageBox(QMessageBox.Icon.Information, "Routed to a target", "", parent=window)
+        box.setText(report.summary())
+        box.setStyleSheet("QLabel { font-family: monospace; }")
+        box.open()
+
+    job = partial(
+        jobs.route_job, path, strategy, 0.0, target_accuracy=target, confidence=confidence
+    )
+    _start(window, "Routing", job, done)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -41,11 +42,17 @@ def progress_bar(length: int, label: str, **kwargs: Any) -> Any:
 
 
 def run_workflow(
-    job: Workflow[T], label: str, *, show: bool = True, after_s: float = 0.0, steps: bool = False
+    job: Workflow[T],
+    label: str,
+    *,
+    show: bool = True,
+    after_s: float = 0.0,
+    steps: bool = False,
+    describe: Callable[[int, int], str] | None = None,
 ) -> T:
     """Drive a workflow to its report under a progress bar on stderr (shown on a terminal,
-    once it has run ``after_s`` seconds; with ``steps``, one line per step instead);
-    its error becomes one line and exit status 1."""
+    once it has run ``after_s`` seconds; with ``steps``, one line per step instead, followed
+    by ``describe(done, total)`` when given); its error becomes one line and exit status 1."""
     started = time.monotonic()
     bar: Any = None
     shown = 0
@@ -54,7 +61,8 @@ def run_workflow(
             done, total = next(job)
             if steps:  # one line per step instead of a bar
                 if total and done:
-                    click.echo(f"{label} ({done}/{total})", err=True)
+                    more = f": {describe(done, total)}" if describe else ""
+                    click.echo(f"{label} ({done}/{total}){more}", err=True)
                 continue
             if not show or time.monotonic() - started < after_s:
                 continue

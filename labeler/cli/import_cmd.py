@@ -31,9 +31,9 @@ SHOW_PROGRESS_AFTER = 1.0  # seconds: quick imports print only their summary
     "--annotator-fields",
     default="",
     metavar="F1,F2,...",
-    help="Fields holding pairwise verdicts by named human annotators (1 = first response, "
-    "2 = second, 0 = tie), e.g. PandaLM's annotator1,annotator2,annotator3. Each becomes a "
-    "human label by that annotator.",
+    help="Fields holding pairwise verdicts by named human annotators (1 or a = first "
+    "response, 2 or b = second, 0 or tie = tie), e.g. PandaLM's annotator1,annotator2,"
+    "annotator3. Each becomes a human label by that annotator.",
 )
 @click.option(
     "--scores-are-labels",

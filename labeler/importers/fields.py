@@ -24,6 +24,7 @@ IMAGE_FIELDS = ("images", "image")
 TEXT_KEYS = ("text", "content", "response", "output", "completion")
 MODEL_KEYS = ("model", "generator", "model_id", "model_name")
 _ANNOTATOR_CHOICE = {0: PairChoice.TIE, 1: PairChoice.A, 2: PairChoice.B}
+_ANNOTATOR_WORD = {"a": PairChoice.A, "b": PairChoice.B, "tie": PairChoice.TIE}
 _WINNER = {
     "model_a": PairChoice.A,
     "a": PairChoice.A,
@@ -200,15 +201,17 @@ def read_response(value: Any, field: str) -> tuple[Response, dict[str, Any]]:
 
 
 def annotator_verdict(verdict: Any, name: str) -> PairChoice:
-    """An annotator's 1, 2 or 0 (tie): an integer, a whole float, or its text; never a bool,
-    a fraction or a non-finite number, which would silently name a response."""
-    value: Any = verdict.strip() if isinstance(verdict, str) else verdict
+    """An annotator's 1 or a, 2 or b, 0 or tie: an integer, a whole float, or its text; never
+    a bool, a fraction or a non-finite number, which would silently name a response."""
+    value: Any = verdict.strip().lower() if isinstance(verdict, str) else verdict
+    if isinstance(value, str) and value in _ANNOTATOR_WORD:
+        return _ANNOTATOR_WORD[value]
     whole = isinstance(value, float) and value.is_integer()
     if whole or (isinstance(value, str) and value in ("0", "1", "2")):
         value = int(value)
     if type(value) is int and value in _ANNOTATOR_CHOICE:
         return _ANNOTATOR_CHOICE[value]
-    raise RecordError(name, f"{verdict!r}: expected 1, 2 or 0 (tie)")
+    raise RecordError(name, f"{verdict!r}: expected 1 or a, 2 or b, 0 or tie")
 
 
 def winner_choice(winner: Any) -> PairChoice:

@@ -36,6 +36,8 @@ class RoutingInput:
     ``features``: [n, d] per-item numbers for ``learned`` (see ``routing.features``).
     ``tags``: [n, t] binary tags for ``hyper``; ``head_features``: [n, e] the reward-model
     head's input as f(B) - f(A) (embedding and length features), for ``hyper`` and metric (b).
+    ``contradiction``: [n] how far the AI source contradicts its own run with the responses
+    swapped (1: opposite verdicts, 0.5: a verdict against a tie, 0: consistent or no such run).
     ``human_label``: the human labels known so far (``-1`` where unknown).
     ``eligible``: items that may be routed (no human label yet, not excluded).
     """
@@ -49,6 +51,7 @@ class RoutingInput:
     tags: np.ndarray | None = None
     tag_names: tuple[str, ...] = ()
     head_features: np.ndarray | None = None
+    contradiction: np.ndarray | None = None
     human_label: np.ndarray | None = None
     eligible: np.ndarray | None = None
 
@@ -66,6 +69,7 @@ class RoutingInput:
             "features",
             "tags",
             "head_features",
+            "contradiction",
             "human_label",
             "eligible",
         ):

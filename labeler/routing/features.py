@@ -15,7 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from labeler.routing.base import RoutingInput
-from labeler.routing.simple import disagreement, member_spread, uncertainty_from_margin
+from labeler.routing.simple import (
+    disagreement,
+    member_spread,
+    self_contradiction,
+    uncertainty_from_margin,
+)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CODE = re.compile(r"```|\bdef |\bclass |\breturn\b|;\s*$|\{\s*$|</?\w+>", re.MULTILINE)
@@ -87,6 +92,7 @@ def routing_features(
         "margin_uncertainty": uncertainty_from_margin(inp),
         "member_spread": member_spread(inp),
         "disagreement": disagreement(inp),
+        "self_contradiction": self_contradiction(inp),
         "no_ai_label": (inp.ai_label < 0).astype(np.float64),
     }
     if inp.judge_probs is not None:

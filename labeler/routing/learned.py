@@ -1,9 +1,13 @@
-"""``learned``: a classifier of "the AI label is wrong", trained on the human labels so far.
+"""``learned``: a Bayesian model of "the AI label is wrong", useful from the first label.
 
-Every item a human labels that also has an AI label is a training example (target: the two
-disagree). The classifier is refit at every call, so as humans work through the queue it
-reorders the rest (active learning). Until there are enough examples of both outcomes it
-routes like ``ensemble``, whose disagreement signal needs no training.
+The prior says what is known before this project's first label: the AI is more often wrong
+where it contradicts its own swapped-order run, where other judges or the local model
+disagree with it, where its margin is thin and where it picks the much longer answer (the
+``ensemble`` score sums the first three). Every item a person labels that also has an AI
+label is evidence (target: the two disagree); the posterior is the MAP of a logistic
+regression whose Gaussian prior is centred on those known weights, refit at every call. With
+no labels it ranks like the prior; as labels arrive the project's own error pattern takes
+over smoothly, with no switch at some label count.
 """
 
 from __future__ import annotations
@@ -14,48 +18,60 @@ import numpy as np
 
 from labeler.routing.base import Budget, RoutingDecision, RoutingInput, decide_by_score
 from labeler.routing.logistic import LogisticModel, fit_logistic
-from labeler.routing.simple import ensemble_score
+from labeler.routing.simple import TIER, ensemble_score, self_contradiction
+
+ENSEMBLE = "ensemble_score"
+# Prior weights, in standard deviations of each signal over the project's items.
+PRIOR_WEIGHTS = {ENSEMBLE: 1.0, "self_contradiction": 0.5, "ai_picks_longer": 0.3}
 
 
 class LearnedStrategy:
-    """Logistic regression P(AI wrong | features), with ``ensemble`` as the cold start."""
+    """Logistic regression P(AI wrong | features) with an informative Gaussian prior."""
 
     name: ClassVar[str] = "learned"
     nested: ClassVar[bool] = True
 
-    def __init__(self, min_train: int = 40, min_class: int = 8, l2: float = 3.0) -> None:
-        self.min_train = min_train
-        self.min_class = min_class
+    def __init__(self, l2: float = 2.0) -> None:
         self.l2 = l2
 
     @staticmethod
-    def design(inp: RoutingInput) -> np.ndarray:
-        """The item features plus the ``ensemble`` score, so the classifier starts from it."""
+    def design(inp: RoutingInput) -> tuple[np.ndarray, tuple[str, ...]]:
+        """The item features plus the ``ensemble`` score, and the columns' names."""
         assert inp.features is not None
-        return np.column_stack([inp.features, ensemble_score(inp)])
+        x = np.column_stack([inp.features, ensemble_score(inp)])
+        return x, (*inp.feature_names, ENSEMBLE)
 
-    def fit(self, inp: RoutingInput, design: np.ndarray | None = None) -> LogisticModel | None:
-        """The classifier for the human labels known in ``inp``, or None if too few."""
+    def prior(self, x: np.ndarray, names: tuple[str, ...]) -> LogisticModel:
+        """The model before any label: known weights on standardised signals."""
+        mean, scale = x.mean(axis=0), x.std(axis=0)
+        scale[scale < 1e-12] = 1.0
+        weights = np.array([PRIOR_WEIGHTS.get(n, 0.0) for n in names])
+        return LogisticModel(mean, scale, weights, 0.0)
+
+    def fit(self, inp: RoutingInput) -> LogisticModel | None:
+        """The posterior for the human labels known in ``inp`` (None without features)."""
         if inp.features is None:
             return None
+        x, names = self.design(inp)
+        prior = self.prior(x, names)
         both = inp.known_human & (inp.ai_label >= 0)
-        if both.sum() < self.min_train:
-            return None
+        if not both.any():
+            return prior
         assert inp.human_label is not None
         wrong = (inp.ai_label[both] != inp.human_label[both]).astype(np.float64)
-        if min(wrong.sum(), len(wrong) - wrong.sum()) < self.min_class:
-            return None
-        x = self.design(inp) if design is None else design
-        return fit_logistic(x[both], wrong, l2=self.l2)
+        return fit_logistic(
+            x[both], wrong, l2=self.l2, prior_mean=prior.weights, center=(prior.mean, prior.scale)
+        )
 
     def decide(
         self, inp: RoutingInput, budget: Budget, rng: np.random.Generator
     ) -> RoutingDecision:
-        design = None if inp.features is None else self.design(inp)
-        model = self.fit(inp, design)
-        if model is None or design is None:
+        model = self.fit(inp)
+        if model is None:
             return decide_by_score(
                 inp, ensemble_score(inp), budget, rng, self.name, {"fallback": "ensemble"}
             )
-        score = model.predict(design)
+        # A judge contradicting its own swapped run goes to people first, whatever the model
+        # says: it is the strongest known error signal, so it forms its own tier.
+        score = TIER * self_contradiction(inp) + np.tanh(model.decision(self.design(inp)[0]))
         return decide_by_score(inp, score, budget, rng, self.name, {"fallback": ""})

@@ -48,16 +48,23 @@ def fit_logistic(
     standardize: bool = True,
     max_iter: int = 30,
     tol: float = 1e-4,
+    prior_mean: np.ndarray | None = None,
+    center: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> LogisticModel:
-    """Maximum a-posteriori logistic regression with a Gaussian prior (``l2``) on the weights.
+    """Maximum a-posteriori logistic regression with a Gaussian prior on the weights:
+    precision ``l2``, centred on ``prior_mean`` (standardised units; default 0).
 
-    Newton's method converges in a handful of steps for these sizes; the penalty keeps the
-    Hessian well conditioned even with separable data or constant columns.
+    ``center`` fixes the standardisation (mean, scale) instead of taking the training rows'
+    own, so a prior means the same with 3 rows as with 3,000. Newton's method converges in a
+    handful of steps for these sizes; the penalty keeps the Hessian well conditioned even with
+    separable data or constant columns.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n, d = x.shape
-    if standardize:
+    if center is not None:
+        mean, scale = center
+    elif standardize:
         mean = x.mean(axis=0)
         scale = x.std(axis=0)
         scale[scale < 1e-12] = 1.0
@@ -67,13 +74,16 @@ def fit_logistic(
     if intercept:
         xs = np.column_stack([xs, np.ones(n)])
     p = xs.shape[1]
-    w = np.zeros(p)
+    w0 = np.zeros(p)
+    if prior_mean is not None:
+        w0[:d] = prior_mean
+    w = w0.copy()
     penalty = np.full(p, l2)
     if intercept:
         penalty[-1] = 1e-6
     for _ in range(max_iter):
         prob = sigmoid(xs @ w)
-        grad = xs.T @ (prob - y) + penalty * w
+        grad = xs.T @ (prob - y) + penalty * (w - w0)
         hess = (xs * (prob * (1 - prob))[:, None]).T @ xs + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
         w -= step

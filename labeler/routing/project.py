@@ -15,8 +15,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeler.routing.base import Budget, RoutingDecision, RoutingInput, with_audit
-from labeler.routing.features import item_tags, response_cosine, routing_features, text_stats
+from labeler.routing.features import (
+    TextStats,
+    item_tags,
+    response_cosine,
+    routing_features,
+    text_stats,
+)
 from labeler.routing.logistic import sigmoid
+from labeler.routing.signals import contradiction, swapped_twin, vote_share
 from labeler.store.embeddings import response_embeddings
 from labeler.store.reward_models import latest_model_version, project_trained_sources
 from labeler.store.routes import RoutingArrays, routing_arrays, write_routes
@@ -40,6 +47,9 @@ class ProjectInput:
     model_version: str | None
     ai_reason: str = ""
     ai_agreement: dict[str, tuple[float, int]] = field(default_factory=dict)
+    judge_sources: tuple[str, ...] = ()
+    stats: TextStats | None = None
+    cosine: np.ndarray | None = None
 
 
 def _as_prob(codes: np.ndarray) -> np.ndarray:
@@ -128,9 +138,11 @@ def pick_ai_source(arrays: RoutingArrays, ai: str | None) -> str:
     return choose_ai_source(arrays, ai).source
 
 
-def project_input(db: sqlite_utils.Database, ai: str | None = None) -> ProjectInput:
+def project_input(
+    db: sqlite_utils.Database, ai: str | None = None, arrays: RoutingArrays | None = None
+) -> ProjectInput:
     """Everything known about the project's two-response items, as routing arrays."""
-    arrays = routing_arrays(db)
+    arrays = routing_arrays(db) if arrays is None else arrays
     if not arrays.ids:
         raise RoutingSetupError("no two-response items to route")
     choice = choose_ai_source(arrays, ai, trained=project_trained_sources(db))
@@ -148,7 +160,16 @@ def project_input(db: sqlite_utils.Database, ai: str | None = None) -> ProjectIn
             member = np.column_stack([sigmoid(diff - s), sigmoid(diff + s)])
     elif np.any(~np.isnan(arrays.confidence[source])):
         margin = np.abs(np.nan_to_num(arrays.confidence[source], nan=0.5) - 0.5)
-    judges = [_as_prob(codes) for key, codes in arrays.opinions.items() if key != source]
+    elif len(arrays.opinions) > 1:
+        # Judges state no confidence: the share of all AI votes backing the label stands in.
+        share = vote_share(ai_label, list(arrays.opinions.values()))
+        margin = np.clip(np.nan_to_num(share, nan=0.5) - 0.5, 0.0, 0.5)
+    twin = swapped_twin(source, arrays.opinions)
+    contra = (
+        None if twin is None else contradiction(arrays.opinions[source], arrays.opinions[twin])
+    )
+    judge_sources = tuple(key for key in arrays.opinions if key != source)
+    judges = [_as_prob(arrays.opinions[key]) for key in judge_sources]
     stats = text_stats(arrays.prompts, arrays.responses_a, arrays.responses_b, list(arrays.turns))
     emb = response_embeddings(db, arrays.ids)
     cosine = None if emb is None else response_cosine(*emb)
@@ -165,12 +186,16 @@ def project_input(db: sqlite_utils.Database, ai: str | None = None) -> ProjectIn
         tags=tags,
         tag_names=tag_names,
         head_features=head_x,
+        contradiction=contra,
         human_label=arrays.human,
         eligible=~arrays.has_human,
     )
     features, names = routing_features(base, stats, cosine)
     inp = RoutingInput(**{**base.__dict__, "features": features, "feature_names": names})
-    return ProjectInput(arrays.ids, inp, source, version, choice.reason, choice.agreement)
+    return ProjectInput(
+        arrays.ids, inp, source, version, choice.reason, choice.agreement,
+        judge_sources, stats, cosine,
+    )  # fmt: skip
 
 
 def apply_decision(

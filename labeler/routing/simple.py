@@ -86,12 +86,21 @@ def member_spread(inp: RoutingInput) -> np.ndarray:
     return np.nan_to_num(np.asarray(inp.member_probs, dtype=np.float64).std(axis=1))
 
 
-class EnsembleStrategy:
-    """Largest disagreement among the AI opinions first.
+def self_contradiction(inp: RoutingInput) -> np.ndarray:
+    """The AI source against its own swapped-order run, in [0, 1] (0 without such a run)."""
+    if inp.contradiction is None:
+        return np.zeros(inp.n)
+    return np.nan_to_num(np.asarray(inp.contradiction, dtype=np.float64))
 
-    The score is the judges' disagreement with the AI label plus the spread of the ensemble
-    heads, plus a small share of the margin uncertainty to order items that all voters agree
-    on. Spread is in P units (at most 0.5), so a judge flipping the label outweighs it.
+
+class EnsembleStrategy:
+    """Self-contradicting AI labels first, then the largest disagreement among AI opinions.
+
+    A judge that gives opposite verdicts when the responses are swapped is wrong far more
+    often than one that holds its verdict, so self-contradicting items form the first tier.
+    Then the judges' disagreement with the AI label plus the spread of the ensemble heads,
+    plus a small share of the margin uncertainty to order items that all voters agree on.
+    Spread is in P units (at most 0.5), so a judge flipping the label outweighs it.
     """
 
     name: ClassVar[str] = "ensemble"
@@ -103,5 +112,13 @@ class EnsembleStrategy:
         return decide_by_score(inp, ensemble_score(inp), budget, rng, self.name)
 
 
+TIER = 10.0  # larger than every other part of a score: self-contradiction ranks first
+
+
 def ensemble_score(inp: RoutingInput) -> np.ndarray:
-    return disagreement(inp) + member_spread(inp) + 0.1 * uncertainty_from_margin(inp)
+    return (
+        TIER * self_contradiction(inp)
+        + disagreement(inp)
+        + member_spread(inp)
+        + 0.1 * uncertainty_from_margin(inp)
+    )

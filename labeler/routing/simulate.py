@@ -93,7 +93,9 @@ class SimTask:
     """One seed's simulation data. Gold is for scoring only and never reaches a strategy.
 
     ``inp`` covers the routed pool (its ``human_label`` is ignored: the oracle supplies it);
-    ``test_x``/``test_gold`` are the held-out split for metric (b).
+    ``test_x``/``test_gold`` are the held-out split for metric (b). ``ai_source`` names the
+    AI and ``ai_fit`` how its labels were made (``out-of-fold``: a trained model scoring only
+    items whose labels it did not learn from; ``independent``: a source that never saw them).
     """
 
     inp: RoutingInput
@@ -101,6 +103,8 @@ class SimTask:
     gold: np.ndarray
     test_x: np.ndarray
     test_gold: np.ndarray
+    ai_source: str = ""
+    ai_fit: str = "independent"
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,8 @@ class SimRow:
     head_acc: float
     oracle_acc: float
     ai_acc: float
+    ai_source: str = ""
+    ai_fit: str = "independent"
 
 
 def hybrid_labels(ai: np.ndarray, human: np.ndarray, routed: np.ndarray) -> np.ndarray:
@@ -196,6 +202,8 @@ def simulate_steps(
                         head_acc=head_accuracy(train_head, x, labels, task.test_x, task.test_gold),
                         oracle_acc=min(1.0, ai_acc + count / n),
                         ai_acc=ai_acc,
+                        ai_source=task.ai_source,
+                        ai_fit=task.ai_fit,
                     )
                 )
             done += 1

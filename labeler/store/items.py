@@ -213,18 +213,18 @@ def _flag(db: sqlite_utils.Database, key: str) -> bool:
 
 
 def item_ids_by_key(db: sqlite_utils.Database, key: str) -> dict[str, str]:
-    """Map a metadata field's value (as text) to item ids; ``key='id'`` maps ids to themselves.
+    """Map a metadata field's value (as text) to item ids.
 
-    Used to attach judge verdicts computed elsewhere to the items they judge.
+    Used to attach judge verdicts computed elsewhere to the items they judge. ``key='id'``
+    matches the data's own ``id`` field (kept as metadata) and also prefmark's item ids.
     """
-    if key == "id":
-        return {r[0]: r[0] for r in db.conn.execute("SELECT id FROM items")}
+    own = {r[0]: r[0] for r in db.conn.execute("SELECT id FROM items")} if key == "id" else {}
     rows = db.conn.execute(
         "SELECT CAST(json_extract(metadata, ?) AS TEXT), id FROM items "
         "WHERE json_extract(metadata, ?) IS NOT NULL",
         (f'$."{key}"', f'$."{key}"'),
     )
-    return {str(value): item_id for value, item_id in rows}
+    return own | {str(value): item_id for value, item_id in rows}
 
 
 @contextmanager

@@ -147,3 +147,12 @@ def project_trained_sources(db: sqlite_utils.Database) -> set[str]:
         "WHERE l.source = 'model' AND m.kind = 'default-head'"
     )
     return {str(r[0]) for r in rows}
+
+
+def is_trained_version(db: sqlite_utils.Database, version: str | None) -> bool:
+    """Whether ``version`` is a model trained on this project's human labels (its scores are
+    in-sample on those labels)."""
+    if version is None:
+        return False
+    row = db.conn.execute("SELECT kind FROM models WHERE version = ?", (version,)).fetchone()
+    return row is not None and row[0] == "default-head"

@@ -217,7 +217,15 @@ def write_routes(
 def audit_outcomes(
     db: sqlite_utils.Database, policy: ConflictPolicy | None = None
 ) -> tuple[int, int]:
-    """(audited, confirmed) over review-routed items that people have since labelled.
+    """(audited, confirmed) over review-routed items that people have since labelled."""
+    verdicts = audit_verdicts(db, policy)
+    return len(verdicts), sum(verdicts.values())
+
+
+def audit_verdicts(
+    db: sqlite_utils.Database, policy: ConflictPolicy | None = None
+) -> dict[str, bool]:
+    """Per review-routed item that people have since labelled: did they confirm the AI label?
 
     The people's verdict is their decision that counts (``labeler.resolution`` under
     ``policy``, None: the project's); it confirms the model label the review showed (see
@@ -238,24 +246,23 @@ def audit_outcomes(
                                AND s.action = 'retract' AND s.source = 'model')
               ELSE {LIVE_LABEL} END
         ORDER BY i.id, l.id"""
-    audited = confirmed = 0
+    out: dict[str, bool] = {}
     weigh = _weigher(db, policy)
     new = tuple.__new__
-    for (_id, ai_source), rows in groupby(db.conn.execute(sql), itemgetter(0, 1)):
+    for (item_id, ai_source), rows in groupby(db.conn.execute(sql), itemgetter(0, 1)):
         labels = [new(LiveLabel, r[2:]) for r in rows]
         people = [lab for lab in labels if lab.source != "model"]
         decision = resolve(people, policy, None, weigh)
         if decision.label is None:
             continue
-        audited += 1
         if decision.label.action == "accept":
-            confirmed += 1
+            out[item_id] = True
             continue
         shown = model_choice([lab for lab in labels if lab.source == "model"], ai_source)
         h = decision.code(unranked_last=unranked_last)
         m = -1 if shown is None else choice_code(shown.kind, shown.value, unranked_last)
-        confirmed += int(h >= 0 and h == m)
-    return audited, confirmed
+        out[item_id] = h >= 0 and h == m
+    return out
 
 
 def last_routing_run(db: sqlite_utils.Database) -> dict[str, Any] | None:

@@ -12,6 +12,9 @@ from labeler.workflows.base import Workflow, WorkflowError
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from labeler.routing.project import ProjectInput
+    from labeler.routing.target import TargetPlan
+
 
 @dataclass(frozen=True, slots=True)
 class RouteReport:
@@ -19,17 +22,96 @@ class RouteReport:
     human: int
     model: int
     review: int
-    run_id: int
+    run_id: int | None  # None: a preview, nothing written
     ai_source: str
     ai_reason: str
     summary_dict: dict[str, Any]
+    plan: TargetPlan | None = None
+    labels_per_hour: float | None = None
 
     def summary(self) -> str:
-        return (
+        run = "not written: preview" if self.run_id is None else f"run {self.run_id}"
+        lines = [] if self.plan is None else [*plan_lines(self.plan, self.labels_per_hour), ""]
+        return "\n".join([
+            *lines,
             f"{self.strategy}: {self.human} to humans, {self.model} to the model, "
-            f"{self.review} to review (run {self.run_id})\n"
-            f"AI labels from {self.ai_source} ({self.ai_reason})"
+            f"{self.review} to review ({run})",
+            f"AI labels from {self.ai_source} ({self.ai_reason})",
+        ])  # fmt: skip
+
+
+def _hours(items: int, per_hour: float | None) -> str:
+    return "" if not per_hour else f" (~{items / per_hour:.1f} h)"
+
+
+def plan_lines(plan: TargetPlan, per_hour: float | None) -> list[str]:
+    """The trade-off between people's items and the finished set's accuracy, in words."""
+    rest = plan.n_items - plan.audited
+    lines = [
+        f"To be at least {plan.target:.0%} accurate with {plan.confidence:.0%} confidence: "
+        f"{plan.human} of {rest} items to people{_hours(plan.human, per_hour)}, judged on a "
+        f"random audit of {plan.audited} AI labels.",
+        "  people   accuracy (audit estimate)   at least, with that confidence",
+    ]
+    marks = sorted({round(rest * f / 10) for f in range(11)} | {plan.human})
+    for k in marks:
+        step = min(plan.steps, key=lambda s: abs(s.human - k))
+        mark = "  <- plan" if step.human == plan.human else ""
+        lines.append(
+            f"  {step.human:>6}{_hours(step.human, per_hour):<11} {step.accuracy:8.1%}"
+            f"{step.lower:24.1%}{mark}"
         )
+    if plan.audit_too_small:
+        more = (
+            f"about {plan.more_audits} more audit labels would bring it near "
+            f"{plan.point_human} items"
+            if plan.more_audits
+            else "a larger audit would bring it down"
+        )
+        lines.append(
+            f"The audit is too small to promise this with fewer people than {plan.human}: {more}."
+        )
+    return lines
+
+
+def target_plan(
+    db: sqlite_utils.Database,
+    project: ProjectInput,
+    strategy: str,
+    target: float,
+    confidence: float,
+    rng: Any,
+) -> tuple[TargetPlan, Any]:
+    """The plan for ``target`` from the project's reviewed audit, and the risk it ranks by.
+
+    The strategy scores every item with the audited labels hidden from it, so the audit stays
+    an independent sample of the risk the plan relies on.
+    """
+    import numpy as np
+
+    from labeler.routing import make_strategy
+    from labeler.routing.target import plan_for_target
+    from labeler.store.routes import audit_verdicts
+    from labeler.workflows.models import default_head_trainer
+
+    inp = project.inp
+    index = {item_id: i for i, item_id in enumerate(project.ids)}
+    verdicts = {index[k]: ok for k, ok in audit_verdicts(db).items() if k in index}
+    if not verdicts:
+        raise WorkflowError(
+            "a quality target needs a random audit of AI labels that people have reviewed: "
+            "route with an audit share first and review those items"
+        )
+    audit = np.fromiter(verdicts, dtype=np.int64)
+    wrong = ~np.fromiter(verdicts.values(), dtype=bool)
+    assert inp.human_label is not None
+    hidden_labels = inp.human_label.copy()
+    hidden_labels[audit] = -1
+    hidden = inp.with_human(hidden_labels, inp.eligible_mask)
+    risk = make_strategy(strategy, default_head_trainer()).decide(hidden, 0, rng).score
+    risk = np.where(inp.ai_label < 0, np.inf, np.nan_to_num(risk.astype(float), nan=0.0))
+    plan = plan_for_target(risk[inp.eligible_mask], risk[audit], wrong, target, confidence)
+    return plan, risk
 
 
 def route(
@@ -40,14 +122,23 @@ def route(
     seed: int = 0,
     audit: float = 0.0,
     ai_source: str | None = None,
+    hours: float | None = None,
+    target_accuracy: float | None = None,
+    confidence: float = 0.9,
+    preview: bool = False,
 ) -> Workflow[RouteReport]:
     """Send each unlabelled item to a person, the model or review under ``budget`` (a fraction
-    of the unlabelled items, or a count above 1), with an ``audit`` share of the model's items
-    sent to review so the finished data set's accuracy can be estimated."""
+    of the unlabelled items, or a count above 1; ``hours`` of people's time at the project's
+    measured pace instead), with an ``audit`` share of the model's items sent to review so
+    the finished data set's accuracy can be estimated. With ``target_accuracy`` the budget is
+    the fewest people's items that reach it with ``confidence``, judged on the reviewed audit.
+    ``preview`` computes everything and writes nothing."""
     import numpy as np
 
     from labeler.routing import make_strategy
+    from labeler.routing.base import decide_by_score
     from labeler.routing.project import RoutingSetupError, apply_decision, project_input
+    from labeler.store.labels import labelling_rate
     from labeler.workflows.models import default_head_trainer
 
     yield 0, 2
@@ -57,13 +148,33 @@ def route(
         raise WorkflowError(str(exc)) from exc
     yield 1, 2
     rng = np.random.default_rng(seed)
+    per_hour = labelling_rate(db)
     amount: float | int = int(budget) if budget > 1 else budget
-    decision = make_strategy(strategy, default_head_trainer()).decide(inp.inp, amount, rng)
-    result = apply_decision(db, inp, decision, budget=budget, seed=seed, audit=audit, rng=rng)
+    if hours is not None:
+        if per_hour is None:
+            raise WorkflowError(
+                "a budget in hours needs timed labels: label some items in the app first"
+            )
+        amount = round(hours * per_hour)
+    plan = None
+    if target_accuracy is not None:
+        plan, risk = target_plan(db, inp, strategy, target_accuracy, confidence, rng)
+        amount = plan.human
+        decision = decide_by_score(inp.inp, risk, amount, rng, strategy)
+    else:
+        decision = make_strategy(strategy, default_head_trainer()).decide(inp.inp, amount, rng)
+    if preview:
+        counts = decision.counts()
+        return RouteReport(
+            strategy, counts["human"], counts["model"], counts["review"], None,
+            inp.ai_source, inp.ai_reason, dict(counts), plan, per_hour,
+        )  # fmt: skip
+    spent = budget if hours is None and target_accuracy is None else float(amount)
+    result = apply_decision(db, inp, decision, budget=spent, seed=seed, audit=audit, rng=rng)
     yield 2, 2
     return RouteReport(
         strategy, int(result["human"]), int(result["model"]), int(result["review"]),
-        int(result["run_id"]), inp.ai_source, inp.ai_reason, dict(result),
+        int(result["run_id"]), inp.ai_source, inp.ai_reason, dict(result), plan, per_hour,
     )  # fmt: skip
 
 

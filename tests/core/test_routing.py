@@ -20,6 +20,7 @@ from labeler.routing import (
 )
 from labeler.routing.features import item_tags, routing_features, text_stats
 from labeler.routing.hyper import fit_ppm
+from labeler.routing.learned import LearnedStrategy
 from labeler.routing.simulate import HiddenLabelError, Oracle, SimTask, human_trajectory, simulate
 
 
@@ -138,15 +139,23 @@ def test_ensemble_prefers_items_where_judges_disagree() -> None:
     assert list(d.human_order) == [1, 3]
 
 
-def test_learned_falls_back_to_ensemble_until_it_has_data_then_beats_it() -> None:
+def test_learned_starts_from_its_prior_and_learns_from_the_first_labels() -> None:
     inp, truth = synthetic(n=2000, seed=3)
-    cold = make_strategy("learned").decide(inp, 0.2, np.random.default_rng(0))
-    assert cold.info["fallback"] == "ensemble"
+    strategy = LearnedStrategy()
+    cold = strategy.decide(inp, 0.2, np.random.default_rng(0))
+    wrong = inp.ai_label != truth
+    # With no label at all the prior (disagreement, margin, spread) already finds mistakes.
+    assert wrong[cold.route == HUMAN].mean() > wrong.mean() + 0.1
+    prior = strategy.fit(inp)
+    few = strategy.fit(labelled(inp, truth, 5))
+    assert prior is not None
+    assert few is not None
+    # No switch at some label count: five labels already move the weights, a little.
+    moved = np.abs(few.weights - prior.weights)
+    assert 0 < moved.max() < 1.0
     warm_inp = labelled(inp, truth, 400)
-    warm = make_strategy("learned").decide(warm_inp, 0.2, np.random.default_rng(0))
-    assert warm.info["fallback"] == ""
+    warm = strategy.decide(warm_inp, 0.2, np.random.default_rng(0))
     wrong = warm_inp.ai_label != truth
-    # the classifier's picks contain more AI mistakes than random picks would
     assert wrong[warm.route == HUMAN].mean() > wrong[warm_inp.eligible_mask].mean() + 0.1
 
 

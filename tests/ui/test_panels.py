@@ -176,6 +176,12 @@ def test_routing_panel_emits_intents(qtbot) -> None:
     with qtbot.waitSignal(panel.route_requested) as blocker:
         panel.route_button.click()
     assert blocker.args == ["random", 0.5, 0.1]
+    panel.target_spin.setValue(95.0)
+    with qtbot.waitSignal(panel.target_requested) as blocker:
+        panel.route_button.click()
+    assert blocker.args == ["random", 0.95, 0.9]
+    panel.target_spin.setValue(0.0)
+    assert panel.target_spin.text() == "off: use the budget"
     with qtbot.waitSignal(panel.score_requested):
         panel.score_button.click()
     with qtbot.waitSignal(panel.retrain_requested):

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -35,6 +36,7 @@ from ui.plain import plain_label
 STRATEGIES = ("learned", "ensemble", "margin", "hyper", "random")
 BUDGET_STEP = 5  # percent per slider step
 DEFAULT_AUDIT_PCT = 5
+TARGET_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +71,11 @@ class RoutingSnapshot:
 
 class RoutingPanel(QWidget):
     """Intents: ``route_requested(strategy, budget_fraction, audit_fraction)``,
-    ``score_requested``, ``retrain_requested``, ``simulation_requested``."""
+    ``target_requested(strategy, accuracy, confidence)`` (route to a quality target instead of
+    the slider's budget), ``score_requested``, ``retrain_requested``, ``simulation_requested``."""
 
     route_requested = Signal(str, float, float)
+    target_requested = Signal(str, float, float)
     score_requested = Signal()
     retrain_requested = Signal()
     simulation_requested = Signal()
@@ -99,6 +103,16 @@ class RoutingPanel(QWidget):
             "A random share of the items the model labels goes to review, so people check "
             "it and the finished data set's accuracy can be estimated"
         )
+        self.target_spin = QDoubleSpinBox()
+        self.target_spin.setRange(0.0, 99.9)
+        self.target_spin.setDecimals(1)
+        self.target_spin.setSuffix(" %")
+        self.target_spin.setSpecialValueText("off: use the budget")
+        self.target_spin.setAccessibleName("Target accuracy")
+        self.target_spin.setToolTip(
+            "Send the fewest items to people so the finished set is at least this accurate, "
+            f"with {TARGET_CONFIDENCE:.0%} confidence, judged on the reviewed random audit."
+        )
         self.route_button = QPushButton("&Route items")
         self.route_button.clicked.connect(self._on_route_clicked)
         self.budget_slider.valueChanged.connect(self._update_budget_label)
@@ -109,6 +123,7 @@ class RoutingPanel(QWidget):
         self.budget_label.setWordWrap(True)
         settings.addRow("", self.budget_label)
         settings.addRow("Audit", self.audit_spin)
+        settings.addRow("Target accuracy", self.target_spin)
         settings.addRow("", self.route_button)
         self.last_run_label = plain_label(DASH)
         self.last_run_label.setWordWrap(True)
@@ -242,7 +257,11 @@ class RoutingPanel(QWidget):
     # ---- internals -----------------------------------------------------------------------
 
     def _on_route_clicked(self) -> None:
-        self.route_requested.emit(self.strategy, self.budget, self.audit)
+        target = self.target_spin.value() / 100
+        if target > 0:
+            self.target_requested.emit(self.strategy, target, TARGET_CONFIDENCE)
+        else:
+            self.route_requested.emit(self.strategy, self.budget, self.audit)
 
     def _update_budget_label(self) -> None:
         text = pct(self.budget, 0)
