@@ -35,11 +35,19 @@ def load_default_encoder(
 
     ``max_length`` 256 is what the encoder was trained with; longer inputs gain little and cost
     quadratic attention time.
+
+    The int8 graph quantises activations with one scale per tensor, computed at run time over
+    the whole batch, so a text's vector would depend on what else (and how much padding) is in
+    its batch. It therefore runs one sequence at a time: the same text always gives the same
+    vector, and on CPU this costs nothing measurable (``benchmarks/score_bench.py``).
     """
     files = ensure_encoder(weights_dir, variant="int8" if int8 else "fp32", options=options)
     pair_encoder = PairEncoder(load_tokenizer(files.tokenizer_path), max_length)
     return MiniLMEncoder(
-        make_session(files.onnx_path, options), pair_encoder, version=files.version
+        make_session(files.onnx_path, options),
+        pair_encoder,
+        version=files.version,
+        max_batch=1 if int8 else 32,
     )
 
 

@@ -44,11 +44,19 @@ def embedding_size(encoder: MiniLMEncoder) -> int:
 def pair_features(
     encoder: MiniLMEncoder, prompts: Sequence[str], responses: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(embeddings [n, 2*dim], length features [n, 4]); one tokenization, one bucketed pass."""
-    paired = encoder.pair_encoder.encode(prompts, responses)
-    alone = encoder.pair_encoder.encode_single(responses)
+    """(embeddings [n, 2*dim], length features [n, 4]); one tokenization, one bucketed pass.
+
+    Each distinct (prompt, response) pair and each distinct response is encoded once, however
+    often it repeats (the same answer to several prompts, a pair seen twice).
+    """
+    pairs = list(dict.fromkeys(zip(prompts, responses, strict=True)))
+    texts = list(dict.fromkeys(responses))
+    paired = encoder.pair_encoder.encode([p for p, _ in pairs], [r for _, r in pairs])
+    alone = encoder.pair_encoder.encode_single(texts)
     embedded = encoder.embed_encoded([*paired, *alone])
-    n = len(paired)
-    embeddings = np.hstack([embedded[:n], embedded[n:]])
-    lengths = length_features(responses, [e.response_tokens for e in paired])
+    pair_row = {pair: i for i, pair in enumerate(pairs)}
+    text_row = {text: len(pairs) + i for i, text in enumerate(texts)}
+    rows = [pair_row[pair] for pair in zip(prompts, responses, strict=True)]
+    embeddings = np.hstack([embedded[rows], embedded[[text_row[r] for r in responses]]])
+    lengths = length_features(responses, [paired[i].response_tokens for i in rows])
     return embeddings, lengths
