@@ -4,6 +4,7 @@ with progress and cancel for background jobs."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.db import ProjectFileError
+from labeler.eta import time_left
 from labeler.store.queue_queries import QueueCounts
 from labeler.types import Route
 from ui import panel_wiring
@@ -268,6 +270,7 @@ class MainWindow(QMainWindow):
             self.queues.item(row).setText(f"{text}: {getattr(counts, key):,}")
 
     def _job_started(self, name: str) -> None:
+        self._job_clock = {**getattr(self, "_job_clock", {}), name: time.monotonic()}
         self.progress.setRange(0, 0)
         self.progress.setFormat(f"{name} %p%")
         self.progress.setVisible(True)
@@ -276,6 +279,9 @@ class MainWindow(QMainWindow):
     def _job_progress(self, name: str, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
+        started = getattr(self, "_job_clock", {}).get(name)
+        left = time_left(time.monotonic() - started, done, total) if started else None
+        self.progress.setFormat(f"{name} %p%" + (f", {left}" if left else ""))
 
     def _job_ended(self, name: str) -> None:
         if not [n for n in self.jobs.running_names() if n != "counts"]:

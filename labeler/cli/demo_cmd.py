@@ -143,7 +143,7 @@ def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) 
     judged = run_workflow(import_judge(db, JUDGE_OPTIONS), "   importing verdicts")
     click.echo(f"3. imported {judged.imported} {JUDGE} verdicts as model labels")
 
-    trained = run_workflow(train(db, holdout=False), "   embedding labelled pairs")
+    trained = run_workflow(train(db), "   embedding labelled pairs")
     scored = run_workflow(score(db), "   scoring")
     click.echo(
         f"4. trained {trained.version} on the human labels and scored {scored.scored} items"

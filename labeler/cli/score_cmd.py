@@ -11,7 +11,7 @@ from labeler.workflows import model_runs
 
 threads_option = click.option(
     "--threads", type=click.IntRange(1), default=None,
-    help="onnxruntime threads (default: all cores but one, leaving one for the app).",
+    help="onnxruntime threads (default: every core).",
 )  # fmt: skip
 
 
@@ -26,7 +26,11 @@ threads_option = click.option(
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the bootstrap.")
 @click.option(
-    "--int8", is_flag=True, help="Use the int8-quantised encoder (faster, slightly less exact)."
+    "--int8/--fp32",
+    default=True,
+    show_default=True,
+    help="Encoder precision: int8 is about twice as fast with the same accuracy (within a "
+    "point); scoring then uses the same encoder.",
 )
 @threads_option
 def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int | None) -> None:
@@ -59,10 +63,14 @@ def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int
     show_default=True,
     help="Items per committed batch (an interruption loses at most one batch).",
 )
-@click.option("--int8", is_flag=True, help="Use the int8-quantised encoder for the default model.")
+@click.option(
+    "--int8/--fp32",
+    default=None,
+    help="Encoder precision for the default model (default: the one it was trained with).",
+)
 @threads_option
 def score_command(
-    project: Path, model: str, batch_size: int, int8: bool, threads: int | None
+    project: Path, model: str, batch_size: int, int8: bool | None, threads: int | None
 ) -> None:
     """Score every unscored response in PROJECT and write model labels.
 

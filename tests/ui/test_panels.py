@@ -313,6 +313,9 @@ def test_retrain_needs_enough_labels(tmp_path, project) -> None:
 def test_retrain_score_and_route_jobs_feed_the_routing_panel(qtbot, model_project) -> None:
     steps, trained = drain(retrain_job(model_project, heads=2))
     assert "+" in trained.version  # encoder version + head version
+    assert trained.folds == 5
+    assert trained.longer_wins is not None
+    assert "the longer response wins" in trained.summary()
     assert steps[-1][0] == steps[-1][1] > 0
     steps, scored = drain(score_job(model_project, batch_size=16))
     assert scored.scored == 40
