@@ -73,6 +73,12 @@ def encoder_version_of(weights_dir: Path | None = None, *, variant: str = "fp32"
     return encoder_version(file_sha256(weights_path), variant)
 
 
+def is_built(weights_dir: Path | None = None, *, variant: str = "fp32") -> bool:
+    """Whether ``ensure_encoder`` will find the graph cached (else it builds it first)."""
+    version = encoder_version_of(weights_dir, variant=variant)
+    return (model_cache_dir() / f"{version}.onnx").is_file()
+
+
 def ensure_encoder(
     weights_dir: Path | None = None,
     *,

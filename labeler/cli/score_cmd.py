@@ -40,7 +40,11 @@ def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int
     project), then fits a Bradley-Terry head ensemble on the human preferences: pairwise
     labels, rankings (as pairs) and thumbs (up beats down). Model labels are never trained on.
     """
+    from labeler.workflows.models import encoder_note
+
     db = open_project_or_fail(project, create=False)
+    if note := encoder_note(int8):
+        click.echo(note, err=True)
     job = model_runs.train(db, heads=heads, seed=seed, int8=int8, threads=threads)
     click.echo(run_workflow(job, "embedding").summary())
     click.echo(f"score with `prefmark score {project}`")

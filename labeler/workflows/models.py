@@ -48,6 +48,19 @@ def runtime_summary() -> str:
     return str(describe_runtime(runtime_options()))
 
 
+def encoder_note(int8: bool = True) -> str | None:
+    """What to tell a person before the default encoder's one-time graph build, else None."""
+    from models.encoder_build import is_built
+    from models.paths import model_cache_dir
+
+    if is_built(variant="int8" if int8 else "fp32"):
+        return None
+    return (
+        "preparing the default encoder for this machine (once; a few seconds, cached in "
+        f"{model_cache_dir()})"
+    )
+
+
 class DefaultFeaturizer:
     """MiniLM pair embeddings plus length features.
 

@@ -123,3 +123,17 @@ def test_int8_encoder_stays_close_to_fp32(built: Path) -> None:
     prompts, responses = zip(*PAIRS, strict=True)
     cosine = (fp32.embed_pairs(prompts, responses) * int8.embed_pairs(prompts, responses)).sum(1)
     assert cosine.min() > 0.95
+
+
+def test_a_missing_graph_is_announced_before_it_is_built(built: Path, tmp_path: Path) -> None:
+    from labeler.workflows.models import encoder_note
+    from models.encoder_build import is_built
+
+    assert is_built(variant="fp32")
+    assert encoder_note(int8=False) is None
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(DATA_DIR_ENV, str(tmp_path / "fresh"))
+        assert not is_built(variant="int8")
+        note = encoder_note(int8=True)
+        assert note is not None
+        assert str(tmp_path / "fresh" / "models") in note
