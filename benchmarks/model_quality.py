@@ -5,7 +5,9 @@ For PandaLM (human majority of three annotators, ties dropped) and HH-RLHF harml
 fifth. Printed per data set: pairwise accuracy and expected calibration error (ECE) of
 sigmoid(r_a - r_b) for the default head (pair embedding + response embedding + length features)
 with the fp32 and the int8 encoder, a head on the length features alone, and the plain "longer
-response wins" rule. ``--l2 auto`` is what the product does (strength chosen by inner CV).
+response wins" rule: the model must be at least the best of those. ``--l2 auto`` is what the
+product does (inner 5-fold CV chooses the embeddings' strength, or length alone). The l2 column
+is the geometric mean over the folds that used the embeddings (nan: every fold chose length).
 
     python benchmarks/model_quality.py [--data DIR] [--threads N] [--l2 auto 0.01 ...]
 
@@ -97,7 +99,7 @@ def cached_features(
     """(emb_a, emb_b, len_a, len_b), computed once per data set and encoder version."""
     CACHE_DIR.mkdir(exist_ok=True)
     key = f"{pairs.name.replace(' ', '_')}-{len(pairs.labels)}-{encoder.version}"
-    key += f"-{encoder.max_length}-{FEATURES_VERSION}.npz"
+    key += f"-{encoder.max_length}-b{encoder.max_batch}-{FEATURES_VERSION}.npz"
     path = CACHE_DIR / key
     if path.is_file():
         with np.load(path) as data:
@@ -160,13 +162,15 @@ def cross_validate(
             seed=seed + fold,
         )
         fit_seconds.append(time.perf_counter() - start)
-        chosen_l2.append(float(head.meta["l2"]))  # type: ignore[arg-type]
+        chosen_l2.append(float(head.meta["l2"] or "nan"))  # type: ignore[arg-type]
         r_a, _ = head.rewards(np.hstack([emb_a[test], len_a[test]]))
         r_b, _ = head.rewards(np.hstack([emb_b[test], len_b[test]]))
         p_a[test] = 1 / (1 + np.exp(-(r_a - r_b)))
     accuracy = float(np.mean((p_a > 0.5) == (labels > 0.5)))
     ece = expected_calibration_error(p_a, labels)
-    return accuracy, ece, float(np.mean(fit_seconds)), float(np.exp(np.mean(np.log(chosen_l2))))
+    used = [x for x in chosen_l2 if x == x]  # NaN: the fold chose the length-only model
+    l2_mean = float(np.exp(np.mean(np.log(used)))) if used else float("nan")
+    return accuracy, ece, float(np.mean(fit_seconds)), l2_mean
 
 
 def report(label: str, result: tuple[float, float, float, float]) -> None:
@@ -191,7 +195,7 @@ def evaluate(
         for l2 in l2_values:
             result = cross_validate((emb_a, emb_b, len_a, len_b), labels, l2=l2, n_heads=n_heads)
             report(f"{name} embeddings+length, l2={l2 or 'auto'}", result)
-    result = cross_validate((empty, empty, len_a, len_b), labels, l2=l2_values[0], n_heads=n_heads)
+    result = cross_validate((empty, empty, len_a, len_b), labels, l2=None, n_heads=n_heads)
     report(f"length features only ({len(LENGTH_FEATURES)})", result)
     longer_a = len_a[:, 0] > len_b[:, 0]
     decided = len_a[:, 0] != len_b[:, 0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -168,7 +168,26 @@ def interruptible(fn: Callable[[], T]) -> T:
     return value
 
 
-def score_project(db: sqlite_utils.Database, scorer: Scorer, *, batch_size: int = 64) -> Progress:
+def _batches(
+    db: sqlite_utils.Database, version: str, batch_size: int, first_batch: int
+) -> Iterator[list[Item]]:
+    """Unscored items in batches, the first one small so a rate (and the time left) is known
+    within a second; the rest are read after it is committed, so none is read twice."""
+    if first_batch < batch_size:
+        first = unscored_items(db, version, first_batch)
+        chunk = next(iter(first), None)
+        close = getattr(first, "close", None)
+        if close is not None:
+            close()
+        if chunk is None:
+            return
+        yield chunk
+    yield from unscored_items(db, version, batch_size)
+
+
+def score_project(
+    db: sqlite_utils.Database, scorer: Scorer, *, batch_size: int = 64, first_batch: int = 4
+) -> Progress:
     """Score every item ``scorer.version`` has not scored; write rewards and model labels.
 
     Yields ``(done, total)`` after each committed batch; returns the number of items scored.
@@ -178,7 +197,7 @@ def score_project(db: sqlite_utils.Database, scorer: Scorer, *, batch_size: int 
     done = 0
     registered = False
     yield done, total
-    for chunk in unscored_items(db, scorer.version, batch_size):
+    for chunk in _batches(db, scorer.version, batch_size, first_batch):
         results = interruptible(partial(scorer.score_items, chunk))
         check_scores(scorer.name, chunk, results)
         if not registered:  # a model that fails before its first batch leaves no trace

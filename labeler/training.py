@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 Key = tuple[str, int]
-HeadTrainer = Callable[[np.ndarray, np.ndarray], Head]
+# (winner rows, loser rows, the item index of each pair) -> a head; pairs of one item must
+# stay in one cross-validation fold.
+HeadTrainer = Callable[[np.ndarray, np.ndarray, np.ndarray], Head]
 
 
 @dataclass
@@ -71,6 +73,7 @@ def train_head(
     *,
     min_pairs: int = 20,
     batch_size: int = 64,
+    first_batch: int = 4,
 ) -> Generator[tuple[int, int], None, Head]:
     """Fit a head on the project's human preferences; yields progress while embedding.
 
@@ -82,56 +85,38 @@ def train_head(
         raise NotEnoughLabelsError(
             f"{len(pairs)} human preference pairs; label at least {min_pairs} to train a model"
         )
-    winners, losers = yield from _pair_features(db, featurizer, pairs, batch_size)
-    return trainer(winners, losers)
+    winners, losers = yield from _pair_features(db, featurizer, pairs, batch_size, first_batch)
+    item_index = {item_id: i for i, item_id in enumerate(pairs.items)}
+    groups = np.array([item_index[item_id] for item_id, _ in pairs.winners])
+    return trainer(winners, losers, groups)
 
 
 def _pair_features(
-    db: sqlite_utils.Database, featurizer: Featurizer, pairs: TrainingPairs, batch_size: int
+    db: sqlite_utils.Database,
+    featurizer: Featurizer,
+    pairs: TrainingPairs,
+    batch_size: int,
+    first_batch: int,
 ) -> Generator[tuple[int, int], None, tuple[np.ndarray, np.ndarray]]:
-    """Feature rows of every pair's winner and loser (embedding what the cache lacks)."""
+    """Feature rows of every pair's winner and loser (embedding what the cache lacks).
+
+    The first batch is small, so a rate (and the time left) is known within a second.
+    """
     items = list(pairs.items.values())
     index: dict[Key, int] = {}
     blocks: list[np.ndarray] = []
     offset = 0
     yield 0, len(items)
-    for start in range(0, len(items), batch_size):
-        chunk = items[start : start + batch_size]
+    start = 0
+    size = min(first_batch, batch_size)
+    while start < len(items):
+        chunk = items[start : start + size]
         keys, feats = item_features(db, featurizer, chunk)
         index.update({key: offset + i for i, key in enumerate(keys)})
         blocks.append(feats)
         offset += len(keys)
-        yield min(start + batch_size, len(items)), len(items)
+        start += len(chunk)
+        size = batch_size
+        yield start, len(items)
     features = np.vstack(blocks)
     return features[[index[k] for k in pairs.winners]], features[[index[k] for k in pairs.losers]]
-
-
-def holdout_accuracy(
-    db: sqlite_utils.Database,
-    featurizer: Featurizer,
-    trainer: HeadTrainer,
-    *,
-    fraction: float = 0.2,
-    seed: int = 0,
-) -> tuple[float, int]:
-    """Pairwise accuracy of a head trained without a held-out share of the labelled items.
-
-    Items (not pairs) are held out, so no prompt is both trained and tested on; the features
-    come from the cache that ``train_head`` filled. Returns (accuracy, held-out pairs).
-    """
-    pairs = training_pairs(db)
-    job = _pair_features(db, featurizer, pairs, 256)
-    try:
-        while True:
-            next(job)
-    except StopIteration as stop:
-        winners, losers = stop.value
-    rng = np.random.default_rng(seed)
-    ids = sorted(pairs.items)
-    test_ids = set(rng.permutation(ids)[: max(1, round(fraction * len(ids)))])
-    test = np.array([item_id in test_ids for item_id, _ in pairs.winners])
-    if test.all() or not test.any():
-        return float("nan"), 0
-    head = trainer(winners[~test], losers[~test])
-    better = head.rewards(winners[test])[0] > head.rewards(losers[test])[0]
-    return float(np.mean(better)), int(test.sum())

@@ -36,6 +36,11 @@ def load_default_encoder(
 
     ``max_length`` 256 is what the encoder was trained with; longer inputs gain little and cost
     quadratic attention time.
+
+    The int8 graph quantises activations with one scale per tensor, computed at run time over
+    the whole batch, so a text's vector would depend on what else (and how much padding) is in
+    its batch. It therefore runs one sequence at a time: the same text always gives the same
+    vector, and on CPU this costs nothing measurable (``benchmarks/score_bench.py``).
     """
     variant = "int8" if int8 else "fp32"
     files = ensure_encoder(weights_dir, variant=variant, options=options)
@@ -45,7 +50,7 @@ def load_default_encoder(
         files = ensure_encoder(weights_dir, variant=variant, options=options, rebuild=True)
         session = make_session(files.onnx_path, options)
     pair_encoder = PairEncoder(load_tokenizer(files.tokenizer_path), max_length)
-    return MiniLMEncoder(session, pair_encoder, version=files.version)
+    return MiniLMEncoder(session, pair_encoder, version=files.version, max_batch=1 if int8 else 32)
 
 
 class DefaultRewardModel:

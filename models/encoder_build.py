@@ -65,6 +65,20 @@ def encoder_version(weights_sha256: str, variant: str) -> str:
     return f"minilm-l6-{variant}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
 
 
+def encoder_version_of(weights_dir: Path | None = None, *, variant: str = "fp32") -> str:
+    """The version ``ensure_encoder`` gives the graph, without building or loading it."""
+    weights_path = (weights_dir or default_weights_dir()) / "model.safetensors"
+    if not weights_path.is_file():
+        raise ModelContractError(f"{weights_path}: encoder weights not found")
+    return encoder_version(file_sha256(weights_path), variant)
+
+
+def is_built(weights_dir: Path | None = None, *, variant: str = "fp32") -> bool:
+    """Whether ``ensure_encoder`` will find the graph cached (else it builds it first)."""
+    version = encoder_version_of(weights_dir, variant=variant)
+    return (model_cache_dir() / f"{version}.onnx").is_file()
+
+
 def ensure_encoder(
     weights_dir: Path | None = None,
     *,
@@ -81,7 +95,7 @@ def ensure_encoder(
     tokenizer_path = weights_dir / "tokenizer.json"
     if not weights_path.is_file():
         raise ModelContractError(f"{weights_path}: encoder weights not found")
-    version = encoder_version(file_sha256(weights_path), variant)
+    version = encoder_version_of(weights_dir, variant=variant)
     target = model_cache_dir() / f"{version}.onnx"
     if rebuild or not target.is_file():
         fp32 = (

@@ -22,12 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 HEAD_FORMAT = 1
 L2_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 # Below this many pairs a cross-validated choice is noise; regularise strongly instead.
 MIN_PAIRS_FOR_CV = 30
 FEW_PAIRS_L2 = 1.0
+CV_FOLDS = 5
+# Strength on the extra (length) columns: almost none, only enough to keep Newton well posed.
+EXTRA_L2 = 1e-4
 
 
 @dataclass(frozen=True)
@@ -109,36 +113,44 @@ class PreferenceHead:
 def fit_logistic(
     x: np.ndarray,
     y: np.ndarray,
-    l2: float,
+    l2: float | np.ndarray,
     *,
     init: np.ndarray | None = None,
     max_iter: int = 50,
 ) -> np.ndarray:
-    """argmin_w mean(logloss(y, sigmoid(x @ w))) + l2/2 |w|^2, by Newton's method.
+    """argmin_w mean(logloss(y, sigmoid(x @ w))) + 1/2 sum(l2 * w^2), by Newton's method.
 
+    ``l2`` is one strength or one per column (so some columns can be shrunk less than others).
     The objective is strictly convex for l2 > 0, so plain Newton steps converge in a handful of
     iterations (fewer from a nearby ``init``); a step-halving guard covers the first steps from
     far away.
     """
     n, d = x.shape
+    penalty = np.broadcast_to(np.asarray(l2, dtype=np.float64), (d,))
     w = np.zeros(d) if init is None else np.array(init, dtype=np.float64)
 
     def objective(w: np.ndarray) -> float:
-        s = x @ w
-        # y*log(1+e^-s) + (1-y)*log(1+e^s), written stably
-        return float(np.mean(np.logaddexp(0.0, -s) * y + np.logaddexp(0.0, s) * (1 - y))) + (
-            0.5 * l2 * float(w @ w)
-        )
+        return log_loss(x @ w, y) + 0.5 * float(penalty @ (w * w))
 
     # The Hessian product dominates the cost; float32 halves it and Newton does not need more.
     x32 = x.astype(np.float32)
+    # Fewer pairs than columns (a project's first few hundred labels): solve each Newton step
+    # in pair space with the Woodbury identity, an [n, n] system instead of a [d, d] one.
+    scaled = x / penalty if n < d else None
+    gram = scaled @ x.T if scaled is not None else None
     current = objective(w)
     for _ in range(max_iter):
         p = 1.0 / (1.0 + np.exp(-(x @ w)))
-        grad = x.T @ (p - y) / n + l2 * w
-        weighted = x32 * (p * (1 - p)).astype(np.float32)[:, None]
-        hess = (weighted.T @ x32).astype(np.float64) / n + l2 * np.eye(d)
-        step = np.linalg.solve(hess, grad)
+        grad = x.T @ (p - y) / n + penalty * w
+        if scaled is not None and gram is not None:
+            root = np.sqrt(p * (1 - p))
+            inner = n * np.eye(n) + root[:, None] * gram * root[None, :]
+            z = np.linalg.solve(inner, root * (scaled @ grad))
+            step = grad / penalty - scaled.T @ (root * z)
+        else:
+            weighted = x32 * (p * (1 - p)).astype(np.float32)[:, None]
+            hess = (weighted.T @ x32).astype(np.float64) / n + np.diag(penalty)
+            step = np.linalg.solve(hess, grad)
         t = 1.0
         while t > 1e-4:
             candidate = objective(w - t * step)
@@ -158,34 +170,95 @@ def log_loss(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.logaddexp(0.0, -scores) * y + np.logaddexp(0.0, scores) * (1 - y)))
 
 
-def choose_l2(
+@dataclass(frozen=True)
+class Choice:
+    """What cross-validation chose, and the held-out accuracies it saw.
+
+    ``l2`` is the embedding columns' strength, or None for the length-only model (embedding
+    weights zero). ``accuracy`` is the chosen setting's; ``length_only`` that of the length
+    columns alone, ``longer_wins`` that of the rule "the longer response wins" (a tie counts
+    half), all on the same folds.
+    """
+
+    l2: float | None
+    folds: int = 0
+    accuracy: float | None = None
+    length_only: float | None = None
+    longer_wins: float | None = None
+
+
+def _penalty(d: int, n_extra: int, l2: float) -> np.ndarray:
+    """``l2`` on the embedding columns, ``EXTRA_L2`` on the trailing extra (length) columns."""
+    penalty = np.full(d, l2)
+    penalty[d - n_extra :] = EXTRA_L2
+    return penalty
+
+
+def _fit(
     diffs: np.ndarray,
     y: np.ndarray,
-    *,
-    grid: tuple[float, ...] = L2_GRID,
-    folds: int = 3,
-    seed: int = 0,
-) -> float:
-    """The grid value with the lowest held-out log loss (k-fold, one head per fit).
+    n_extra: int,
+    l2: float | None,
+    init: np.ndarray | None = None,
+) -> np.ndarray:
+    """Weights for all columns; ``l2=None`` fits the extra columns alone (the rest stay 0)."""
+    d = diffs.shape[1]
+    if l2 is None:
+        w = np.zeros(d)
+        w[d - n_extra :] = fit_logistic(diffs[:, d - n_extra :], y, EXTRA_L2)
+        return w
+    return fit_logistic(diffs, y, _penalty(d, n_extra, l2), init=init)
 
-    The right strength differs by an order of magnitude between data sets (PandaLM wants about
-    0.01, HH-RLHF about 1), so it is chosen per project. Each fold walks the grid from strong to
+
+def choose_model(
+    diffs: np.ndarray,
+    y: np.ndarray,
+    n_extra: int,
+    *,
+    groups: np.ndarray | None = None,
+    grid: tuple[float, ...] = L2_GRID,
+    folds: int = CV_FOLDS,
+    seed: int = 0,
+) -> Choice:
+    """The setting with the lowest held-out log loss: the length-only model or the full model
+    at one of ``grid``'s embedding strengths (k-fold; pairs of one ``groups`` value stay in
+    one fold, so no item is both trained and tested on).
+
+    The right strength differs by two orders of magnitude between data sets (PandaLM wants
+    about 0.01, HH-RLHF about 1), and on some data sets the embeddings add nothing to length:
+    then the length-only model wins here, so the head is never worse than length beyond noise.
+    The extra columns are barely shrunk in either case. Each fold walks the grid from strong to
     weak regularisation, warm-starting Newton from the previous solution.
     """
-    n = len(y)
-    if n < MIN_PAIRS_FOR_CV:
-        return FEW_PAIRS_L2
-    order = np.random.default_rng(seed).permutation(n)
-    path = sorted(grid, reverse=True)
-    losses = np.zeros(len(path))
+    n, d = diffs.shape
+    groups = np.arange(n) if groups is None else np.asarray(groups)
+    names, group_of = np.unique(groups, return_inverse=True)
+    if len(names) < max(MIN_PAIRS_FOR_CV, folds):
+        return Choice(FEW_PAIRS_L2 if d > n_extra else None)
+    fold_of = np.random.default_rng(seed).permutation(len(names))[group_of] % folds
+    path: list[float | None] = ([None] if n_extra else []) + (
+        sorted(grid, reverse=True) if d > n_extra else []
+    )
+    scores = np.zeros((len(path), n))
     for fold in range(folds):
-        test = order[fold::folds]
-        train = np.setdiff1d(order, test)
+        test, train = fold_of == fold, fold_of != fold
         w: np.ndarray | None = None
         for j, l2 in enumerate(path):
-            w = fit_logistic(diffs[train], y[train], l2, init=w)
-            losses[j] += log_loss(diffs[test] @ w, y[test])
-    return path[int(np.argmin(losses))]
+            w = _fit(diffs[train], y[train], n_extra, l2, init=w if l2 is not None else None)
+            scores[j, test] = diffs[test] @ w
+    losses = [log_loss(s, y) for s in scores]
+    best = int(np.argmin(losses))
+
+    def accuracy(s: np.ndarray) -> float:
+        return float(np.mean(np.where(s == 0, 0.5, (s > 0) == (y > 0.5))))
+
+    return Choice(
+        l2=path[best],
+        folds=folds,
+        accuracy=accuracy(scores[best]),
+        length_only=accuracy(scores[0]) if n_extra else None,
+        longer_wins=accuracy(diffs[:, d - n_extra]) if n_extra else None,
+    )
 
 
 def fit_head(
@@ -196,22 +269,52 @@ def fit_head(
     *,
     n_heads: int = 8,
     l2: float | None = None,
+    length_only: bool = False,
     seed: int = 0,
     targets: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
 ) -> PreferenceHead:
     """Fit ``n_heads`` Bradley-Terry heads on bootstrap resamples of the pairs.
 
     Row i says the chosen response was preferred over the rejected one with probability
     ``targets[i]`` (default 1.0; 0.5 for a tie). Features are the embedding and the extra
-    (length) features side by side, standardised so one ``l2`` suits both; ``l2=None`` picks
-    it by cross-validation (``choose_l2``). With ``n_heads == 1`` the single head sees every
-    pair once (no resampling).
+    (length) features side by side, standardised; the embedding columns get strength ``l2``,
+    the extra columns almost none, since length is the strongest single signal in preference
+    data and must not be shrunk with hundreds of embedding columns. The first extra column is
+    the response length that "the longer response wins" compares.
+
+    ``l2=None`` lets cross-validation (``choose_model``, folds by ``groups``) pick the strength
+    or the length-only model, and records its held-out accuracies in ``meta["cv"]``;
+    ``length_only`` fits the extra columns alone. With ``n_heads == 1`` the single head sees
+    every pair once (no resampling).
     """
+    # Hundreds of small solves: BLAS threads only add hand-offs (15x slower on a busy machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_head(
+            emb_chosen, emb_rejected, feat_chosen, feat_rejected, n_heads=n_heads, l2=l2,
+            length_only=length_only, seed=seed, targets=targets, groups=groups,
+        )  # fmt: skip
+
+
+def _fit_head(
+    emb_chosen: np.ndarray,
+    emb_rejected: np.ndarray,
+    feat_chosen: np.ndarray,
+    feat_rejected: np.ndarray,
+    *,
+    n_heads: int,
+    l2: float | None,
+    length_only: bool,
+    seed: int,
+    targets: np.ndarray | None,
+    groups: np.ndarray | None,
+) -> PreferenceHead:
     xc = np.hstack([emb_chosen, feat_chosen]).astype(np.float64)
     xr = np.hstack([emb_rejected, feat_rejected]).astype(np.float64)
     if xc.shape != xr.shape or xc.shape[0] == 0:
         raise ValueError(f"chosen {xc.shape} and rejected {xr.shape} features must match, n > 0")
     n = xc.shape[0]
+    n_extra = int(np.shape(feat_chosen)[1])
     y = np.ones(n) if targets is None else np.asarray(targets, dtype=np.float64)
     if y.shape != (n,) or np.any((y < 0) | (y > 1)):
         raise ValueError("targets must be n probabilities in [0, 1]")
@@ -219,18 +322,35 @@ def fit_head(
     mean = both.mean(axis=0)
     scale = both.std(axis=0) + 1e-6
     diffs = (xc - xr) / scale
-    if l2 is None:
-        l2 = choose_l2(diffs, y, seed=seed)
-    full = fit_logistic(diffs, y, l2)
+    if length_only:
+        choice = Choice(None)
+    elif l2 is None:
+        choice = choose_model(diffs, y, n_extra, groups=groups, seed=seed)
+    else:
+        choice = Choice(l2)
+    full = _fit(diffs, y, n_extra, choice.l2)
     rng = np.random.default_rng(seed)
     members = [full] if n_heads == 1 else []
     while len(members) < n_heads:
         rows = rng.integers(0, n, size=n)
-        members.append(fit_logistic(diffs[rows], y[rows], l2, init=full))
+        members.append(_fit(diffs[rows], y[rows], n_extra, choice.l2, init=full))
     w_std = np.array(members)  # [K, D] on standardised features
     weights = w_std / scale
     bias = -(w_std * (mean / scale)).sum(axis=1)  # centres rewards over the training responses
-    meta = {"n_pairs": n, "l2": l2, "seed": seed, "n_features": int(xc.shape[1])}
+    meta: dict[str, object] = {
+        "n_pairs": n,
+        "l2": choice.l2,
+        "model": "length-only" if choice.l2 is None else "embeddings+length",
+        "seed": seed,
+        "n_features": int(xc.shape[1]),
+    }
+    if choice.folds:
+        meta["cv"] = {
+            "folds": choice.folds,
+            "accuracy": choice.accuracy,
+            "length_only": choice.length_only,
+            "longer_wins": choice.longer_wins,
+        }
     return PreferenceHead(
         weights=weights.astype(np.float32), bias=bias.astype(np.float32), meta=meta
     )

@@ -52,17 +52,28 @@ class RewardModel(Protocol):
     def score_batch(self, requests: Sequence[ScoreRequest]) -> list[ScoreResult]: ...
 
 
-def default_intra_op_threads() -> int:
-    """Leave one core free so the GUI stays responsive while scoring runs in the background."""
-    return max(1, (os.cpu_count() or 1) - 1)
+def default_intra_op_threads(*, keep_one_free: bool = False) -> int:
+    """Every core for a headless command; ``keep_one_free`` where a GUI must stay responsive
+    while the model runs in the background (the app)."""
+    cores = os.cpu_count() or 1
+    return max(1, cores - 1) if keep_one_free else cores
+
+
+def select_providers(available: Sequence[str]) -> list[str]:
+    """The accelerated providers among ``available``, in order of preference, then the CPU.
+
+    ``onnxruntime-gpu`` (the ``gpu`` extra) lists ``CUDAExecutionProvider``; a session falls
+    back to the next provider when the device is missing, so the list is safe everywhere.
+    """
+    have = set(available)
+    return [p for p in PREFERRED_PROVIDERS if p in have] + ["CPUExecutionProvider"]
 
 
 def default_providers() -> list[str]:
-    """Accelerated providers that this onnxruntime build has, then the CPU provider."""
+    """``select_providers`` over what this onnxruntime build has."""
     import onnxruntime as ort  # imported here so the protocol stays importable without it
 
-    available = set(ort.get_available_providers())
-    return [p for p in PREFERRED_PROVIDERS if p in available] + ["CPUExecutionProvider"]
+    return select_providers(ort.get_available_providers())
 
 
 @dataclass

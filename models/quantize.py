@@ -27,8 +27,10 @@ from pathlib import Path
 
 import onnx
 
-# Bump when the settings below change, so cached int8 graphs are rebuilt.
-QUANTIZER_VERSION = "2"
+# Bump when the settings below, or how the graph is run, change, so cached int8 graphs (and the
+# embeddings projects cached under their version) are not mixed with new ones. 3: the graph runs
+# one sequence at a time (see ``load_default_encoder``).
+QUANTIZER_VERSION = "3"
 QUANTIZED_OPS = ("MatMul",)
 # The pooling MatMul multiplies two activations (mask x token states): no weight to quantise.
 FP32_NODES = ("token_sum3_node",)

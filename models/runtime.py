@@ -37,3 +37,21 @@ def make_session(
         )
     except Exception as exc:
         raise ModelContractError(f"{label}: onnxruntime cannot load it as a model: {exc}") from exc
+
+
+def active_provider(options: RuntimeOptions | None = None) -> str:
+    """The execution provider a session with ``options`` really runs on (onnxruntime drops a
+    listed provider whose device or libraries are missing), from a one-node probe session."""
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])
+    graph = helper.make_graph([helper.make_node("Neg", ["x"], ["y"])], "probe", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return str(make_session(model.SerializeToString(), options).get_providers()[0])
+
+
+def describe_runtime(options: RuntimeOptions | None = None) -> str:
+    """``onnxruntime <version>, models run on <provider>``: what the version and About show."""
+    return f"onnxruntime {ort.__version__}, models run on {active_provider(options)}"

@@ -10,21 +10,17 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QProgressBar, QPushButton, QStatusBar, QWidget
 
-from ui.panels.formatting import duration
+from labeler.eta import time_left
 from ui.workers import JobRunner
 
 MIN_SECONDS_FOR_ESTIMATE = 1.0  # before this, a rate is noise
 
 
 def time_left_text(done: int, total: int, elapsed_s: float) -> str:
-    """ "40%, about 12 s left" once the rate can be told; "40%" before."""
+    """ "40%, about 12 s left" once the rate can be told (``labeler.eta``); "40%" before."""
     share = done / total if total else 0.0
-    text = f"{share:.0%}"
-    if done > 0 and elapsed_s >= MIN_SECONDS_FOR_ESTIMATE and done < total:
-        left_s = elapsed_s * (total - done) / done
-        left = f"{left_s:.0f} s" if left_s < 90 else duration(left_s / 3600)
-        text += f", about {left} left"
-    return text
+    left = time_left(elapsed_s, done, total) if elapsed_s >= MIN_SECONDS_FOR_ESTIMATE else None
+    return f"{share:.0%}, {left}" if left else f"{share:.0%}"
 
 
 class JobStatus(QObject):

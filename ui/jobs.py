@@ -205,14 +205,16 @@ def score_job(db_path: str | Path, model: str = "default", **options: Any) -> Jo
     """Score every unscored item; see ``labeler.workflows.model_runs.score``."""
     from labeler.workflows.model_runs import score
 
+    options.setdefault("interactive", True)  # a core stays free for the window
     with _project(db_path) as db:
         return (yield from score(db, model=model, **options))
 
 
 def retrain_job(db_path: str | Path, **options: Any) -> JobGen[Any]:
-    """Train the default model with its held-out check; see ``model_runs.train``."""
+    """Train the default model with its k-fold check; see ``model_runs.train``."""
     from labeler.workflows.model_runs import train
 
+    options.setdefault("interactive", True)  # a core stays free for the window
     with _project(db_path) as db:
         return (yield from train(db, **options))
 

@@ -110,8 +110,9 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     if not value or ctx.resilient_parsing:
         return
     from labeler.about import about_lines
+    from labeler.workflows.models import runtime_summary
 
-    click.echo("\n".join(about_lines()))
+    click.echo("\n".join([*about_lines(), f"runtime  {runtime_summary()}"]))
     ctx.exit()
 
 

@@ -118,7 +118,7 @@ def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) 
     from labeler.store.stats import project_stats
     from labeler.workflows.exporting import export
     from labeler.workflows.model_runs import score, train
-    from labeler.workflows.models import DEFAULT_MODEL_NAME
+    from labeler.workflows.models import DEFAULT_MODEL_NAME, encoder_note
     from labeler.workflows.routing import import_judge, route
 
     out = out or Path(tempfile.mkdtemp(prefix="prefmark-demo-"))
@@ -137,7 +137,9 @@ def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) 
     judged = run_workflow(import_judge(db, JUDGE_OPTIONS), "   importing verdicts")
     click.echo(f"3. imported {judged.imported} {JUDGE} verdicts as model labels")
 
-    trained = run_workflow(train(db, holdout=False), "   embedding labelled pairs")
+    if note := encoder_note():
+        click.echo(f"   {note}")
+    trained = run_workflow(train(db), "   embedding labelled pairs")
     scored = run_workflow(score(db), "   scoring")
     click.echo(
         f"4. trained {trained.version} on the human labels and scored {scored.scored} items"

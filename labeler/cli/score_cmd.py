@@ -13,7 +13,7 @@ from labeler.workflows import model_runs
 
 threads_option = click.option(
     "--threads", type=click.IntRange(1), default=None,
-    help="onnxruntime threads (default: all cores but one, leaving one for the app).",
+    help="onnxruntime threads (default: every core).",
 )  # fmt: skip
 
 
@@ -28,7 +28,11 @@ threads_option = click.option(
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the bootstrap.")
 @click.option(
-    "--int8", is_flag=True, help="Use the int8-quantised encoder (faster, slightly less exact)."
+    "--int8/--fp32",
+    default=True,
+    show_default=True,
+    help="Encoder precision: int8 is about twice as fast with the same accuracy (within a "
+    "point); scoring then uses the same encoder.",
 )
 @threads_option
 def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int | None) -> None:
@@ -38,7 +42,11 @@ def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int
     project), then fits a Bradley-Terry head ensemble on the human preferences: pairwise
     labels, rankings (as pairs) and thumbs (up beats down). Model labels are never trained on.
     """
+    from labeler.workflows.models import encoder_note
+
     db = open_project_or_fail(project, create=False)
+    if note := encoder_note(int8):
+        click.echo(note, err=True)
     job = model_runs.train(db, heads=heads, seed=seed, int8=int8, threads=threads)
     click.echo(run_workflow(job, "embedding").summary())
     click.echo(f"score with `prefmark score {project}`")
@@ -61,10 +69,14 @@ def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int
     show_default=True,
     help="Items per committed batch (an interruption loses at most one batch).",
 )
-@click.option("--int8", is_flag=True, help="Use the int8-quantised encoder for the default model.")
+@click.option(
+    "--int8/--fp32",
+    default=None,
+    help="Encoder precision for the default model (default: the one it was trained with).",
+)
 @threads_option
 def score_command(
-    project: Path, model: str, batch_size: int, int8: bool, threads: int | None
+    project: Path, model: str, batch_size: int, int8: bool | None, threads: int | None
 ) -> None:
     """Score every unscored response in PROJECT and write model labels.
 

@@ -15,20 +15,27 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class TrainReport:
-    """The saved model's version and its held-out check (None when too few labels)."""
+    """The saved model's version and its k-fold check beside the length baseline (the
+    accuracies are None when there were too few labels to cross-validate)."""
 
     version: str
-    holdout_accuracy: float | None
-    holdout_pairs: int
+    folds: int = 0
+    accuracy: float | None = None
+    length_only: float | None = None
+    longer_wins: float | None = None
+    length_chosen: bool = False
 
     def summary(self) -> str:
         text = f"trained {self.version}"
-        if self.holdout_pairs and self.holdout_accuracy is not None:
+        if self.folds and self.accuracy is not None:
             text += (
-                f"; held-out check: {self.holdout_accuracy:.1%} pairwise accuracy on "
-                f"{self.holdout_pairs} pairs from a fifth of the labelled items the model was "
-                "not trained on (the saved model uses them all)"
+                f"; {self.folds}-fold cross-validated accuracy {self.accuracy:.1%} "
+                f"(on items it was not trained on), against {self.longer_wins or 0:.1%} "
+                f'for "the longer response wins" and {self.length_only or 0:.1%} for '
+                "response length alone"
             )
+            if self.length_chosen:
+                text += "; the embeddings added nothing to length here, so it uses length alone"
         return text
 
 
@@ -49,19 +56,21 @@ def train(
     *,
     heads: int = 8,
     seed: int = 0,
-    int8: bool = False,
+    int8: bool = True,
     threads: int | None = None,
-    holdout: bool = True,
+    interactive: bool = False,
 ) -> Workflow[TrainReport]:
     """Fit the default model's head on the project's human labels and store it in the project.
 
-    Embedding the labelled responses is what takes time; that is the progress reported.
+    Embedding the labelled responses is what takes time; that is the progress reported. The
+    head's own cross-validation (which chose its setting) gives the accuracy reported.
+    ``interactive`` leaves a core free for a window that must stay responsive.
     """
-    from labeler.training import NotEnoughLabelsError, holdout_accuracy, train_head
+    from labeler.training import NotEnoughLabelsError, train_head
     from labeler.workflows import models
 
-    yield 0, 0  # loading the encoder takes seconds: a busy bar meanwhile
-    options = models.runtime_options(threads)
+    options = models.runtime_options(threads, interactive=interactive)
+    # The encoder loads with the first batch, so the bar is determinate from the start.
     featurizer = models.DefaultFeaturizer(options, int8=int8)
     trainer = models.default_trainer(heads, seed, options)
     try:
@@ -69,12 +78,16 @@ def train(
     except NotEnoughLabelsError as exc:
         raise WorkflowError(str(exc)) from exc
     version = models.save_head(db, featurizer, head)
-    accuracy, n_test = (None, 0)
-    if holdout:  # fitting again without a fifth of the items: busy, it cannot count
-        accuracy, n_test = holdout_accuracy(
-            db, featurizer, models.default_trainer(heads, seed, options)
-        )
-    return TrainReport(str(version), accuracy, n_test)
+    meta = models.head_meta(head)
+    cv = meta.get("cv") or {}
+    return TrainReport(
+        str(version),
+        folds=int(cv.get("folds", 0)),
+        accuracy=cv.get("accuracy"),
+        length_only=cv.get("length_only"),
+        longer_wins=cv.get("longer_wins"),
+        length_chosen=meta.get("model") == "length-only",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +104,14 @@ def score(
     *,
     model: str = "default",
     batch_size: int = 64,
-    int8: bool = False,
+    int8: bool | None = None,
     threads: int | None = None,
+    interactive: bool = False,
 ) -> Workflow[ScoreReport]:
     """Score every unscored item (rewards and a model label per item, committed per batch).
 
     ``model`` is ``default`` (the project's trained default model) or an ONNX model folder.
+    The default model runs on the encoder it was trained on unless ``int8`` says otherwise.
     Closing the workflow keeps the batches already committed; a later run resumes.
     """
     from labeler.scoring import score_project
@@ -104,7 +119,8 @@ def score(
 
     yield 0, 0  # loading the model takes seconds
     try:
-        scorer = models.scorer_for(db, model, models.runtime_options(threads), int8=int8)
+        options = models.runtime_options(threads, interactive=interactive)
+        scorer = models.scorer_for(db, model, options, int8=int8)
     except (LookupError, ValueError) as exc:
         raise WorkflowError(str(exc)) from exc
     try:

@@ -30,26 +30,61 @@ DEFAULT_MODEL_NAME = "prefmark-default"
 N_EXTRA = 4  # length features appended after the embedding (models.features.LENGTH_FEATURES)
 
 
-def runtime_options(threads: int | None = None) -> Any:
-    from models.protocol import RuntimeOptions
+def runtime_options(threads: int | None = None, *, interactive: bool = False) -> Any:
+    """``threads`` onnxruntime threads; by default every core, or all but one when
+    ``interactive`` (the app, whose window must stay responsive meanwhile)."""
+    from models.protocol import RuntimeOptions, default_intra_op_threads
 
     options = RuntimeOptions()
-    if threads is not None:
-        options.intra_op_threads = threads
+    options.intra_op_threads = threads or default_intra_op_threads(keep_one_free=interactive)
     return options
 
 
+def runtime_summary() -> str:
+    """Which onnxruntime runs the models and on which provider, for the version and About."""
+    from models.runtime import describe_runtime
+
+    return str(describe_runtime(runtime_options()))
+
+
+def encoder_note(int8: bool = True) -> str | None:
+    """What to tell a person before the default encoder's one-time graph build, else None."""
+    from models.encoder_build import is_built
+    from models.paths import model_cache_dir
+
+    if is_built(variant="int8" if int8 else "fp32"):
+        return None
+    return (
+        "preparing the default encoder for this machine (once; a few seconds, cached in "
+        f"{model_cache_dir()})"
+    )
+
+
 class DefaultFeaturizer:
-    """MiniLM pair embeddings plus length features."""
+    """MiniLM pair embeddings plus length features.
 
-    def __init__(self, options: Any = None, *, int8: bool = False) -> None:
-        from models.default_model import load_default_encoder
+    The encoder session is opened at the first ``features`` call: features already cached in
+    the project need none, and a job's progress is shown before the encoder loads.
+    """
 
-        self.encoder = load_default_encoder(options, int8=int8)
+    def __init__(self, options: Any = None, *, int8: bool = True) -> None:
+        from models.encoder_build import encoder_version_of
+
+        self.options, self.int8 = options, int8
+        self._version = encoder_version_of(variant="int8" if int8 else "fp32")
+        self._encoder: Any = None
 
     @property
     def version(self) -> str:
-        return str(self.encoder.version)
+        return str(self._version)
+
+    @property
+    def encoder(self) -> Any:
+        if self._encoder is None:
+            from models.default_model import load_default_encoder
+
+            self._encoder = load_default_encoder(self.options, int8=self.int8)
+        return self._encoder
 
     def features(
         self, prompts: Sequence[str], responses: Sequence[str]
@@ -80,10 +115,12 @@ class OnnxHead:
 
 
 def default_trainer(n_heads: int = 8, seed: int = 0, options: Any = None) -> Any:
-    """A ``HeadTrainer``: winner/loser feature rows -> a bootstrap ensemble of BT heads."""
+    """A ``HeadTrainer``: winner/loser feature rows -> a bootstrap ensemble of BT heads, its
+    setting (and whether the embeddings beat length alone) chosen by 5-fold cross-validation
+    over the items."""
     from models.head import fit_head
 
-    def train(winners: np.ndarray, losers: np.ndarray) -> Head:
+    def train(winners: np.ndarray, losers: np.ndarray, groups: np.ndarray) -> Head:
         from dataclasses import replace
 
         from models.features import FEATURES_VERSION
@@ -91,13 +128,18 @@ def default_trainer(n_heads: int = 8, seed: int = 0, options: Any = None) -> Any
         dim = winners.shape[1] - N_EXTRA
         head = fit_head(
             winners[:, :dim], losers[:, :dim], winners[:, dim:], losers[:, dim:],
-            n_heads=n_heads, seed=seed,
+            n_heads=n_heads, seed=seed, groups=groups,
         )  # fmt: skip
         # Name the feature layout, so a head is never applied to features it was not fit on.
         head = replace(head, meta={**head.meta, "features": FEATURES_VERSION})
         return OnnxHead(head, options)
 
     return train
+
+
+def head_meta(head: Head) -> dict[str, Any]:
+    """What fitting recorded with a default head (its cross-validation included)."""
+    return dict(head.head.meta) if isinstance(head, OnnxHead) else {}
 
 
 def save_head(db: sqlite_utils.Database, featurizer: DefaultFeaturizer, head: Head) -> str:
@@ -115,10 +157,12 @@ def save_head(db: sqlite_utils.Database, featurizer: DefaultFeaturizer, head: He
 
 
 def load_trained_default(
-    db: sqlite_utils.Database, options: Any = None, *, int8: bool = False
+    db: sqlite_utils.Database, options: Any = None, *, int8: bool | None = None
 ) -> HeadScorer | None:
     """The project's latest trained default model as a Scorer, or None if it has never been
-    trained (or was trained on another feature layout, so must be retrained)."""
+    trained (or was trained on another feature layout, so must be retrained).
+
+    ``int8=None`` runs the encoder variant the head was trained on."""
     from models.features import FEATURES_VERSION
     from models.head import PreferenceHead
 
@@ -139,6 +183,8 @@ def load_trained_default(
         return None  # trained by an older prefmark on other features: retrain
     if from_file and head.version == head_version:
         keep_head(db, head_version, data)  # from now on the project file alone suffices
+    if int8 is None:
+        int8 = "-fp32-" not in str(record["info"].get("encoder", ""))
     featurizer = DefaultFeaturizer(options, int8=int8)
     return HeadScorer(db, featurizer, OnnxHead(head, options), name=DEFAULT_MODEL_NAME)
 
@@ -174,7 +220,7 @@ class OnnxFolderScorer:
 
 
 def scorer_for(
-    db: sqlite_utils.Database, model: str, options: Any = None, *, int8: bool = False
+    db: sqlite_utils.Database, model: str, options: Any = None, *, int8: bool | None = None
 ) -> Scorer:
     """``default`` (the project's trained default model) or a path to an ONNX model folder."""
     if model == "default":

@@ -92,5 +92,6 @@ def test_version_names_licences_and_where_files_live(
     assert result.exit_code == 0
     assert result.output.startswith(f"prefmark {__version__}\n")
     assert "all-MiniLM-L6-v2, Apache License 2.0" in result.output
+    assert "models run on CPUExecutionProvider" in result.output  # no GPU here
     assert "PandaLM" in result.output
     assert str(tmp_path / "data" / "models") in result.output

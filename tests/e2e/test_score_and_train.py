@@ -69,15 +69,17 @@ def test_train_then_score_writes_rewards_and_model_labels_and_resumes(
     scorer = scorer_for(db, "default")
     assert scorer.version == version
 
-    # Score one batch, then stop as a cancel or a crash would: nothing is scored twice.
+    # Score a small first batch (a rate within a second) and one full batch, then stop as a
+    # cancel or a crash would: nothing is scored twice.
     first = score_project(db, scorer, batch_size=16)
     assert next(first) == (0, 314)
-    assert next(first) == (16, 314)
+    assert next(first) == (4, 314)
+    assert next(first) == (20, 314)
     first.close()
-    assert count_unscored(db, version) == 314 - 16
+    assert count_unscored(db, version) == 314 - 20
     rest = list(score_project(db, scorer, batch_size=64))
-    assert rest[0] == (0, 298)
-    assert rest[-1] == (298, 298)
+    assert rest[0] == (0, 294)
+    assert rest[-1] == (294, 294)
     assert count_unscored(db, version) == 0
 
     rows = db.conn.execute(
@@ -121,8 +123,10 @@ def test_cli_train_and_score(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["train", str(project), "--heads", "2"])
     assert result.exit_code == 0, result.output
-    assert "trained minilm" in result.output
-    assert "held-out check:" in result.output
+    assert "trained minilm-l6-int8-" in result.output  # int8 by default
+    # The k-fold accuracy stands beside the project's own length baseline.
+    assert "5-fold cross-validated accuracy" in result.output
+    assert 'for "the longer response wins"' in result.output
     result = runner.invoke(main, ["score", str(project), "--model", str(tmp_path / "missing")])
     assert result.exit_code == 1
     assert "missing" in result.output

@@ -72,6 +72,37 @@ def test_batching_does_not_change_an_embedding(built: Path) -> None:
     assert np.abs(together - alone).max() < 1e-5
 
 
+def test_int8_vector_of_a_text_does_not_depend_on_its_batch(built: Path) -> None:
+    """Activation scales are computed per run, so int8 runs one sequence at a time."""
+    int8 = load_default_encoder(OPTIONS, int8=True)
+    prompts, responses = zip(*PAIRS, strict=True)
+    together = int8.embed_pairs(prompts, responses)
+    alone = np.vstack([int8.embed_pairs([p], [r]) for p, r in PAIRS])
+    np.testing.assert_array_equal(together, alone)
+    texts = [r for _, r in PAIRS]
+    np.testing.assert_array_equal(int8.embed_texts(texts)[1:], int8.embed_texts(texts[1:]))
+
+
+def test_repeated_texts_are_encoded_once_and_get_the_same_features(built: Path) -> None:
+    from models.features import pair_features
+
+    encoder = load_default_encoder(OPTIONS, int8=True)
+    seen: list[int] = []
+    run = encoder.session.run
+
+    def counting_run(names, feeds):  # type: ignore[no-untyped-def]
+        seen.append(len(feeds["input_ids"]))
+        return run(names, feeds)
+
+    encoder.session.run = counting_run  # type: ignore[method-assign]
+    prompt, (first, second) = "Name a colour.", ("Blue.", "Green is a colour.")
+    embeddings, lengths = pair_features(encoder, [prompt] * 3, [first, second, first])
+    assert sum(seen) == 4  # two distinct pairs + two distinct responses, not 3 + 3
+    np.testing.assert_array_equal(embeddings[0], embeddings[2])
+    np.testing.assert_array_equal(lengths[0], lengths[2])
+    assert not np.array_equal(embeddings[0], embeddings[1])
+
+
 def test_built_graph_is_cached_under_a_versioned_name(built: Path) -> None:
     first = ensure_encoder(options=OPTIONS)
     mtime = first.onnx_path.stat().st_mtime_ns
@@ -107,3 +138,17 @@ def test_int8_encoder_stays_close_to_fp32(built: Path) -> None:
     prompts, responses = zip(*PAIRS, strict=True)
     cosine = (fp32.embed_pairs(prompts, responses) * int8.embed_pairs(prompts, responses)).sum(1)
     assert cosine.min() > 0.95
+
+
+def test_a_missing_graph_is_announced_before_it_is_built(built: Path, tmp_path: Path) -> None:
+    from labeler.workflows.models import encoder_note
+    from models.encoder_build import is_built
+
+    assert is_built(variant="fp32")
+    assert encoder_note(int8=False) is None
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(DATA_DIR_ENV, str(tmp_path / "fresh"))
+        assert not is_built(variant="int8")
+        note = encoder_note(int8=True)
+        assert note is not None
+        assert str(tmp_path / "fresh" / "models") in note

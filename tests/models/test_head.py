@@ -115,3 +115,57 @@ def test_mismatched_inputs_are_rejected() -> None:
         fit_head(ec, er[:5], fc, fr[:5])
     with pytest.raises(ValueError, match="targets"):
         fit_head(ec, er, fc, fr, targets=np.full(10, 2.0))
+
+
+def length_decided_pairs(n: int, dim: int = 200, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """Pairs where the longer response usually wins and the embeddings are pure noise."""
+    rng = np.random.default_rng(seed)
+    length_a, length_b = rng.normal(5, 1, n), rng.normal(5, 1, n)
+    a_wins = rng.random(n) < 1 / (1 + np.exp(-2 * (length_a - length_b)))
+    emb_a, emb_b = rng.standard_normal((n, dim)), rng.standard_normal((n, dim))
+    len_a = np.column_stack([length_a, length_a + rng.normal(0, 0.1, n)])
+    len_b = np.column_stack([length_b, length_b + rng.normal(0, 0.1, n)])
+    pick = a_wins[:, None]
+    return (
+        np.where(pick, emb_a, emb_b), np.where(pick, emb_b, emb_a),
+        np.where(pick, len_a, len_b), np.where(pick, len_b, len_a),
+    )  # fmt: skip
+
+
+def test_head_is_never_worse_than_length_when_embeddings_carry_nothing() -> None:
+    ec, er, fc, fr = length_decided_pairs(300)
+    head = fit_head(ec, er, fc, fr, n_heads=2)
+    cv = head.meta["cv"]
+    assert isinstance(cv, dict)
+    assert cv["folds"] == 5
+    assert cv["accuracy"] >= cv["longer_wins"] - 0.02
+    assert cv["accuracy"] >= cv["length_only"] - 0.02
+    # On fresh pairs from the same process it ranks like the longer-wins rule.
+    tc, tr, lc, lr = length_decided_pairs(2000, seed=1)
+    reward_c, _ = head.rewards(np.hstack([tc, lc]))
+    reward_r, _ = head.rewards(np.hstack([tr, lr]))
+    rule = np.mean(lc[:, 0] > lr[:, 0])
+    assert np.mean(reward_c > reward_r) >= rule - 0.02
+
+
+def test_cross_validation_keeps_the_embeddings_when_they_carry_the_signal() -> None:
+    ec, er, fc, fr, _ = synthetic_pairs(400)
+    head = fit_head(ec, er, fc, fr, n_heads=1)
+    cv = head.meta["cv"]
+    assert isinstance(cv, dict)
+    assert head.meta["model"] == "embeddings+length"
+    assert cv["accuracy"] > cv["length_only"] + 0.05
+    only = fit_head(ec, er, fc, fr, n_heads=1, length_only=True)
+    assert only.meta["model"] == "length-only"
+    np.testing.assert_array_equal(only.weights[0, : ec.shape[1]], 0.0)
+
+
+def test_fewer_pairs_than_columns_reach_the_same_optimum() -> None:
+    """The pair-space (Woodbury) Newton step solves the same problem as the column-space one."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((60, 150))
+    y = (rng.random(60) < 0.7).astype(float)
+    penalty = np.where(np.arange(150) < 140, 0.3, 1e-3)
+    w = fit_logistic(x, y, penalty)
+    p = 1 / (1 + np.exp(-(x @ w)))
+    assert np.abs(x.T @ (p - y) / 60 + penalty * w).max() < 1e-6

@@ -14,11 +14,36 @@ from models.paths import DATA_DIR_ENV, data_dir, model_cache_dir
 from models.runtime import make_session
 
 
-def test_default_options_leave_a_core_free_and_end_with_cpu() -> None:
+def test_headless_options_use_every_core_and_the_app_keeps_one_free() -> None:
+    import os
+
+    from labeler.workflows.models import runtime_options
+
+    cores = os.cpu_count() or 1
     options = RuntimeOptions()
-    assert options.intra_op_threads is not None
-    assert options.intra_op_threads >= 1
+    assert options.intra_op_threads == cores
     assert options.providers[-1] == "CPUExecutionProvider"
+    assert runtime_options().intra_op_threads == cores
+    assert runtime_options(interactive=True).intra_op_threads == max(1, cores - 1)
+    assert runtime_options(3, interactive=True).intra_op_threads == 3
+
+
+def test_provider_selection_prefers_cuda_and_always_ends_with_cpu() -> None:
+    import onnxruntime as ort
+
+    from models.protocol import default_providers, select_providers
+    from models.runtime import active_provider
+
+    # Every provider this onnxruntime release knows (what a GPU build may list): CUDA first.
+    every = select_providers(ort.get_all_providers())
+    assert every[0] == "CUDAExecutionProvider"
+    assert every[-1] == "CPUExecutionProvider"
+    assert "TensorrtExecutionProvider" not in every  # not asked for: needs its own setup
+    # What this machine's build has: the same rule, and the probe says which one runs.
+    available = ort.get_available_providers()
+    assert default_providers() == select_providers(available)
+    assert select_providers(["CPUExecutionProvider"]) == ["CPUExecutionProvider"]
+    assert active_provider(RuntimeOptions(intra_op_threads=1)) in available
 
 
 def test_session_uses_the_requested_threads_and_provider() -> None:

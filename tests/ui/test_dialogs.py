@@ -264,3 +264,4 @@ def test_about_dialog_shows_version_licences_and_where_files_live(
     assert str(tmp_path / "mine.db") in text
     assert str(tmp_path / "data" / "models") in text
     assert "PREFMARK_DATA_DIR" in text
+    assert "models run on CPUExecutionProvider" in text  # no GPU on the test machines

@@ -31,6 +31,7 @@ class AboutInfo:
     model_cache: Path
     project_path: Path | None
     notices: list[tuple[str, str]] = field(default_factory=list)
+    runtime: str = ""
 
 
 def read_notice(package: str, path: str) -> str | None:
@@ -43,6 +44,8 @@ def read_notice(package: str, path: str) -> str | None:
 def about_info(project_path: Path | None = None) -> AboutInfo:
     """What the dialog shows; the data folder honours PREFMARK_DATA_DIR."""
     base = data_dir()
+    from labeler.workflows.models import runtime_summary
+
     notices = [(title, text) for pkg, path, title in NOTICES if (text := read_notice(pkg, path))]
     return AboutInfo(
         version=__version__,
@@ -52,6 +55,7 @@ def about_info(project_path: Path | None = None) -> AboutInfo:
         model_cache=base / "models",
         project_path=project_path,
         notices=notices,
+        runtime=runtime_summary(),
     )
 
 
@@ -61,7 +65,8 @@ def about_html(info: AboutInfo) -> str:
     parts = [
         f"<h2>prefmark {esc(info.version)}</h2>",
         "<p>Build LLM preference data sets offline: label, review, route and export.</p>",
-        f"<p>Python {esc(info.python_version)} · PySide6 {esc(info.qt_version)}</p>",
+        f"<p>Python {esc(info.python_version)} · PySide6 {esc(info.qt_version)} · "
+        f"{esc(info.runtime)}</p>",
         "<h3>Where your files are</h3><ul>",
         f"<li>Project file: <code>{project}</code></li>",
         f"<li>Data folder: <code>{esc(str(info.data_dir))}</code> "
