@@ -10,19 +10,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from labeler.agreement import AI, Agreement, AgreementReport, PositionBias
 from ui.panels.formatting import DASH, count, pct, pct_interval, rate, seconds
-from ui.panels.table_model import RowsModel
+from ui.panels.table_model import RowsModel, read_only_table
 from ui.panels.team_section import TeamSection
 from ui.plain import plain_label
 
@@ -65,17 +62,6 @@ def agreement_sentence(a: Agreement) -> str:
     return text
 
 
-def _table(model: RowsModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
-
-
 class AgreementPanel(QWidget):
     """In: ``show_report(report)``. Out: ``refresh_requested`` (the user wants new numbers)."""
 
@@ -86,9 +72,9 @@ class AgreementPanel(QWidget):
         self.bias_model = RowsModel(BIAS_HEADERS)
         self.agreement_model = RowsModel(AGREEMENT_HEADERS)
         self.time_model = RowsModel(TIME_HEADERS)
-        self.bias_view = _table(self.bias_model)
-        self.agreement_view = _table(self.agreement_model)
-        self.time_view = _table(self.time_model)
+        self.bias_view = read_only_table(self.bias_model)
+        self.agreement_view = read_only_table(self.agreement_model)
+        self.time_view = read_only_table(self.time_model)
         self.summary = plain_label("No labels yet.")
         self.summary.setWordWrap(True)
         self.review_label = plain_label()

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from ui.plain import plain_tooltip
 
@@ -67,3 +68,15 @@ class RowsModel(QAbstractTableModel):
 
     def is_warning(self, row: int) -> bool:
         return self._warn[row]
+
+
+def read_only_table(model: RowsModel) -> QTableView:
+    """A table view of ``model`` that selects and edits nothing, sized to its contents."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view

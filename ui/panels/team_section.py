@@ -8,10 +8,7 @@ A view over ``labeler.team.TeamReport``, computed off the GUI thread (``ui.jobs.
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -19,7 +16,7 @@ from PySide6.QtWidgets import (
 from labeler.team import TeamReport
 from labeler.team_agreement import Estimate
 from ui.panels.formatting import DASH, count, pct, pct_interval
-from ui.panels.table_model import RowsModel
+from ui.panels.table_model import RowsModel, read_only_table
 from ui.plain import plain_label
 
 AGREEMENT_HEADERS = ("Measure", "Value", "95% interval", "Items")
@@ -27,17 +24,6 @@ ACCURACY_HEADERS = ("Annotator", "Estimated accuracy")
 QUEUE_HEADERS = ("Item", "Annotator", "Chose", "Chance it is wrong")
 QUEUE_ROWS = 200
 """The re-review list shows the most likely wrong labels first; the count says how many more."""
-
-
-def _table(model: RowsModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
 
 
 def _value(e: Estimate) -> list[str]:
@@ -56,9 +42,9 @@ class TeamSection(QWidget):
         self.agreement_model = RowsModel(AGREEMENT_HEADERS)
         self.accuracy_model = RowsModel(ACCURACY_HEADERS)
         self.queue_model = RowsModel(QUEUE_HEADERS)
-        self.agreement_view = _table(self.agreement_model)
-        self.accuracy_view = _table(self.accuracy_model)
-        self.queue_view = _table(self.queue_model)
+        self.agreement_view = read_only_table(self.agreement_model)
+        self.accuracy_view = read_only_table(self.accuracy_model)
+        self.queue_view = read_only_table(self.queue_model)
         self.agreement_note = plain_label()
         self.errors_label = plain_label()
         for label in (self.agreement_note, self.errors_label):
