@@ -116,8 +116,11 @@ def routing_arrays(
             _by(human_by, only.annotator, n)[i] = code
             continue
         arrays.human[i] = resolve(labels, policy, None, weigh).code(unranked_last=unranked_last)
-        for annotator in dict.fromkeys(lab.annotator for lab in labels):
-            own = [lab for lab in labels if lab.annotator == annotator]
+        # An adjudication settles the item but is nobody's own answer: agreement, each
+        # annotator's quality and ``--human`` replays read only people's own labels.
+        answers = [lab for lab in labels if lab.action != "adjudicate"]
+        for annotator in dict.fromkeys(lab.annotator for lab in answers):
+            own = [lab for lab in answers if lab.annotator == annotator]
             code = resolve(own, policy, None, weigh).code(unranked_last=unranked_last)
             _by(human_by, annotator, n)[i] = code
     model_sql = f"""

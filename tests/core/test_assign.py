@@ -127,3 +127,18 @@ def test_a_gold_answer_for_an_unknown_item_stores_nothing(tmp_path: Path) -> Non
     result = CliRunner().invoke(main, ["gold", str(project), str(gold)])
     assert result.exit_code == 1
     assert f"{gold}:1:" in result.stderr
+
+
+def test_an_adjudication_settles_the_item_but_is_nobody_s_own_answer(tmp_path: Path) -> None:
+    from labeler.adjudication import adjudicate
+    from labeler.store.routes import routing_arrays
+
+    db = open_db(tmp_path / "p.db")
+    item = Item("q", (Response("x"), Response("y")))
+    add_items(db, [item])
+    for who, choice in (("ann", PairChoice.A), ("bob", PairChoice.B)):
+        record_label(db, Label(item.id, PairwiseValue(choice), Source.HUMAN, who))
+    adjudicate(db, item.id, PairwiseValue(PairChoice.B), "dana", "B follows the guidelines")
+    arrays = routing_arrays(db, with_text=False)
+    assert list(arrays.human) == [1]  # the adjudication counts: B
+    assert set(arrays.human_by) == {"ann", "bob"}  # dana answered nothing of her own
