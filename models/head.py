@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 HEAD_FORMAT = 1
 L2_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -288,27 +287,6 @@ def fit_head(
     ``length_only`` fits the extra columns alone. With ``n_heads == 1`` the single head sees
     every pair once (no resampling).
     """
-    # Hundreds of small solves: BLAS threads only add hand-offs (15x slower on a busy machine).
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _fit_head(
-            emb_chosen, emb_rejected, feat_chosen, feat_rejected, n_heads=n_heads, l2=l2,
-            length_only=length_only, seed=seed, targets=targets, groups=groups,
-        )  # fmt: skip
-
-
-def _fit_head(
-    emb_chosen: np.ndarray,
-    emb_rejected: np.ndarray,
-    feat_chosen: np.ndarray,
-    feat_rejected: np.ndarray,
-    *,
-    n_heads: int,
-    l2: float | None,
-    length_only: bool,
-    seed: int,
-    targets: np.ndarray | None,
-    groups: np.ndarray | None,
-) -> PreferenceHead:
     xc = np.hstack([emb_chosen, feat_chosen]).astype(np.float64)
     xr = np.hstack([emb_rejected, feat_rejected]).astype(np.float64)
     if xc.shape != xr.shape or xc.shape[0] == 0:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from labeler.routing import HeadTrainer, logistic_head
 from labeler.scoring import Head, HeadScorer, ItemScore, Scorer
@@ -126,10 +127,13 @@ def default_trainer(n_heads: int = 8, seed: int = 0, options: Any = None) -> Any
         from models.features import FEATURES_VERSION
 
         dim = winners.shape[1] - N_EXTRA
-        head = fit_head(
-            winners[:, :dim], losers[:, :dim], winners[:, dim:], losers[:, dim:],
-            n_heads=n_heads, seed=seed, groups=groups,
-        )  # fmt: skip
+        # Hundreds of small solves: BLAS threads only add hand-offs (15x slower on a busy
+        # machine), so the fit runs numpy's BLAS on one thread.
+        with threadpool_limits(limits=1, user_api="blas"):
+            head = fit_head(
+                winners[:, :dim], losers[:, :dim], winners[:, dim:], losers[:, dim:],
+                n_heads=n_heads, seed=seed, groups=groups,
+            )  # fmt: skip
         # Name the feature layout, so a head is never applied to features it was not fit on.
         head = replace(head, meta={**head.meta, "features": FEATURES_VERSION})
         return OnnxHead(head, options)
@@ -249,7 +253,8 @@ def default_head_trainer(l2: float = 0.05) -> HeadTrainer:
         sign = np.where(y >= 0.5, 1.0, -1.0)[:, None]
         half = sign * x / 2
         empty = np.zeros((len(x), 0))
-        head = fit_head(half, -half, empty, empty, n_heads=1, l2=l2)
+        with threadpool_limits(limits=1, user_api="blas"):
+            head = fit_head(half, -half, empty, empty, n_heads=1, l2=l2)
 
         def predict(xt: np.ndarray) -> np.ndarray:
             diff = head.member_rewards(xt / 2) - head.member_rewards(-xt / 2)
