@@ -86,6 +86,9 @@ def iter_parquet(
     except (pa.ArrowException, OSError) as exc:
         where: Location | Path = Location(path, record + 1) if record else path
         raise ImportFailed(where, None, f"not a readable Parquet file: {_reason(exc)}") from None
+    except UnicodeDecodeError:  # a string column whose bytes are not UTF-8 (rows of a batch)
+        where = Location(path, record + 1)
+        raise ImportFailed(where, None, "a text column holds bytes that are not UTF-8") from None
 
 
 def _reason(exc: BaseException) -> str:

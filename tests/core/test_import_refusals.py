@@ -182,6 +182,10 @@ def test_unreadable_parquet_is_one_line(db: Any, tmp_path: Path) -> None:
     assert "nests more than 100 levels" in refused(db, _parquet(tmp_path / "d.parquet", table))
     gz = write(tmp_path / "g.parquet.gz", gzip.compress(good))
     assert "gzipped Parquet" in refused(db, gz)
+    # A string column whose bytes are not UTF-8 (Arrow does not check them when writing).
+    prompts = pa.array([b"fine", b"bad \x80 byte"], pa.binary()).view(pa.string())
+    table = pa.table({"prompt": prompts, "response_a": ["a", "a"], "response_b": ["b", "b"]})
+    assert "bytes that are not UTF-8" in refused(db, _parquet(tmp_path / "u.parquet", table))
 
 
 def test_parquet_columns_of_other_types_become_json_safe_metadata(db: Any, tmp_path: Path) -> None:

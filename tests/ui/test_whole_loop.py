@@ -127,8 +127,9 @@ def test_the_whole_loop_in_the_app(window_factory, qtbot, tmp_path, monkeypatch)
         assert isinstance(label.value, PairwiseValue)
         responses = get_item(db, item_id).responses
         winner = 0 if label.value.choice is PairChoice.A else 1
-        assert record["chosen"] == responses[winner].text
-        assert record["rejected"] == responses[1 - winner].text
+        # The standard variant starts each completion with a space after "Assistant:".
+        assert record["chosen"] == " " + responses[winner].text
+        assert record["rejected"] == " " + responses[1 - winner].text
     for item_id, choice in picks.items():  # what was typed is what was exported
         assert resolved_label(db, item_id).value.choice is choice  # type: ignore[union-attr]
         assert exported[item_id]["label_source"] == "human"
