@@ -31,7 +31,7 @@ elif "QT_QPA_PLATFORM" not in os.environ:
     os.environ["QT_QPA_PLATFORM"] = "xcb"
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
 from labeler.db import open_db
 from labeler.store import iter_items
@@ -110,13 +110,11 @@ def main() -> int:
         pool_done(10_000)
         shoot(window, "pairwise")
 
-        panels = getattr(window, "panels", {})
-        if "routing" in panels:  # after the demo's routing run (and its simulation, if any)
-            dock = panels["routing"].parentWidget()
-            dock.raise_()
-            pool_done(10_000)
-            shoot(window, "routing")
-            panels["guidelines"].parentWidget().raise_()
+        # After the demo's routing run (and its simulation, if any).
+        _dock_of(window.panels.routing).raise_()
+        pool_done(10_000)
+        shoot(window, "routing")
+        _dock_of(window.panels.guidelines).raise_()
 
         db = open_db(project)  # bring the listwise items to the front of the queue
         lists = [it.id for it in iter_items(db) if len(it.responses) > 2]
@@ -146,6 +144,14 @@ def main() -> int:
         browser.close()
         window.close()
     return 0
+
+
+def _dock_of(panel: QWidget) -> QDockWidget:
+    """The dock a side panel sits in (inside its scroll area)."""
+    widget = panel.parentWidget()
+    while not isinstance(widget, QDockWidget):
+        widget = widget.parentWidget()
+    return widget
 
 
 if __name__ == "__main__":
