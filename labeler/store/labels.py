@@ -26,6 +26,7 @@ from labeler.resolution import (
     LiveLabel,
     model_choice,
 )
+from labeler.store.reward_models import TRAINED_KIND
 from labeler.types import Action, Label, PairChoice, Source, value_from_json
 
 if TYPE_CHECKING:
@@ -275,11 +276,8 @@ def people_labels(db: sqlite_utils.Database) -> Iterator[tuple[str, list[LiveLab
         yield item_id, [new(LiveLabel, r[1:]) for r in rows]
 
 
-TRAINED_KINDS = ("default-head",)
-"""Kinds of registered model trained on the project's own labels (compared to the second, a
-human label made in the second the model was saved counts as training data)."""
-
-_FACTS_SQL = """
+# A human label made up to the second a trained model was saved counts as its training data.
+_FACTS_SQL = f"""
 SELECT l.id, l.item_id, l.source, l.annotator, l.action, l.kind,
        json_extract(l.value, '$.choice'),
        json_extract(l.value, '$.aspects.overall'),
@@ -288,12 +286,12 @@ SELECT l.id, l.item_id, l.source, l.annotator, l.action, l.kind,
        (SELECT group_concat(s.action) FROM labels s WHERE s.supersedes = l.id),
        substr(l.created_at, 1, 19),
        (SELECT substr(m.created_at, 1, 19) FROM models m
-        WHERE m.version = l.model_version AND m.kind IN ({trained}))
+        WHERE m.version = l.model_version AND m.kind = '{TRAINED_KIND}')
 FROM labels l
 WHERE (l.item_id, l.id) > (?, ?)
 ORDER BY l.item_id, l.id
 LIMIT ?
-""".format(trained=", ".join(f"'{k}'" for k in TRAINED_KINDS))
+"""
 
 
 def _choice(kind: str | None, choice: str | None, overall: Any) -> PairChoice | None:

@@ -136,15 +136,21 @@ def latest_model_version(db: sqlite_utils.Database) -> str | None:
     return None if row is None else str(row[0])
 
 
+TRAINED_KIND = "default-head"
+"""The registry kind of a model trained on this project's own human labels (``prefmark
+train``): its labels and scores are in-sample on them."""
+
+
 def project_trained_sources(db: sqlite_utils.Database) -> set[str]:
     """Annotators of model labels made by a model trained on this project's human labels.
 
-    That is any model registered with kind ``default-head`` (``prefmark train``); judging
+    That is any model registered with kind ``TRAINED_KIND`` (``prefmark train``); judging
     routing against the same human labels such a model learnt from flatters it.
     """
     rows = db.conn.execute(
         "SELECT DISTINCT l.annotator FROM labels l JOIN models m ON m.version = l.model_version "
-        "WHERE l.source = 'model' AND m.kind = 'default-head'"
+        "WHERE l.source = 'model' AND m.kind = ?",
+        (TRAINED_KIND,),
     )
     return {str(r[0]) for r in rows}
 
@@ -155,4 +161,4 @@ def is_trained_version(db: sqlite_utils.Database, version: str | None) -> bool:
     if version is None:
         return False
     row = db.conn.execute("SELECT kind FROM models WHERE version = ?", (version,)).fetchone()
-    return row is not None and row[0] == "default-head"
+    return row is not None and row[0] == TRAINED_KIND

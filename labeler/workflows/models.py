@@ -21,7 +21,13 @@ from threadpoolctl import threadpool_limits
 
 from labeler.routing import HeadTrainer, logistic_head
 from labeler.scoring import Head, HeadScorer, ItemScore, Scorer
-from labeler.store.reward_models import head_data, keep_head, latest_model, register_head_model
+from labeler.store.reward_models import (
+    TRAINED_KIND,
+    head_data,
+    keep_head,
+    latest_model,
+    register_head_model,
+)
 from labeler.types import Item, prompt_to_json
 
 if TYPE_CHECKING:
@@ -154,7 +160,7 @@ def save_head(db: sqlite_utils.Database, featurizer: DefaultFeaturizer, head: He
     version = f"{featurizer.version}+{head.version}"
     register_head_model(
         db, version, head_version=head.version, data=head.head.to_bytes(),
-        kind="default-head", name=DEFAULT_MODEL_NAME,
+        kind=TRAINED_KIND, name=DEFAULT_MODEL_NAME,
         info={"encoder": featurizer.version, "head": head.version, "n_heads": head.head.n_heads},
     )  # fmt: skip
     return version
@@ -170,7 +176,7 @@ def load_trained_default(
     from models.features import FEATURES_VERSION
     from models.head import PreferenceHead
 
-    record = latest_model(db, kind="default-head")
+    record = latest_model(db, kind=TRAINED_KIND)
     if record is None:
         return None
     head_version = str(record["info"].get("head") or record["version"].rsplit("+", 1)[-1])
