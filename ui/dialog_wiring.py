@@ -14,6 +14,7 @@ from ui.dialogs.export_dialog import ExportDialog
 from ui.dialogs.import_dialog import ImportDialog
 
 if TYPE_CHECKING:
+    from labeler.workflows.importing import ImportOptions
     from ui.main_window import MainWindow
 
 
@@ -52,28 +53,23 @@ def run_with_dialog(
 
 
 def open_import(window: MainWindow, paths: list[Path]) -> ImportDialog | None:
-    """The import dialog (preview, field mapping, skip-bad) for the chosen files."""
+    """The import dialog (preview, field mapping, schema, bad records, images) for the files."""
     if window.controller.path is None or not paths:
         return None
-    dialog = ImportDialog(paths, parent=window)
+    dialog = ImportDialog(paths, parent=window, project=window.controller.path)
 
-    def requested(chosen: list[Path], mapping: Any, skip_bad: bool) -> None:
+    def requested(options: ImportOptions) -> None:
         path = window.controller.path
         if path is None:  # the project was closed while the dialog was open
             return
 
-        schema = dialog.schema_form.schema()
-
         def done(report: Any) -> None:
             dialog.show_result(report)
-            if schema is not None:  # the items are now labelled another way: a new session
+            if options.schema is not None:  # the items are now labelled another way
                 window.controller.set_queue(window.controller.queue)
             window.controller.queue_changed_elsewhere()
 
-        job = partial(
-            jobs.import_job, path, chosen, mapping, skip_bad,
-            schema=schema, source_name=dialog.schema_form.source_name(),
-        )  # fmt: skip
+        job = partial(jobs.import_job, path, options)
         run_with_dialog(window, "import", job, done, dialog.show_error, dialog)
 
     dialog.import_requested.connect(requested)

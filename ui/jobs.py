@@ -24,7 +24,7 @@ from labeler.store.browse import pair_count, routable_count
 from labeler.store.labels import count_labels, iter_label_facts, labelling_rate
 from labeler.store.routes import route_counts
 from labeler.workflows import WorkflowError
-from labeler.workflows.importing import explain_import_error
+from labeler.workflows.importing import ImportOptions, explain_import_error
 from ui.panels.routing_panel import RoutingSnapshot
 
 T = TypeVar("T")
@@ -86,24 +86,14 @@ def preview_records(path: Path, limit: int = 20) -> Preview:
     return Preview(path, records, list(fields), complete=len(records) < limit)
 
 
-def import_job(
-    db_path: str | Path,
-    paths: Sequence[str | Path],
-    mapping: Any = None,
-    skip_bad: bool = False,
-    reject_path: str | Path | None = None,
-    schema: Any = None,
-    source_name: str | None = None,
-) -> JobGen[Any]:
-    """Import files into the project (one transaction); returns the importer's report."""
-    from labeler.workflows.importing import ImportOptions, import_data
+def import_job(db_path: str | Path, what: ImportOptions | Sequence[str | Path]) -> JobGen[Any]:
+    """Import files (``what``: the files with default options, or ``ImportOptions``) into the
+    project in one transaction; returns the importer's report."""
+    from labeler.workflows.importing import import_data
 
-    options = ImportOptions(
-        files=tuple(Path(p) for p in paths), mapping=mapping, skip_bad=skip_bad,
-        rejects=None if reject_path is None else Path(reject_path), schema=schema,
-        source_name=source_name,
-    )  # fmt: skip
-    return (yield from import_data(Path(db_path), options))
+    if not isinstance(what, ImportOptions):
+        what = ImportOptions(files=tuple(Path(p) for p in what))
+    return (yield from import_data(Path(db_path), what))
 
 
 def export_job(db_path: str | Path, out_dir: str | Path, options: Any) -> JobGen[Any]:

@@ -39,6 +39,16 @@ class ImportOptions:
     image_folders: tuple[Path, ...] = ()
 
 
+def default_rejects_path(project: Path) -> Path:
+    """Where skipped bad records go when no place is named: ``PROJECT.rejects.jsonl``."""
+    return project.with_name(project.name + ".rejects.jsonl")
+
+
+def default_image_folders(files: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The folders images may come from when none are named: each data file's own."""
+    return tuple(dict.fromkeys(p.parent for p in files))
+
+
 def read_line(path: Path, line_no: int, limit: int = LINE_PREVIEW_CHARS) -> str | None:
     """The text of one physical line of a (possibly gzipped) file, shortened for display."""
     try:
@@ -79,7 +89,7 @@ def _import_into(
 
     rejects = options.rejects
     if options.skip_bad and rejects is None:
-        rejects = project.with_name(project.name + ".rejects.jsonl")
+        rejects = default_rejects_path(project)
 
     try:
         report = yield from import_steps(
@@ -89,7 +99,7 @@ def _import_into(
         )  # fmt: skip
     except (ImportFailed, OSError, ValueError) as exc:
         raise explain_import_error(exc) from exc
-    folders = options.image_folders or tuple(dict.fromkeys(p.parent for p in options.files))
+    folders = options.image_folders or default_image_folders(options.files)
     remember_image_folders(db, folders)  # the app shows images from these folders only
     if options.schema is not None:
         set_schema(db, options.schema)

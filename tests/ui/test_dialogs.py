@@ -69,19 +69,22 @@ def test_import_dialog_previews_maps_fields_and_imports(qtbot, tmp_path, data_fi
     dialog.map_combos["response_b"].setCurrentText("second")
     with qtbot.waitSignal(dialog.import_requested) as blocker:
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-    paths, mapping, skip_bad = blocker.args
-    assert paths == [data_file]
+    (options,) = blocker.args
+    mapping = options.mapping
+    assert options.files == (data_file,)
     assert mapping.renames == {
         "prompt": ("question",),
         "response_a": ("first",),
         "response_b": ("second",),
     }
     assert mapping.annotator_fields == ("annotator1",)
-    assert skip_bad is False
+    assert options.skip_bad is False
+    assert options.rejects is None
+    assert options.image_folders == ()
 
     dialog.set_running(True)
     assert not dialog.import_button.isEnabled()
-    report = drain(import_job(project, paths, mapping, skip_bad))
+    report = drain(import_job(project, options))
     dialog.show_result(report)
     assert "Imported 30 new items" in dialog.status_label.text()
     assert "30 new labels" in dialog.status_label.text()

@@ -13,6 +13,7 @@ from labeler.store import open_db
 from labeler.store.items import count_items
 from labeler.store.labels import record_label
 from labeler.types import Label, PairChoice, PairwiseValue, Source
+from labeler.workflows.importing import ImportOptions
 from ui import dialog_wiring
 
 pytestmark = pytest.mark.gui
@@ -41,7 +42,7 @@ def test_import_dialog_imports_in_the_background_and_updates_the_queue(
     window = window_factory(project)
     dialog = dialog_wiring.open_import(window, [data])
     assert dialog is not None
-    dialog.import_requested.emit([data], None, False)
+    dialog.import_requested.emit(ImportOptions(files=(data,)))
     qtbot.waitUntil(lambda: "import" not in window.jobs.running_names(), timeout=20000)
     assert count_items(open_db(project)) == 314 + 5
     qtbot.waitUntil(lambda: window.queues.item(0).text() == "To label: 318", timeout=10000)
@@ -54,7 +55,7 @@ def test_import_dialog_shows_the_failing_line(
     data.write_text('{"prompt": "q", "response_a": "a", "response_b": "b"}\n{"prompt": 3}\n')
     window = window_factory(project)
     dialog = dialog_wiring.open_import(window, [data])
-    dialog.import_requested.emit([data], None, False)
+    dialog.import_requested.emit(ImportOptions(files=(data,)))
     qtbot.waitUntil(lambda: bool(dialog.error_label.text()), timeout=20000)
     assert "bad.jsonl:2: " in dialog.error_label.text()
     assert count_items(open_db(project)) == 314  # nothing half-imported

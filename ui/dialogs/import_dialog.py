@@ -1,10 +1,11 @@
 """Import data files: preview the first records, see the shape found and what the import
-will do, map fields, choose the project's schema and how to treat bad records.
+will do, map fields, choose the project's schema, what happens to bad records and where images
+may come from: everything the command line import offers.
 
-The dialog only gathers the user's intent. ``import_requested(paths, mapping, skip_bad)`` goes
-to the window (which also reads ``schema_form``), which runs ``ui.jobs.import_job`` in a worker
-and reports back through ``set_progress``, ``show_result`` and ``show_error``; Cancel while
-running emits ``cancel_requested``.
+The dialog only gathers the user's intent: ``import_requested(options)`` carries the
+``ImportOptions`` the import workflow takes. The window runs ``ui.jobs.import_job`` with them
+in a worker and reports back through ``set_progress``, ``show_result`` and ``show_error``;
+Cancel while running emits ``cancel_requested``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeler.workflows.importing import ImportOptions
+from ui.dialogs.import_paths_form import ImportPathsForm
 from ui.dialogs.job_dialog import JobDialog, error_html
 from ui.dialogs.schema_form import SchemaForm
 from ui.jobs import JobError, Preview, preview_records
@@ -56,15 +59,17 @@ def _cell(value: Any) -> str:
 
 
 class ImportDialog(JobDialog):
-    import_requested = Signal(list, object, bool)  # paths, FieldMapping | None, skip_bad
+    import_requested = Signal(object)  # ImportOptions
 
     def __init__(
         self,
         paths: Sequence[Path],
         parent: QWidget | None = None,
         *,
+        project: Path | None = None,
         preview: Callable[[Path], Preview] = preview_records,
     ) -> None:
+        """``project``: the project imported into, to show where skipped records go."""
         super().__init__(parent)
         self.setWindowTitle("Import data")
         self.paths = [Path(p) for p in paths]
@@ -109,11 +114,8 @@ class ImportDialog(JobDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(mapping_scroll, "Field mapping")
         self.tabs.addTab(self.schema_form, "Labelling")
-
-        self.skip_check = QCheckBox(
-            "Skip bad records (saved beside the project as a .rejects.jsonl file) "
-            "instead of stopping"
-        )
+        self.paths_form = ImportPathsForm(self.paths, project)
+        self.tabs.addTab(self.paths_form, "Bad records and images")
 
         self.import_button = QPushButton("&Import")
         self.import_button.setDefault(True)
@@ -131,7 +133,6 @@ class ImportDialog(JobDialog):
         layout.addWidget(self.preview_label)
         layout.addWidget(self.detected_label)
         layout.addWidget(self.tabs, 3)
-        layout.addWidget(self.skip_check)
         layout.addWidget(self.error_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.status_label)
@@ -167,6 +168,15 @@ class ImportDialog(JobDialog):
             return None
         return parse_map_options(options, annotators, self.scores_check.isChecked())
 
+    def options(self) -> ImportOptions:
+        """Everything chosen, as the import workflow takes it; ValueError in words when a
+        choice cannot work."""
+        return ImportOptions(
+            files=tuple(self.paths), mapping=self.mapping(), skip_bad=self.paths_form.skip_bad(),
+            rejects=self.paths_form.rejects(), source_name=self.schema_form.source_name(),
+            schema=self.schema_form.schema(), image_folders=self.paths_form.image_folders(),
+        )  # fmt: skip
+
     # ---- controller feedback -------------------------------------------------------------
 
     def set_running(self, running: bool) -> None:
@@ -193,13 +203,12 @@ class ImportDialog(JobDialog):
 
     def _on_import_clicked(self) -> None:
         try:
-            mapping = self.mapping()
-            self.schema_form.schema()
+            options = self.options()
         except ValueError as exc:
             self.error_label.setText(error_html(JobError(str(exc))))
             return
         self.error_label.clear()
-        self.import_requested.emit(list(self.paths), mapping, self.skip_check.isChecked())
+        self.import_requested.emit(options)
 
     def _load_preview(self) -> None:
         if not self.paths:
