@@ -1,18 +1,21 @@
 """The routing curve: accuracy against human budget, one line per strategy.
 
 Draws the simulation's CSV with QPainter (crisp at any size, follows the palette), or shows the
-simulation's PNG when only the picture exists. ``read_curve_csv`` is a plain function so the
-controller can read the file in a worker and hand the series in.
+simulation's PNG when only the picture exists. The legend sits below the plot, under the axis
+title, wrapped into as many rows as the width needs: the curves of all strategies meet at both
+ends of the budget axis, so no corner of the plot is reliably free of data.
+``read_curve_csv`` is a plain function so the controller can read the file in a worker and
+hand the series in.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 Series = Mapping[str, Sequence[tuple[float, float]]]
@@ -71,11 +74,13 @@ def read_curve_csv(
 class CurveView(QWidget):
     """In: ``set_series(series)`` or ``set_image(path)``; ``set_marker(budget)`` marks a budget."""
 
-    MARGIN = (44, 12, 22, 30)  # left, top, right, bottom
+    MARGIN = (44, 12, 22, 30)  # left, top, right, bottom (tick labels and the axis title)
+    SWATCH = 18  # the length of a legend entry's line sample
+    GAP = 14  # between legend entries
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumSize(260, 180)
+        self.setMinimumSize(260, 210)  # room for a plot above a two-row legend
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._series: dict[str, list[tuple[float, float]]] = {}
         self._pixmap: QPixmap | None = None
@@ -135,18 +140,41 @@ class CurveView(QWidget):
         finally:
             painter.end()
 
-    def _plot_rect(self) -> QRectF:
+    def plot_rect(self) -> QRectF:
+        """Where the curves are drawn: every plotted point lies inside."""
         left, top, right, bottom = self.MARGIN
-        return QRectF(left, top, self.width() - left - right, self.height() - top - bottom)
+        height = self.height() - top - bottom - self._legend_height()
+        return QRectF(left, top, self.width() - left - right, height)
 
-    def _paint_series(self, painter: QPainter) -> None:
-        rect = self._plot_rect()
-        ys = [y for points in self._series.values() for _, y in points]
-        y_lo, y_hi = min(ys), max(ys)
-        pad = max(0.02, (y_hi - y_lo) * 0.08)
-        y_lo, y_hi = max(0.0, y_lo - pad), min(1.0, y_hi + pad)
-        if y_hi <= y_lo:
-            y_lo, y_hi = y_lo - 0.05, y_hi + 0.05
+    def legend_entries(self) -> list[tuple[str, QColor, QRectF]]:
+        """(series, colour, rectangle) of each legend entry, in rows below the axis title."""
+        names = sorted(self._series)
+        if not names:
+            return []
+        metrics = QFontMetricsF(self.font(), self)  # as painted on this widget
+        line_h = metrics.height()
+        left, _top, right, _bottom = self.MARGIN
+        x, row, rows = float(left), 0, []
+        for name in names:
+            width = min(self.SWATCH + 6 + metrics.horizontalAdvance(name),
+                        self.width() - left - right)  # fmt: skip
+            if x > left and x + width > self.width() - right:
+                x, row = float(left), row + 1
+            rows.append((name, x, row, width))
+            x += width + self.GAP
+        top = self.height() - (row + 1) * line_h - 2
+        return [
+            (name, self._colour(names.index(name)), QRectF(x, top + r * line_h, width, line_h))
+            for name, x, r, width in rows
+        ]
+
+    def point_px(self, x: float, y: float) -> QPointF:
+        """Where the point (budget, accuracy) is drawn."""
+        return self._to_px()(x, y)
+
+    def _to_px(self) -> Callable[[float, float], QPointF]:
+        rect = self.plot_rect()
+        y_lo, y_hi = self._y_range()
 
         def to_px(x: float, y: float) -> QPointF:
             return QPointF(
@@ -154,6 +182,35 @@ class CurveView(QWidget):
                 rect.bottom() - (y - y_lo) / (y_hi - y_lo) * rect.height(),
             )
 
+        return to_px
+
+    def _legend_height(self) -> float:
+        entries = self.legend_entries()
+        return self.height() - min(r.top() for *_, r in entries) + 2 if entries else 0.0
+
+    def _y_range(self) -> tuple[float, float]:
+        ys = [y for points in self._series.values() for _, y in points]
+        y_lo, y_hi = min(ys), max(ys)
+        pad = max(0.02, (y_hi - y_lo) * 0.08)
+        y_lo, y_hi = max(0.0, y_lo - pad), min(1.0, y_hi + pad)
+        if y_hi <= y_lo:
+            y_lo, y_hi = y_lo - 0.05, y_hi + 0.05
+        return y_lo, y_hi
+
+    @staticmethod
+    def _colour(index: int) -> QColor:
+        return QColor(PALETTE[index % len(PALETTE)])
+
+    @staticmethod
+    def _pen(name: str, colour: QColor) -> QPen:
+        pen = QPen(colour, 2)
+        if name.lower() == "oracle":
+            pen.setStyle(Qt.PenStyle.DashLine)
+        return pen
+
+    def _paint_series(self, painter: QPainter) -> None:
+        rect = self.plot_rect()
+        y_lo, y_hi = self._y_range()
         text_colour = self.palette().windowText().color()
         grid = QColor(text_colour)
         grid.setAlpha(50)
@@ -175,17 +232,27 @@ class CurveView(QWidget):
         painter.drawText(QRectF(rect.left(), rect.bottom() + 14, rect.width(), 14),
                          Qt.AlignmentFlag.AlignHCenter, "human budget")  # fmt: skip
 
+        to_px = self._to_px()
+        painter.save()
+        painter.setClipRect(rect.adjusted(-2, -2, 2, 2))  # a line never strays into the legend
         for i, (name, points) in enumerate(sorted(self._series.items())):
-            colour = QColor(PALETTE[i % len(PALETTE)])
-            pen = QPen(colour, 2)
-            if name.lower() == "oracle":
-                pen.setStyle(Qt.PenStyle.DashLine)
-            painter.setPen(pen)
+            painter.setPen(self._pen(name, self._colour(i)))
             path = QPainterPath(to_px(*points[0]))
             for x, y in points[1:]:
                 path.lineTo(to_px(x, y))
             painter.drawPath(path)
-            painter.drawText(QPointF(rect.left() + 6, rect.top() + 14 + 14 * i), name)
+        painter.restore()
+
+        for name, colour, box in self.legend_entries():
+            painter.setPen(self._pen(name, colour))
+            mid = box.center().y()
+            painter.drawLine(QPointF(box.left(), mid), QPointF(box.left() + self.SWATCH, mid))
+            painter.setPen(text_colour)
+            text_box = box.adjusted(self.SWATCH + 4, 0, 0, 0)
+            shown = painter.fontMetrics().elidedText(
+                name, Qt.TextElideMode.ElideRight, int(text_box.width())
+            )
+            painter.drawText(text_box, Qt.AlignmentFlag.AlignVCenter, shown)
 
         if self._marker is not None:
             painter.setPen(QPen(text_colour, 1, Qt.PenStyle.DotLine))
