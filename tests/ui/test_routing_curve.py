@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDockWidget
 from labeler.routing.simulate import SimRow, write_csv
 from tests.ui.ui_helpers import make_project, pair_items
 from ui.panel_wiring import simulation_dir
-from ui.panels.curve_view import CurveView, read_curve_csv
+from ui.panels.curve_view import PALETTE, CurveView, read_curve_csv
 
 pytestmark = pytest.mark.gui
 
@@ -97,3 +97,15 @@ def test_the_legend_wraps_into_rows_below_the_plot(qtbot, tmp_path, width) -> No
     _assert_legend_clear_of_data(curve)
     rows = {box.top() for *_, box in curve.legend_entries()}
     assert len(rows) >= 2
+
+
+def test_strategies_keep_the_colours_of_the_simulation_picture(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The picture colours strategies in the file's order (random first); so does the chart,
+    and the oracle bound is drawn in the text colour, as the picture draws it in black."""
+    curve = CurveView()
+    qtbot.addWidget(curve)
+    curve.set_series(read_curve_csv(_simulation_csv(tmp_path / "sim.csv")))
+    colours = {name: colour.name() for name, colour, _box in curve.legend_entries()}
+    assert list(colours) == [*CURVES, "oracle"]
+    assert [colours[n] for n in CURVES] == list(PALETTE[: len(CURVES)])
+    assert colours["oracle"] == curve.palette().windowText().color().name()

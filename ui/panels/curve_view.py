@@ -45,7 +45,8 @@ def read_curve_csv(
     """Mean accuracy per strategy and budget (over seeds) from a simulation CSV.
 
     Budgets given in percent become fractions; an ``oracle_acc`` column becomes an
-    ``oracle`` series (the upper bound).
+    ``oracle`` series (the upper bound), placed last. Strategies keep the file's order, the
+    order the simulation's own plot gives them colours in.
     """
     sums: dict[tuple[str, float], list[float]] = {}
     with path.open(newline="", encoding="utf-8") as fh:
@@ -65,9 +66,10 @@ def read_curve_csv(
             if oracle and row.get(oracle):
                 sums.setdefault(("oracle", x), []).append(float(row[oracle]))
     scale = 100.0 if any(x > 1.0 for _, x in sums) else 1.0
-    series: dict[str, list[tuple[float, float]]] = {}
-    for (name, x), ys in sorted(sums.items()):
-        series.setdefault(name, []).append((x / scale, sum(ys) / len(ys)))
+    names = sorted(dict.fromkeys(name for name, _ in sums), key=lambda n: n == "oracle")
+    series: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    for (name, x), ys in sorted(sums.items(), key=lambda kv: kv[0][1]):
+        series[name].append((x / scale, sum(ys) / len(ys)))
     return series
 
 
@@ -148,14 +150,14 @@ class CurveView(QWidget):
 
     def legend_entries(self) -> list[tuple[str, QColor, QRectF]]:
         """(series, colour, rectangle) of each legend entry, in rows below the axis title."""
-        names = sorted(self._series)
-        if not names:
+        colours = self._colours()
+        if not colours:
             return []
         metrics = QFontMetricsF(self.font(), self)  # as painted on this widget
         line_h = metrics.height()
         left, _top, right, _bottom = self.MARGIN
         x, row, rows = float(left), 0, []
-        for name in names:
+        for name in colours:
             width = min(self.SWATCH + 6 + metrics.horizontalAdvance(name),
                         self.width() - left - right)  # fmt: skip
             if x > left and x + width > self.width() - right:
@@ -164,7 +166,7 @@ class CurveView(QWidget):
             x += width + self.GAP
         top = self.height() - (row + 1) * line_h - 2
         return [
-            (name, self._colour(names.index(name)), QRectF(x, top + r * line_h, width, line_h))
+            (name, colours[name], QRectF(x, top + r * line_h, width, line_h))
             for name, x, r, width in rows
         ]
 
@@ -197,9 +199,16 @@ class CurveView(QWidget):
             y_lo, y_hi = y_lo - 0.05, y_hi + 0.05
         return y_lo, y_hi
 
-    @staticmethod
-    def _colour(index: int) -> QColor:
-        return QColor(PALETTE[index % len(PALETTE)])
+    def _colours(self) -> dict[str, QColor]:
+        """Each series' colour, in the order given: strategies take the palette in turn (as
+        in the simulation's picture), the oracle bound is drawn in the text colour."""
+        colours, i = {}, 0
+        for name in self._series:
+            if name.lower() == "oracle":
+                colours[name] = self.palette().windowText().color()
+            else:
+                colours[name], i = QColor(PALETTE[i % len(PALETTE)]), i + 1
+        return colours
 
     @staticmethod
     def _pen(name: str, colour: QColor) -> QPen:
@@ -235,8 +244,9 @@ class CurveView(QWidget):
         to_px = self._to_px()
         painter.save()
         painter.setClipRect(rect.adjusted(-2, -2, 2, 2))  # a line never strays into the legend
-        for i, (name, points) in enumerate(sorted(self._series.items())):
-            painter.setPen(self._pen(name, self._colour(i)))
+        colours = self._colours()
+        for name, points in self._series.items():
+            painter.setPen(self._pen(name, colours[name]))
             path = QPainterPath(to_px(*points[0]))
             for x, y in points[1:]:
                 path.lineTo(to_px(x, y))
