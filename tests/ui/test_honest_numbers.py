@@ -115,11 +115,12 @@ def test_progress_line_counts_the_queue_being_labelled(window_factory, tmp_path:
     window = window_factory(make_project(tmp_path / "p.db", pair_items(4)))
     press(window, "a")
     progress = window.page.progress
-    qtbot.waitUntil(lambda: progress.text.text().startswith("Item 2 of 4 to label"))
+    qtbot.waitUntil(lambda: progress.text.text().startswith("Item 2 of 4   ·   3 to label"))
     assert (progress.bar.value(), progress.bar.maximum()) == (1, 4)
+    qtbot.waitUntil(lambda: window.queues.item(0).text() == "To label: 3")  # the same count
     counts = RouteCounts({(Route.HUMAN, Status.DONE): 30, (Route.HUMAN, Status.TODO): 90}, 0)
     text, _value, _max = progress_text(counts, 180.0, Route.HUMAN)
-    assert text == "Item 31 of 120 to label   ·   180 / h   ·   about 30 min left"
+    assert text == "Item 31 of 120   ·   90 to label   ·   180 / h   ·   about 30 min left"
 
 
 def test_exporting_unaudited_model_labels_asks_first(window_factory, tmp_path: Path, qtbot):

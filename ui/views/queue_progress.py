@@ -29,10 +29,9 @@ def progress_text(
     if total == 0:
         return f"No items {name}", 0, 1
     if todo == 0:
-        text = f"All {total:,} items {name} are done"
-    else:
-        text = f"Item {done + 1:,} of {total:,} {name}"
-    parts = [text]
+        parts = [f"All {total:,} items {name} are done"]
+    else:  # the count left matches the sidebar's queue count
+        parts = [f"Item {done + 1:,} of {total:,}", f"{todo:,} {name}"]
     if skipped:
         parts.append(f"{skipped:,} skipped")
     if per_hour is not None:
