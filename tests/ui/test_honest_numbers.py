@@ -115,12 +115,38 @@ def test_progress_line_counts_the_queue_being_labelled(window_factory, tmp_path:
     window = window_factory(make_project(tmp_path / "p.db", pair_items(4)))
     press(window, "a")
     progress = window.page.progress
-    qtbot.waitUntil(lambda: progress.text.text().startswith("Item 2 of 4   ·   3 to label"))
+    shown = progress.text
+    qtbot.waitUntil(
+        lambda: shown.text().replace("\u00a0", " ").startswith("Item 2 of 4   ·   3 to")
+    )
     assert (progress.bar.value(), progress.bar.maximum()) == (1, 4)
     qtbot.waitUntil(lambda: window.queues.item(0).text() == "To label: 3")  # the same count
     counts = RouteCounts({(Route.HUMAN, Status.DONE): 30, (Route.HUMAN, Status.TODO): 90}, 0)
     text, _value, _max = progress_text(counts, 180.0, Route.HUMAN)
     assert text == "Item 31 of 120   ·   90 to label   ·   180 / h   ·   about 30 min left"
+
+
+def test_a_long_progress_line_wraps_instead_of_squeezing_the_panels(
+    window_factory, tmp_path: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QDockWidget
+
+    window = window_factory(make_project(tmp_path / "p.db", pair_items(4)))
+    window.resize(1024, 640)
+    dock = window.findChild(QDockWidget, "panel-routing")
+    qtbot.waitUntil(lambda: window.width() == 1024 and window.page.progress.isVisible())
+    width = dock.width()
+    counts = RouteCounts(
+        {(Route.HUMAN, Status.DONE): 143_210, (Route.HUMAN, Status.TODO): 1_171_000,
+         (Route.HUMAN, Status.SKIPPED): 12_345}, 0
+    )  # fmt: skip
+    window.page.progress.show_progress(counts, 533.0, Route.HUMAN)
+    qtbot.wait(50)
+    assert dock.width() == width
+    assert window.width() == 1024
+    label = window.page.progress.text
+    assert label.height() > label.fontMetrics().height()  # wrapped, nothing cut off
+    assert "about\u00a0" in label.text()  # never split inside a part
 
 
 def test_exporting_unaudited_model_labels_asks_first(window_factory, tmp_path: Path, qtbot):

@@ -15,6 +15,7 @@ from labeler.types import Route, Status
 from ui.panels.formatting import duration, rate
 
 QUEUE_NAMES = {Route.HUMAN: "to label", Route.REVIEW: "to review"}
+SEPARATOR = "   ·   "
 
 
 def progress_text(
@@ -38,7 +39,7 @@ def progress_text(
         parts.append(rate(per_hour))
         if todo:
             parts.append(f"about {duration(time_left_hours(todo, per_hour))} left")
-    return "   ·   ".join(parts), done, total
+    return SEPARATOR.join(parts), done, total
 
 
 class QueueProgress(QWidget):
@@ -46,6 +47,7 @@ class QueueProgress(QWidget):
         super().__init__(parent)
         self.text = QLabel()
         self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.text.setWordWrap(True)  # a long line wraps rather than squeezing the side panels
         self.bar = QProgressBar()
         self.bar.setTextVisible(False)
         self.bar.setMaximumHeight(8)
@@ -63,7 +65,8 @@ class QueueProgress(QWidget):
             self.setVisible(False)
             return
         text, value, maximum = progress_text(counts, per_hour, queue)
-        self.text.setText(text)
+        # wrap between the parts only, never inside "about 19 min left"
+        self.text.setText(SEPARATOR.join(p.replace(" ", "\u00a0") for p in text.split(SEPARATOR)))
         self.bar.setRange(0, maximum)
         self.bar.setValue(value)
         self.setVisible(True)
