@@ -86,8 +86,9 @@ def markdown_to_html(text: str, dark: bool = False) -> str:
 
 
 def text_stats(text: str) -> str:
-    words = len(text.split())
-    return f"{words:,} words · {len(text):,} chars"
+    """The length shown in a response's header: "1 word · 8 chars", "12 words · 40 chars"."""
+    words, chars = len(text.split()), len(text)
+    return f"{words:,} word{'' if words == 1 else 's'} · {chars:,} char{'' if chars == 1 else 's'}"
 
 
 _WORD = re.compile(r"\S+|\s+")

@@ -180,3 +180,15 @@ def test_exporting_unaudited_model_labels_asks_first(window_factory, tmp_path: P
     dialog.export_requested.emit(out, people)  # people's labels only: nothing to ask
     qtbot.waitUntil(lambda: (out / "README.md").exists(), timeout=20000)
     qtbot.waitUntil(lambda: "export" not in window.jobs.running_names(), timeout=20000)
+
+
+def test_a_response_header_counts_in_the_singular_when_there_is_one(
+    window_factory, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from labeler.types import Item, Response
+
+    item = Item("Pick a category", (Response("Politics"), Response("Science & Health")))
+    window = window_factory(make_project(tmp_path / "p.db", [item]))
+    headers = {window.page.pair.left.header.text(), window.page.pair.right.header.text()}
+    assert any("1 word · 8 chars" in h for h in headers), headers
+    assert any("3 words · 16 chars" in h for h in headers), headers

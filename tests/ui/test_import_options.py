@@ -12,13 +12,13 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
+from ui_helpers import make_project, pair_items
 
 from labeler.cli.import_cmd import import_command
 from labeler.store import iter_items, open_db
 from labeler.store.items import count_items
 from labeler.types import SchemaMode
 from labeler.workflows.importing import ImportOptions
-from tests.ui.ui_helpers import make_project, pair_items
 from ui import dialog_wiring
 from ui.dialogs.import_dialog import ImportDialog
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QDockWidget
+from ui_helpers import make_project, pair_items
 
 from labeler.routing.simulate import SimRow, write_csv
-from tests.ui.ui_helpers import make_project, pair_items
 from ui.panel_wiring import simulation_dir
 from ui.panels.curve_view import PALETTE, CurveView, read_curve_csv
 
