@@ -207,7 +207,9 @@ def _run_job(
 
     def done(report: Any) -> None:
         summary = getattr(report, "summary", None)
-        window.statusBar().showMessage(summary() if summary else f"{what} finished.", 15000)
+        # the status bar is one line: a summary's lines become its parts
+        text = " · ".join(line for line in summary().splitlines() if line) if summary else ""
+        window.statusBar().showMessage(text or f"{what} finished.", 15000)
         window.controller.queue_changed_elsewhere()
         refresh_agreement(window)
 
