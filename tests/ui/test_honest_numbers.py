@@ -81,7 +81,8 @@ def test_the_suggested_side_is_marked_on_the_response_itself(
     picked = pair.left if order[0] == 1 else pair.right  # the model chose stored response B
     other = pair.right if picked is pair.left else pair.left
     assert "★ model's pick" in picked.header.text()
-    assert picked.objectName() == "suggested"
+    assert picked.suggested
+    assert not other.suggested
     assert "model's pick" not in other.header.text()
     press(window, "ctrl+1")  # labelling without suggestions: nothing is marked
     assert "model's pick" not in pair.left.header.text() + pair.right.header.text()
@@ -192,3 +193,45 @@ def test_a_response_header_counts_in_the_singular_when_there_is_one(
     headers = {window.page.pair.left.header.text(), window.page.pair.right.header.text()}
     assert any("1 word · 8 chars" in h for h in headers), headers
     assert any("3 words · 16 chars" in h for h in headers), headers
+
+
+def test_the_model_pick_repaints_with_the_theme(window_factory, tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The framed response (a style sheet of its own) follows a theme switch like the other."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.theme import apply_theme
+
+    window = window_factory(_review_project(tmp_path))
+    press(window, "ctrl+2")
+    pair = window.page.pair
+    picked = pair.left if pair.left.suggested else pair.right
+    other = pair.right if picked is pair.left else pair.left
+    assert picked.suggested
+    assert not other.suggested
+
+    def background(pane) -> int:  # type: ignore[no-untyped-def]
+        viewport = pane.browser.viewport()
+        image = viewport.grab().toImage()
+        return image.pixelColor(image.width() - 8, image.height() - 8).lightness()
+
+    assert background(picked) > 200  # light
+    window._cycle_theme()  # light -> dark
+    try:
+        assert window.config.theme == "dark"
+        qtbot.waitUntil(lambda: background(other) < 80)
+        assert background(picked) < 80
+        frame = picked.grab().toImage().pixelColor(picked.width() // 2, 1)
+        assert frame == picked.palette().color(picked.palette().ColorRole.Highlight)
+    finally:
+        apply_theme(QApplication.instance(), "light")
+
+
+def test_a_few_items_left_take_about_a_minute_not_zero() -> None:
+    from ui.panels.formatting import duration
+
+    counts = RouteCounts({(Route.REVIEW, Status.DONE): 1, (Route.REVIEW, Status.TODO): 4}, 0)
+    text, _value, _max = progress_text(counts, 554.0, Route.REVIEW)
+    assert text.endswith("about 1 min left")
+    assert (duration(0.0), duration(0.3), duration(50 / 60), duration(3.5)) == (
+        "0 min", "18 min", "50 min", "3 h 30 min",
+    )  # fmt: skip

@@ -20,10 +20,11 @@ def seconds(ms: float | None) -> str:
 
 
 def duration(hours: float | None) -> str:
-    """Hours as a human reads them: '45 min', '3 h 20 min', '2.5 days'."""
+    """Hours as a human reads them: '45 min', '3 h 20 min', '2.5 days'; any time at all is
+    at least '1 min' ("0 min" would read as nothing left to do)."""
     if hours is None:
         return DASH
-    minutes = round(hours * 60)
+    minutes = max(1, round(hours * 60)) if hours > 0 else 0
     if minutes < 60:
         return f"{minutes} min"
     if hours < 48:

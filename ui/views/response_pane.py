@@ -3,12 +3,12 @@ shortened; then "Show all" puts all of it on screen) and whether it is the model
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ui.render import text_stats
 from ui.views.common import SafeBrowser, ShowAllButton
-from ui.views.suggestion import SUGGESTED_STYLE
 
 
 class ResponsePane(QFrame):
@@ -60,11 +60,24 @@ class ResponsePane(QFrame):
 
     def set_suggested(self, suggested: bool) -> None:
         """Mark this response as the model's pick (frame and header), or unmark it."""
-        if suggested != self.suggested:  # restyling costs a repolish: only on a change
+        if suggested != self.suggested:
             self.suggested = suggested
-            self.setObjectName("suggested" if suggested else "")
-            self.setStyleSheet(SUGGESTED_STYLE if suggested else "")
             self._update_header()
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The model's pick gets a frame in the palette's highlight colour, painted rather than
+        styled: a style sheet would keep the old theme's colours for the text inside."""
+        super().paintEvent(event)
+        if not self.suggested:
+            return
+        painter = QPainter(self)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2))
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 3, 3)
+        finally:
+            painter.end()
 
     def _update_header(self) -> None:
         parts = [self.title + ("  ★ model's pick" if self.suggested else "")]

@@ -8,7 +8,6 @@ import re
 from labeler.types import Label, LabelValue, PairwiseValue, RankingValue
 
 CHANCE_NOTE = "50% = chance"
-SUGGESTED_STYLE = "QFrame#suggested { border: 2px solid #3b78c4; border-radius: 3px; }"
 _HASHLIKE = re.compile(r"^[0-9a-f]{16,}$", re.IGNORECASE)
 
 
