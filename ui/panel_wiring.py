@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 PANEL_MIN_WIDTH = 280
 
 
+@dataclass(slots=True)
+class Refresh:
+    """One refresh in flight at a time; a request meanwhile runs once more when it ends, so
+    a change made during a refresh is never left unshown."""
+
+    running: GeneratorWorker | None = None
+    again: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Panels:
     """The window's side panels, each a view this module feeds."""
@@ -36,7 +45,7 @@ class Panels:
     guidelines: GuidelinesPanel
     routing: RoutingPanel
     agreement: AgreementPanel
-    routing_refresh: list[GeneratorWorker] = field(default_factory=list)  # the one in flight
+    routing_refresh: Refresh = field(default_factory=Refresh)
 
 
 def add_panels(window: MainWindow) -> Panels:
@@ -180,9 +189,12 @@ def refresh_agreement(window: MainWindow) -> None:
 
 
 def refresh_routing(window: MainWindow) -> None:
-    panel, in_flight = window.panels.routing, window.panels.routing_refresh
+    panel, state = window.panels.routing, window.panels.routing_refresh
     reader = window.controller.reader  # refreshes share the window's read connection
-    if reader is None or in_flight:
+    if reader is None:
+        return
+    if state.running is not None:
+        state.again = True
         return
     previous = panel.snapshot
     job = one_shot(lambda: reader.run(partial(jobs.routing_snapshot, previous=previous)))
@@ -192,9 +204,14 @@ def refresh_routing(window: MainWindow) -> None:
         queue = window.controller.queue
         window.page.progress.show_progress(snapshot.counts, snapshot.labels_per_hour, queue)
 
-    worker = _start(window, "routing-snapshot", job, done, quiet=True)
-    in_flight.append(worker)
-    worker.signals.finished.connect(in_flight.clear)
+    def ended() -> None:
+        state.running = None
+        if state.again:
+            state.again = False
+            refresh_routing(window)
+
+    state.running = _start(window, "routing-snapshot", job, done, quiet=True)
+    state.running.signals.finished.connect(ended)
 
 
 def _run_job(

@@ -235,3 +235,41 @@ def test_a_few_items_left_take_about_a_minute_not_zero() -> None:
     assert (duration(0.0), duration(0.3), duration(50 / 60), duration(3.5)) == (
         "0 min", "18 min", "50 min", "3 h 30 min",
     )  # fmt: skip
+
+
+def test_a_label_given_while_the_numbers_are_counted_is_counted_too(
+    window_factory, tmp_path: Path, qtbot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A refresh that read the project before a label was given is followed by another, even
+    when the new queue counts arrive before that refresh has handed its numbers in."""
+    import threading
+
+    from ui.panel_wiring import refresh_routing
+    from ui.panels.routing_panel import RoutingSnapshot
+
+    def shown() -> str:
+        return progress.text.text().replace("\u00a0", " ")
+
+    window = window_factory(make_project(tmp_path / "p.db", pair_items(4)))
+    progress = window.page.progress
+    qtbot.waitUntil(lambda: "4 to label" in shown())
+    qtbot.waitUntil(lambda: "routing-snapshot" not in window.jobs.running_names())
+    reader = window.controller.reader
+    real_run, release, held = reader.run, threading.Event(), []
+
+    def read_then_hold(read):  # type: ignore[no-untyped-def]
+        value = real_run(read)  # the project is read (and the connection free again) ...
+        if isinstance(value, RoutingSnapshot) and not held:
+            held.append(True)
+            release.wait(10)  # ... but the numbers come in only after the label below
+        return value
+
+    monkeypatch.setattr(reader, "run", read_then_hold)
+    refresh_routing(window)
+    qtbot.waitUntil(lambda: bool(held))
+    press(window, "a")
+    qtbot.waitUntil(lambda: window.queues.item(0).text() == "To label: 3")
+    release.set()
+    qtbot.waitUntil(lambda: "3 to label" in shown())
+    qtbot.waitUntil(lambda: "routing-snapshot" not in window.jobs.running_names())
+    assert "3 to label" in shown()
