@@ -249,6 +249,23 @@ def test_export_dialog_needs_a_folder(qtbot) -> None:
     assert "output folder" in dialog.error_label.text()
 
 
+def test_export_options_fit_the_dialog_without_scrolling_sideways(qtbot) -> None:
+    """A long format name is cut off in its box (its list shows it whole), not a reason for
+    the form to grow wider than the dialog."""
+    from PySide6.QtWidgets import QScrollArea
+
+    pytest.importorskip("labeler.exporters")
+    dialog = ExportDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    scroll = dialog.findChild(QScrollArea)
+    assert scroll is not None
+    assert scroll.horizontalScrollBar().maximum() == 0
+    fmt = dialog.form.widgets["target"][0]
+    assert fmt.currentText().startswith("trl-preference: TRL preference (DPO")  # all of it kept
+
+
 # ---- about ---------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 NONE_TEXT = "any"
+COMBO_CHARS = 16  # a long choice is cut off in the box (its list shows all): the form stays narrow
 _LIST_TYPES = (tuple, list, frozenset, set)
 
 
@@ -36,6 +37,13 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
         if len(args) == 1:
             return args[0], True
     return tp, False
+
+
+def _combo() -> QComboBox:
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(COMBO_CHARS)
+    return combo
 
 
 def humanise(name: str) -> str:
@@ -89,7 +97,7 @@ class OptionsForm(QWidget):
     def _choice_combo(
         options: Sequence[tuple[Any, str]], optional: bool, current: Any
     ) -> QComboBox:
-        combo = QComboBox()
+        combo = _combo()
         if optional:
             combo.addItem(NONE_TEXT, None)
         for value, label in options:
@@ -101,7 +109,7 @@ class OptionsForm(QWidget):
     def _make_widget(tp: Any, optional: bool, current: Any) -> QWidget | None:
         origin = typing.get_origin(tp)
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
-            combo = QComboBox()
+            combo = _combo()
             if optional:
                 combo.addItem(NONE_TEXT, None)
             for member in tp:
@@ -109,7 +117,7 @@ class OptionsForm(QWidget):
             combo.setCurrentIndex(max(0, combo.findData(current)))
             return combo
         if origin is typing.Literal:
-            combo = QComboBox()
+            combo = _combo()
             if optional:
                 combo.addItem(NONE_TEXT, None)
             for choice in typing.get_args(tp):
