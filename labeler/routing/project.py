@@ -23,6 +23,7 @@ from labeler.routing.features import (
     text_stats,
 )
 from labeler.routing.logistic import sigmoid
+from labeler.routing.siblings import response_ids
 from labeler.routing.signals import contradiction, swapped_twin, vote_share
 from labeler.store.embeddings import response_embeddings
 from labeler.store.reward_models import latest_model_version, project_trained_sources
@@ -187,6 +188,7 @@ def project_input(
         tag_names=tag_names,
         head_features=head_x,
         contradiction=contra,
+        response_pairs=response_ids(arrays.prompts, arrays.responses_a, arrays.responses_b),
         human_label=arrays.human,
         eligible=~arrays.has_human,
     )
