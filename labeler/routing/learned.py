@@ -77,6 +77,16 @@ class LearnedStrategy:
             x[both], wrong, l2=self.l2, prior_mean=prior.weights, center=(prior.mean, prior.scale)
         )
 
+    def error_probability(self, inp: RoutingInput) -> np.ndarray | None:
+        """P(the AI label is wrong) per item (1 where there is no AI label to accept), from
+        the posterior; None without features. What a budget in hours weighs against time."""
+        model = self.fit(inp)
+        if model is None:
+            return None
+        p = model.predict(self.design(inp)[0])
+        p[inp.ai_label < 0] = 1.0
+        return p
+
     def decide(
         self, inp: RoutingInput, budget: Budget, rng: np.random.Generator
     ) -> RoutingDecision:
