@@ -48,6 +48,7 @@ from labeler.routing.features import (
     text_stats,
 )
 from labeler.routing.logistic import HeadTrainer, logistic_head
+from labeler.routing.siblings import response_ids
 from labeler.routing.simulate import SimTask, plot, simulate, summarise, write_csv
 from labeler.routing.target import replay_target
 
@@ -81,6 +82,7 @@ def make_tasks(
     stats_all = text_stats(data.prompts, data.a, data.b, list(data.turns))
     cos_all = response_cosine(emb["resp_a"], emb["resp_b"])
     tags_all, tag_names = item_tags(stats_all, cos_all, data.metadata)
+    pairs_all = response_ids(data.prompts, data.a, data.b)
 
     def task(seed: int) -> SimTask:
         rng = np.random.default_rng(seed)
@@ -107,6 +109,7 @@ def make_tasks(
             tags=tags_all[pool],
             tag_names=tag_names,
             head_features=x,
+            response_pairs=pairs_all[pool],
         )
         stats = text_stats(
             [data.prompts[i] for i in pool],

@@ -38,6 +38,8 @@ class RoutingInput:
     head's input as f(B) - f(A) (embedding and length features), for ``hyper`` and metric (b).
     ``contradiction``: [n] how far the AI source contradicts its own run with the responses
     swapped (1: opposite verdicts, 0.5: a verdict against a tie, 0: consistent or no such run).
+    ``response_pairs``: [n, 2] ids of the two responses (one id per distinct prompt and
+    response text), so items comparing the same responses are siblings (``routing.siblings``).
     ``human_label``: the human labels known so far (``-1`` where unknown).
     ``eligible``: items that may be routed (no human label yet, not excluded).
     """
@@ -52,6 +54,7 @@ class RoutingInput:
     tag_names: tuple[str, ...] = ()
     head_features: np.ndarray | None = None
     contradiction: np.ndarray | None = None
+    response_pairs: np.ndarray | None = None
     human_label: np.ndarray | None = None
     eligible: np.ndarray | None = None
 
@@ -70,6 +73,7 @@ class RoutingInput:
             "tags",
             "head_features",
             "contradiction",
+            "response_pairs",
             "human_label",
             "eligible",
         ):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labeler.routing.base import RoutingInput
+from labeler.routing.siblings import against_siblings, implied_preference
 from labeler.routing.simple import (
     disagreement,
     member_spread,
@@ -101,6 +102,8 @@ def routing_features(
             col = np.asarray(inp.judge_probs[:, j], dtype=np.float64)
             cols[f"judge{j}_disagrees"] = np.nan_to_num(np.abs(col - y), nan=0.5)
             cols[f"judge{j}_missing_or_tie"] = (np.isnan(col) | (col == 0.5)).astype(np.float64)
+    if inp.response_pairs is not None:
+        cols.update(sibling_features(inp))
     if stats is not None:
         log_ratio = np.log1p(stats.len_b) - np.log1p(stats.len_a)
         picks_longer = np.where(inp.ai_label == 1, log_ratio, -log_ratio)
@@ -116,6 +119,24 @@ def routing_features(
         cols["response_cosine"] = np.asarray(cosine, dtype=np.float64)
     names = tuple(cols)
     return np.column_stack([cols[k] for k in names]), names
+
+
+def sibling_features(inp: RoutingInput) -> dict[str, np.ndarray]:
+    """The AI label against what the AI's own and the other opinions' verdicts on sibling
+    items imply (``routing.siblings``): intransitive labels are likely wrong."""
+    assert inp.response_pairs is not None
+    pairs, y = inp.response_pairs, inp.ai_label
+    ai_prob = np.where(y < 0, np.nan, y.astype(np.float64))
+    others = np.zeros(inp.n)
+    if inp.judge_probs is not None:
+        for j in range(inp.judge_probs.shape[1]):
+            others += implied_preference(pairs, inp.judge_probs[:, j])
+    if inp.member_probs is not None and inp.member_probs.shape[1]:
+        others += implied_preference(pairs, inp.member_probs.mean(axis=1))
+    return {
+        "ai_against_siblings": against_siblings(y, implied_preference(pairs, ai_prob)),
+        "others_against_siblings": against_siblings(y, others),
+    }
 
 
 def thirds(values: np.ndarray, prefix: str) -> tuple[np.ndarray, tuple[str, ...]]:

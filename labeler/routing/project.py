@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeler.routing.base import Budget, RoutingDecision, RoutingInput, with_audit
+from labeler.db import transaction
+from labeler.routing.aggregate import CONSENSUS, consensus_labels, with_consensus
+from labeler.routing.base import HUMAN, Budget, RoutingDecision, RoutingInput, with_audit
 from labeler.routing.features import (
     TextStats,
     item_tags,
@@ -23,8 +25,10 @@ from labeler.routing.features import (
     text_stats,
 )
 from labeler.routing.logistic import sigmoid
+from labeler.routing.siblings import response_ids
 from labeler.routing.signals import contradiction, swapped_twin, vote_share
 from labeler.store.embeddings import response_embeddings
+from labeler.store.labels import insert_labels
 from labeler.store.reward_models import latest_model_version, project_trained_sources
 from labeler.store.routes import RoutingArrays, routing_arrays, write_routes
 from labeler.store.scores import reward_margins
@@ -50,6 +54,10 @@ class ProjectInput:
     judge_sources: tuple[str, ...] = ()
     stats: TextStats | None = None
     cosine: np.ndarray | None = None
+    # Items whose consensus verdict (``routing.aggregate``) is not yet stored as a label.
+    consensus_unstored: np.ndarray | None = None
+    consensus_prob: np.ndarray | None = None
+    consensus_of: tuple[str, ...] = ()
 
 
 def _as_prob(codes: np.ndarray) -> np.ndarray:
@@ -139,13 +147,23 @@ def pick_ai_source(arrays: RoutingArrays, ai: str | None) -> str:
 
 
 def project_input(
-    db: sqlite_utils.Database, ai: str | None = None, arrays: RoutingArrays | None = None
+    db: sqlite_utils.Database,
+    ai: str | None = None,
+    arrays: RoutingArrays | None = None,
+    trained: Collection[str] | None = None,
 ) -> ProjectInput:
-    """Everything known about the project's two-response items, as routing arrays."""
+    """Everything known about the project's two-response items, as routing arrays.
+
+    ``trained`` names the sources trained on this project's labels (default: the registered
+    ones); the consensus of the other AI sources joins them as one more source.
+    """
     arrays = routing_arrays(db) if arrays is None else arrays
     if not arrays.ids:
         raise RoutingSetupError("no two-response items to route")
-    choice = choose_ai_source(arrays, ai, trained=project_trained_sources(db))
+    trained = project_trained_sources(db) if trained is None else trained
+    stored = arrays.opinions.get(CONSENSUS)
+    arrays = with_consensus(arrays, trained)
+    choice = choose_ai_source(arrays, ai, trained=trained)
     source = choice.source
     ai_label = np.where(arrays.opinions[source] >= 0, arrays.opinions[source], -1)
     version = latest_model_version(db)
@@ -162,13 +180,13 @@ def project_input(
         margin = np.abs(np.nan_to_num(arrays.confidence[source], nan=0.5) - 0.5)
     elif len(arrays.opinions) > 1:
         # Judges state no confidence: the share of all AI votes backing the label stands in.
-        share = vote_share(ai_label, list(arrays.opinions.values()))
+        share = vote_share(ai_label, [v for k, v in arrays.opinions.items() if k != CONSENSUS])
         margin = np.clip(np.nan_to_num(share, nan=0.5) - 0.5, 0.0, 0.5)
     twin = swapped_twin(source, arrays.opinions)
     contra = (
         None if twin is None else contradiction(arrays.opinions[source], arrays.opinions[twin])
     )
-    judge_sources = tuple(key for key in arrays.opinions if key != source)
+    judge_sources = tuple(key for key in arrays.opinions if key not in (source, CONSENSUS))
     judges = [_as_prob(arrays.opinions[key]) for key in judge_sources]
     stats = text_stats(arrays.prompts, arrays.responses_a, arrays.responses_b, list(arrays.turns))
     emb = response_embeddings(db, arrays.ids)
@@ -187,14 +205,23 @@ def project_input(
         tag_names=tag_names,
         head_features=head_x,
         contradiction=contra,
+        response_pairs=response_ids(arrays.prompts, arrays.responses_a, arrays.responses_b),
         human_label=arrays.human,
         eligible=~arrays.has_human,
     )
     features, names = routing_features(base, stats, cosine)
     inp = RoutingInput(**{**base.__dict__, "features": features, "feature_names": names})
+    unstored = prob = None
+    if source == CONSENSUS:
+        codes = arrays.opinions[CONSENSUS]
+        unstored = codes >= 0
+        if stored is not None:
+            unstored &= codes != stored
+        prob = arrays.confidence[CONSENSUS]
     return ProjectInput(
         arrays.ids, inp, source, version, choice.reason, choice.agreement,
-        judge_sources, stats, cosine,
+        judge_sources, stats, cosine, unstored, prob,
+        tuple(k for k in judge_sources if _base(k) not in trained) if unstored is not None else (),
     )  # fmt: skip
 
 
@@ -211,6 +238,15 @@ def apply_decision(
     """Add the audit sample, write routes and the run log; returns the run's summary."""
     if audit > 0:
         decision = with_audit(decision, audit, rng)
+    if project.consensus_unstored is not None and project.consensus_prob is not None:
+        # The accepted consensus must be a stored label for export and review to count it.
+        write = project.consensus_unstored & decision.eligible & (decision.route != HUMAN)
+        idx = np.flatnonzero(write)
+        labels = consensus_labels(
+            [project.ids[i] for i in idx], project.consensus_prob[idx], project.consensus_of
+        )
+        with transaction(db.conn):
+            insert_labels(db.conn, labels)
     summary: dict[str, Any] = {
         **decision.counts(),
         **decision.info,

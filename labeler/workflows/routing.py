@@ -137,8 +137,10 @@ def route(
 
     from labeler.routing import make_strategy
     from labeler.routing.base import decide_by_score
+    from labeler.routing.pace import decide_for_hours, fit_pace
     from labeler.routing.project import RoutingSetupError, apply_decision, project_input
     from labeler.store.labels import labelling_rate
+    from labeler.store.timing import item_chars, timed_labels
     from labeler.workflows.models import default_head_trainer
 
     yield 0, 2
@@ -150,14 +152,18 @@ def route(
     rng = np.random.default_rng(seed)
     per_hour = labelling_rate(db)
     amount: float | int = int(budget) if budget > 1 else budget
-    if hours is not None:
-        if per_hour is None:
+    plan = None
+    if hours is not None and target_accuracy is None:
+        pace = fit_pace(*timed_labels(db))
+        if pace is None:
             raise WorkflowError(
                 "a budget in hours needs timed labels: label some items in the app first"
             )
-        amount = round(hours * per_hour)
-    plan = None
-    if target_accuracy is not None:
+        seconds = pace.seconds(item_chars(db, inp.ids))
+        chooser = make_strategy(strategy, default_head_trainer())
+        decision = decide_for_hours(chooser, inp.inp, seconds, hours, rng)
+        amount = int(decision.counts()["human"])
+    elif target_accuracy is not None:
         plan, risk = target_plan(db, inp, strategy, target_accuracy, confidence, rng)
         amount = plan.human
         decision = decide_by_score(inp.inp, risk, amount, rng, strategy)

@@ -74,6 +74,7 @@ def simulation_setup(
     ``folds``-fold out-of-fold scores of the same kind of head trained on the person's labels.
     """
     from labeler.resolution import UnknownAnnotatorError, simulation_gold
+    from labeler.routing.aggregate import with_consensus
     from labeler.routing.crossfit import cross_fit
     from labeler.routing.project import RoutingSetupError, choose_ai_source, project_input
     from labeler.store.reward_models import is_trained_version, project_trained_sources
@@ -85,8 +86,6 @@ def simulation_setup(
         raise WorkflowError("no two-response items to route")
     if not arrays.opinions:
         raise WorkflowError("no model labels in this project: score it or import a judge")
-    if ai is not None and ai not in arrays.opinions:
-        raise WorkflowError(f"no model labels from {ai!r}; have: {', '.join(arrays.opinions)}")
     try:
         player, gold = simulation_gold(arrays, human)
     except UnknownAnnotatorError as exc:
@@ -98,13 +97,17 @@ def simulation_setup(
             f"a simulation needs at least {MIN_ITEMS} {who}; this project has {len(keep)}"
         )
     trained = project_trained_sources(db) | {DEFAULT_MODEL_NAME}
+    # The consensus of the independent AI sources competes with them for the AI choice.
+    arrays = with_consensus(arrays, trained)
+    if ai is not None and ai not in arrays.opinions:
+        raise WorkflowError(f"no model labels from {ai!r}; have: {', '.join(arrays.opinions)}")
     head = train_head or default_head_trainer()
     inputs: dict[str, ProjectInput] = {}
 
     def project_for(source: str) -> ProjectInput:
         if source not in inputs:
             try:
-                inputs[source] = project_input(db, source, arrays)
+                inputs[source] = project_input(db, source, arrays, trained)
             except RoutingSetupError as exc:
                 raise WorkflowError(str(exc)) from exc
         return inputs[source]
