@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from labeler.types import Action, PairChoice, Source
 
 IDLE_CAP_MS = 300_000
+# A rate from two quick decisions is noise ("561 / h"): no rate, and no time left from it,
+# until it rests on this many timed labels.
+MIN_TIMED_FOR_RATE = 10
 """A label that took longer than five minutes counts as five minutes (the person was away)."""
 
 AI = "AI"
@@ -161,7 +164,7 @@ class TimeStats:
 
     @property
     def labels_per_hour(self) -> float | None:
-        return 3_600_000 * self.n / self.total_ms if self.total_ms > 0 else None
+        return rate_per_hour(self.n, self.total_ms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +182,21 @@ class AgreementReport:
     @property
     def labels_per_hour(self) -> float | None:
         """The team's rate: all timed human labels over all time spent on them."""
-        n = sum(t.n for t in self.time)
-        total = sum(t.total_ms for t in self.time)
-        return 3_600_000 * n / total if total > 0 else None
+        return rate_per_hour(sum(t.n for t in self.time), sum(t.total_ms for t in self.time))
+
+
+def rate_per_hour(timed: int, total_ms: float | None) -> float | None:
+    """Labels per hour from ``timed`` labels that took ``total_ms``; None until there are
+    ``MIN_TIMED_FOR_RATE`` of them (or no time at all).
+
+    >>> rate_per_hour(12, 120_000)
+    360.0
+    >>> rate_per_hour(2, 12_834) is None
+    True
+    """
+    if timed < MIN_TIMED_FOR_RATE or not total_ms or total_ms <= 0:
+        return None
+    return 3_600_000 * timed / total_ms
 
 
 def time_left_hours(remaining: int, labels_per_hour: float | None) -> float | None:

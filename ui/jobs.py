@@ -21,7 +21,7 @@ import sqlite_utils
 
 from labeler.db import ProjectFileError, open_db
 from labeler.store.browse import pair_count, routable_count
-from labeler.store.labels import count_labels, iter_label_facts, labelling_rate
+from labeler.store.labels import count_labels, iter_label_facts, labelling_time
 from labeler.store.routes import route_counts
 from labeler.workflows import WorkflowError
 from labeler.workflows.importing import ImportOptions, explain_import_error
@@ -145,13 +145,16 @@ def team_job(db_path: str | Path) -> JobGen[Any]:
 
 
 def routing_snapshot(
-    db: sqlite_utils.Database, previous: RoutingSnapshot | None = None
+    db: sqlite_utils.Database, previous: RoutingSnapshot | None = None, pace: bool = False
 ) -> RoutingSnapshot:
-    """Counts, labelling rate, last routing run and the audit estimate, on one connection.
+    """Counts, labelling rate, last routing run and the audit estimate, on one connection;
+    with ``pace``, also what a budget in hours buys (it reads every unlabelled item's length).
 
     Counting the two-response items reads every item, so it is done again only when the number
     of items changed since ``previous``.
     """
+    from labeler.agreement import rate_per_hour
+    from labeler.hours_budget import hours_preview
     from labeler.routing import routing_summary
 
     summary = routing_summary(db)
@@ -167,6 +170,8 @@ def routing_snapshot(
     if previous is not None and previous.counts is not None:
         pairs = previous.pairs if previous.counts.total == counts.total else None
     pairs = pair_count(db) if pairs is None else pairs
+    timed, timed_ms = labelling_time(db)
+    planned = (run.get("summary") or {}).get("planned_hours")
     return RoutingSnapshot(
         counts=counts,
         strategy=run.get("strategy"),
@@ -176,9 +181,13 @@ def routing_snapshot(
         accuracy_interval=(float(interval[0]), float(interval[1])) if interval else None,
         audited=summary.get("audited") or None,
         more_audits=quality.get("more_audits"),
-        labels_per_hour=labelling_rate(db),
+        labels_per_hour=rate_per_hour(timed, timed_ms),
+        timed_labels=timed,
         routable=routable_count(db, pairs),
         pairs=pairs,
+        planned_hours=None if planned is None else float(planned),
+        routed_human=(run.get("summary") or {}).get("human") if planned is not None else None,
+        hours=hours_preview(db) if pace else None,
     )
 
 

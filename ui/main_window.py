@@ -278,7 +278,10 @@ class MainWindow(QMainWindow):
     # ---- status --------------------------------------------------------------------------
     def _update_counts(self, counts: QueueCounts) -> None:
         for row, (key, text) in enumerate(QUEUE_ROWS):
-            self.queues.item(row).setText(f"{text}: {getattr(counts, key):,}")
+            value = f"{getattr(counts, key):,}"
+            if key == "done" and counts.done_by_model:  # as the record browser lists them
+                value += f" ({counts.done_by_model:,} by the model)"
+            self.queues.item(row).setText(f"{text}: {value}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         window_state.save(self, self.settings)

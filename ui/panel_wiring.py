@@ -94,6 +94,12 @@ def _connect(window: MainWindow, panels: Panels) -> None:
             window, jobs.route_job, "Routing", strategy, budget, audit=audit
         )
     )
+    routing.hours_requested.connect(
+        lambda strategy, hours, audit: _run_job(
+            window, jobs.route_job, "Routing", strategy, routing.budget, audit=audit, hours=hours
+        )
+    )
+    routing.pace_wanted.connect(partial(refresh_routing, window))
     routing.target_requested.connect(partial(route_to_target, window))
     window.controller.counts_changed.connect(lambda _c: refresh_routing(window))
 
@@ -197,12 +203,15 @@ def refresh_routing(window: MainWindow) -> None:
         state.again = True
         return
     previous = panel.snapshot
-    job = one_shot(lambda: reader.run(partial(jobs.routing_snapshot, previous=previous)))
+    read = partial(jobs.routing_snapshot, previous=previous, pace=panel.wants_pace)
+    job = one_shot(lambda: reader.run(read))
 
     def done(snapshot: Any) -> None:
         panel.show_snapshot(snapshot)
         queue = window.controller.queue
-        window.page.progress.show_progress(snapshot.counts, snapshot.labels_per_hour, queue)
+        window.page.progress.show_progress(
+            snapshot.counts, snapshot.labels_per_hour, queue, snapshot.timed_labels
+        )
 
     def ended() -> None:
         state.running = None

@@ -20,7 +20,13 @@ from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from labeler.agreement import IDLE_CAP_MS, AgreementReport, LabelFact, compute_report
+from labeler.agreement import (
+    IDLE_CAP_MS,
+    AgreementReport,
+    LabelFact,
+    compute_report,
+    rate_per_hour,
+)
 from labeler.db import transaction
 from labeler.resolution import (
     LiveLabel,
@@ -353,15 +359,21 @@ def agreement_report(db: sqlite_utils.Database) -> AgreementReport:
     return compute_report(iter_item_facts(db))
 
 
-def labelling_rate(db: sqlite_utils.Database) -> float | None:
-    """Human label events per hour of labelling time (idle time capped), or None if untimed.
-
-    The same rate as ``AgreementReport.labels_per_hour``, in one aggregate query, so the
-    routing panel can show it without walking every label.
-    """
+def labelling_time(db: sqlite_utils.Database) -> tuple[int, int]:
+    """(timed human label events, their milliseconds with idle time capped)."""
     n, total = db.conn.execute(
         "SELECT count(*), sum(min(max(time_ms, 0), ?)) FROM labels "
         "WHERE source != 'model' AND action != 'retract' AND time_ms IS NOT NULL",
         (IDLE_CAP_MS,),
     ).fetchone()
-    return 3_600_000 * n / total if total else None
+    return int(n), int(total or 0)
+
+
+def labelling_rate(db: sqlite_utils.Database) -> float | None:
+    """Human label events per hour of labelling time (idle time capped); None while it rests
+    on fewer than ``MIN_TIMED_FOR_RATE`` timed labels.
+
+    The same rate as ``AgreementReport.labels_per_hour``, in one aggregate query, so the
+    routing panel can show it without walking every label.
+    """
+    return rate_per_hour(*labelling_time(db))

@@ -333,6 +333,7 @@ class QueueCounts:
     skipped: int = 0
     flagged: int = 0
     total: int = 0
+    done_by_model: int = 0  # of ``done``: routed to the model, labelled by no person
 
 
 def queue_counts(db: sqlite_utils.Database) -> QueueCounts:
@@ -342,6 +343,7 @@ def queue_counts(db: sqlite_utils.Database) -> QueueCounts:
         to_label=counts.get(Route.HUMAN, Status.TODO),
         to_review=counts.get(Route.REVIEW, Status.TODO),
         done=counts.status_total(Status.DONE),
+        done_by_model=counts.get(Route.MODEL, Status.DONE),
         skipped=counts.status_total(Status.SKIPPED),
         flagged=counts.flagged,
         total=counts.total,

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from labeler.agreement import (
     AI,
     IDLE_CAP_MS,
+    MIN_TIMED_FOR_RATE,
     LabelFact,
     compute_report,
     time_left_hours,
@@ -112,7 +113,10 @@ def test_time_stats_cap_idle_time_and_give_a_rate() -> None:
     (stats,) = compute_report(facts).time
     assert stats.median_ms == 4000
     assert stats.total_ms == 2000 + 4000 + IDLE_CAP_MS
-    assert stats.labels_per_hour == pytest.approx(3 * 3_600_000 / stats.total_ms)
+    assert stats.labels_per_hour is None  # three labels are too few for a rate
+    more = [[human(i, f"i{i}", A, time_ms=6000)] for i in range(MIN_TIMED_FOR_RATE)]
+    (stats,) = compute_report(more).time
+    assert stats.labels_per_hour == pytest.approx(600.0)
     assert time_left_hours(100, 50.0) == 2.0
     assert time_left_hours(100, None) is None
 

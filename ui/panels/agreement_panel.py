@@ -171,7 +171,7 @@ class AgreementPanel(QWidget):
                     count(t.n),
                     seconds(t.median_ms),
                     seconds(t.p90_ms),
-                    rate(t.labels_per_hour),
+                    rate(t.labels_per_hour, t.n),
                 ]
                 for t in report.time
             ]
@@ -188,6 +188,7 @@ class AgreementPanel(QWidget):
         overall = report.overall_agreement
         if overall is not None:
             parts.append(agreement_sentence(overall))
-        if report.labels_per_hour is not None:
-            parts.append(f"Team rate {rate(report.labels_per_hour)}.")
+        if report.time:
+            timed = sum(t.n for t in report.time)
+            parts.append(f"Team rate {rate(report.labels_per_hour, timed)}.")
         return " ".join(parts) or DASH

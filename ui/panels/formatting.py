@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from labeler.agreement import MIN_TIMED_FOR_RATE
+
 DASH = "—"
 
 
@@ -33,8 +35,13 @@ def duration(hours: float | None) -> str:
     return f"{hours / 24:.1f} days"
 
 
-def rate(per_hour: float | None) -> str:
-    return DASH if per_hour is None else f"{per_hour:,.0f} / h"
+def rate(per_hour: float | None, timed: int | None = None) -> str:
+    """Labels per hour; while too few ``timed`` labels give one, when there will be one."""
+    if per_hour is not None:
+        return f"{per_hour:,.0f} / h"
+    if timed is not None and timed < MIN_TIMED_FOR_RATE:
+        return f"rate after {MIN_TIMED_FOR_RATE} labels ({timed} so far)"
+    return DASH
 
 
 def count(n: int | None) -> str:

@@ -8,7 +8,6 @@ buttons while one of them runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -20,61 +19,34 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QPushButton,
-    QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from labeler.agreement import time_left_hours
-from labeler.store.routes import RouteCounts
 from labeler.types import Route, Status
+from ui.panels.budget_chooser import BudgetChooser
 from ui.panels.curve_view import CurveView, Series
 from ui.panels.formatting import DASH, count, duration, pct, pct_interval, rate
+from ui.panels.routing_snapshot import RoutingSnapshot
 from ui.plain import plain_label
 
 STRATEGIES = ("learned", "ensemble", "margin", "hyper", "random")
-BUDGET_STEP = 5  # percent per slider step
 DEFAULT_AUDIT_PCT = 5
 TARGET_CONFIDENCE = 0.9
 
 
-@dataclass(frozen=True, slots=True)
-class RoutingSnapshot:
-    """Everything the panel shows, gathered off the GUI thread (``ui.jobs.routing_snapshot``).
-
-    ``accuracy`` is the estimated label accuracy of the finished data set, with its 95%
-    interval and the number of audited items it rests on; ``strategy``/``budget`` describe the
-    last routing run (budget as a fraction of items).
-    """
-
-    counts: RouteCounts | None = None
-    strategy: str | None = None
-    budget: float | None = None
-    accuracy: float | None = None
-    accuracy_interval: tuple[float, float] | None = None
-    audited: int | None = None
-    more_audits: int | None = None
-    labels_per_hour: float | None = None
-    routable: int | None = None
-    pairs: int | None = None
-
-    @property
-    def reviewable(self) -> int | None:
-        """Model labels a person could still review: waiting in review, or routed to the model."""
-        if self.counts is None:
-            return None
-        return self.counts.get(Route.REVIEW, Status.TODO) + self.counts.get(
-            Route.MODEL, Status.DONE
-        )
-
-
 class RoutingPanel(QWidget):
     """Intents: ``route_requested(strategy, budget_fraction, audit_fraction)``,
-    ``target_requested(strategy, accuracy, confidence)`` (route to a quality target instead of
-    the slider's budget), ``score_requested``, ``retrain_requested``, ``simulation_requested``."""
+    ``hours_requested(strategy, hours, audit_fraction)``, ``target_requested(strategy,
+    accuracy, confidence)`` (route to a quality target instead of the budget),
+    ``pace_wanted`` (hours were chosen: measure the pace), ``score_requested``,
+    ``retrain_requested``, ``simulation_requested``."""
 
     route_requested = Signal(str, float, float)
+    hours_requested = Signal(str, float, float)
+    pace_wanted = Signal()
     target_requested = Signal(str, float, float)
     score_requested = Signal()
     retrain_requested = Signal()
@@ -88,12 +60,9 @@ class RoutingPanel(QWidget):
 
         self.strategy_combo = QComboBox()
         self.strategy_combo.addItems(list(strategies))
-        self.budget_slider = QSlider(Qt.Orientation.Horizontal)
-        self.budget_slider.setRange(0, 100 // BUDGET_STEP)
-        self.budget_slider.setPageStep(2)
-        self.budget_slider.setValue(25 // BUDGET_STEP)
-        self.budget_slider.setAccessibleName("Human budget")
-        self.budget_label = plain_label()
+        self.budget_chooser = BudgetChooser()
+        self.budget_slider = self.budget_chooser.slider
+        self.budget_label = self.budget_chooser.label
         self.audit_spin = QSpinBox()
         self.audit_spin.setRange(0, 50)
         self.audit_spin.setSuffix("% of the model's items")
@@ -115,13 +84,12 @@ class RoutingPanel(QWidget):
         )
         self.route_button = QPushButton("&Route items")
         self.route_button.clicked.connect(self._on_route_clicked)
-        self.budget_slider.valueChanged.connect(self._update_budget_label)
+        self.budget_chooser.changed.connect(self._budget_changed)
+        self.budget_chooser.hours_chosen.connect(self.pace_wanted)
 
         settings = QFormLayout()
         settings.addRow("Strategy", self.strategy_combo)
-        settings.addRow("Human budget", self.budget_slider)
-        self.budget_label.setWordWrap(True)
-        settings.addRow("", self.budget_label)
+        settings.addRow("Human budget", self.budget_chooser)
         settings.addRow("Audit", self.audit_spin)
         settings.addRow("Target accuracy", self.target_spin)
         settings.addRow("", self.route_button)
@@ -179,16 +147,17 @@ class RoutingPanel(QWidget):
         layout.addLayout(quality)
         layout.addWidget(self.curve, 1)
         layout.addLayout(jobs)
-        self._update_budget_label()
+        self._budget_changed()
 
     # ---- in ------------------------------------------------------------------------------
 
     def show_snapshot(self, snapshot: RoutingSnapshot) -> None:
         # Follow the last run's settings only when a new run happened, so a periodic refresh
         # never undoes what the user is choosing on the slider.
-        new_run = (snapshot.strategy, snapshot.budget) != (
+        new_run = (snapshot.strategy, snapshot.budget, snapshot.planned_hours) != (
             self._snapshot.strategy,
             self._snapshot.budget,
+            self._snapshot.planned_hours,
         )
         self._snapshot = snapshot
         counts = snapshot.counts
@@ -197,25 +166,27 @@ class RoutingPanel(QWidget):
             label.setText(count(counts.get(Route(route), Status(status))) if counts else DASH)
         self.flagged_label.setText(count(counts.flagged) if counts else DASH)
         if snapshot.strategy is not None:
-            self.last_run_label.setText(f"{snapshot.strategy} at {pct(snapshot.budget, 0)}")
+            self.last_run_label.setText(self._last_run_text(snapshot))
             index = self.strategy_combo.findText(snapshot.strategy)
             if new_run and index >= 0:
                 self.strategy_combo.setCurrentIndex(index)
             if new_run and snapshot.budget is not None:
-                self.budget_slider.setValue(round(100 * snapshot.budget / BUDGET_STEP))
+                self.budget_chooser.set_fraction(snapshot.budget)
         else:
             self.last_run_label.setText("not routed yet: every item goes to people")
         self.accuracy_label.setText(self._accuracy_text(snapshot))
-        self.rate_label.setText(rate(snapshot.labels_per_hour))
+        self.rate_label.setText(rate(snapshot.labels_per_hour, snapshot.timed_labels))
         remaining = counts.human_remaining if counts else None
         if remaining is None:
             self.time_left_label.setText(DASH)
         elif remaining == 0:
             self.time_left_label.setText("nothing left for people")
+        elif snapshot.labels_per_hour is None:
+            self.time_left_label.setText(f"{remaining:,} items; the time once the rate is known")
         else:
             hours = time_left_hours(remaining, snapshot.labels_per_hour)
             self.time_left_label.setText(f"{duration(hours)} for {remaining:,} items")
-        self._update_budget_label()
+        self.budget_chooser.show_numbers(snapshot.routable, snapshot.hours)
 
     def show_curve(self, series: Series) -> None:
         self.curve.set_series(series)
@@ -243,7 +214,12 @@ class RoutingPanel(QWidget):
     @property
     def budget(self) -> float:
         """The human budget chosen on the slider, as a fraction of the items."""
-        return self.budget_slider.value() * BUDGET_STEP / 100
+        return self.budget_chooser.fraction
+
+    @property
+    def wants_pace(self) -> bool:
+        """A budget in hours is chosen: refreshes measure the pace it is turned into items by."""
+        return self.budget_chooser.in_hours
 
     @property
     def audit(self) -> float:
@@ -260,17 +236,23 @@ class RoutingPanel(QWidget):
         target = self.target_spin.value() / 100
         if target > 0:
             self.target_requested.emit(self.strategy, target, TARGET_CONFIDENCE)
+        elif self.budget_chooser.in_hours:
+            self.hours_requested.emit(self.strategy, self.budget_chooser.hours, self.audit)
         else:
             self.route_requested.emit(self.strategy, self.budget, self.audit)
 
-    def _update_budget_label(self) -> None:
-        text = pct(self.budget, 0)
-        routable = self._snapshot.routable
-        if routable:
-            text += f" · about {round(self.budget * routable):,} of {routable:,} unlabelled items"
-            text += " to people"
-        self.budget_label.setText(text)
-        self.curve.set_marker(self.budget)
+    def _budget_changed(self) -> None:
+        self.curve.set_marker(None if self.budget_chooser.in_hours else self.budget)
+
+    @staticmethod
+    def _last_run_text(snapshot: RoutingSnapshot) -> str:
+        if snapshot.planned_hours is None:
+            return f"{snapshot.strategy} at {pct(snapshot.budget, 0)}"
+        people = "" if snapshot.routed_human is None else f"{snapshot.routed_human:,} items, "
+        return (
+            f"{snapshot.strategy} in hours: {people}about "
+            f"{duration(snapshot.planned_hours)} of labelling planned"
+        )
 
     @staticmethod
     def _accuracy_text(snapshot: RoutingSnapshot) -> str:

@@ -12,16 +12,17 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 from labeler.agreement import time_left_hours
 from labeler.store.routes import RouteCounts
 from labeler.types import Route, Status
-from ui.panels.formatting import duration, rate
+from ui.panels.formatting import DASH, duration, rate
 
 QUEUE_NAMES = {Route.HUMAN: "to label", Route.REVIEW: "to review"}
 SEPARATOR = "   ·   "
 
 
 def progress_text(
-    counts: RouteCounts, per_hour: float | None, queue: Route
+    counts: RouteCounts, per_hour: float | None, queue: Route, timed: int | None = None
 ) -> tuple[str, int, int]:
-    """The line and the bar's (value, maximum) for ``queue``."""
+    """The line and the bar's (value, maximum) for ``queue``; ``timed`` labels so far say
+    when a rate will be shown, while there are too few for one."""
     done = counts.get(queue, Status.DONE)
     todo = counts.get(queue, Status.TODO)
     skipped = counts.get(queue, Status.SKIPPED)
@@ -39,6 +40,8 @@ def progress_text(
         parts.append(rate(per_hour))
         if todo:
             parts.append(f"about {duration(time_left_hours(todo, per_hour))} left")
+    elif timed is not None and todo and rate(None, timed) != DASH:
+        parts.append(rate(None, timed))
     return SEPARATOR.join(parts), done, total
 
 
@@ -59,12 +62,16 @@ class QueueProgress(QWidget):
         self.setVisible(False)
 
     def show_progress(
-        self, counts: RouteCounts | None, per_hour: float | None, queue: Route
+        self,
+        counts: RouteCounts | None,
+        per_hour: float | None,
+        queue: Route,
+        timed: int | None = None,
     ) -> None:
         if counts is None:
             self.setVisible(False)
             return
-        text, value, maximum = progress_text(counts, per_hour, queue)
+        text, value, maximum = progress_text(counts, per_hour, queue, timed)
         # wrap between the parts only, never inside "about 19 min left"
         self.text.setText(SEPARATOR.join(p.replace(" ", "\u00a0") for p in text.split(SEPARATOR)))
         self.bar.setRange(0, maximum)

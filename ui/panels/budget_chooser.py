@@ -1,0 +1,139 @@
+"""People's budget for routing: a share of the unlabelled items, or hours of labelling.
+
+A view inside the routing panel. For hours it says what they buy at the project's own pace
+(``labeler.hours_budget``, the pace routing uses), and how sure that is: a pace from a few
+timed labels is a rough guess, and without any the hours cannot be turned into items.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QSlider,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeler.agreement import MIN_TIMED_FOR_RATE
+from labeler.hours_budget import HoursPreview
+from labeler.routing.pace import MIN_TIMED
+from ui.panels.formatting import pct
+from ui.plain import plain_label
+
+BUDGET_STEP = 5  # percent per slider step
+HOURS_STEP = 0.25
+SHARE, HOURS = "share of items", "hours of labelling"
+
+
+class BudgetChooser(QWidget):
+    """``changed`` when the budget or its kind changes; ``hours_chosen`` when hours are picked
+    (their pace is then worth measuring)."""
+
+    changed = Signal()
+    hours_chosen = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.routable: int | None = None
+        self.preview: HoursPreview | None = None
+        self.kind_combo = QComboBox()
+        self.kind_combo.addItems([SHARE, HOURS])
+        self.kind_combo.setAccessibleName("Budget kind")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 100 // BUDGET_STEP)
+        self.slider.setPageStep(2)
+        self.slider.setValue(25 // BUDGET_STEP)
+        self.slider.setAccessibleName("Human budget")
+        self.hours_spin = QDoubleSpinBox()
+        self.hours_spin.setRange(HOURS_STEP, 10_000.0)
+        self.hours_spin.setSingleStep(HOURS_STEP)
+        self.hours_spin.setDecimals(2)
+        self.hours_spin.setValue(1.0)
+        self.hours_spin.setSuffix(" h")
+        self.hours_spin.setAccessibleName("Hours of labelling")
+        self.hours_spin.setToolTip(
+            "People's time: routing sends them the items worth it most, at the pace they "
+            "label (longer items take longer)"
+        )
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.slider)
+        self.stack.addWidget(self.hours_spin)
+        self.stack.setMaximumHeight(self.hours_spin.sizeHint().height())
+        self.label = plain_label()
+        self.label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.kind_combo, self.stack, self.label):
+            layout.addWidget(widget)
+        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.slider.valueChanged.connect(self._update)
+        self.hours_spin.valueChanged.connect(self._update)
+        self._update()
+
+    @property
+    def in_hours(self) -> bool:
+        return self.kind_combo.currentText() == HOURS
+
+    @property
+    def fraction(self) -> float:
+        """The share chosen on the slider, as a fraction of the items."""
+        return self.slider.value() * BUDGET_STEP / 100
+
+    @property
+    def hours(self) -> float:
+        return float(self.hours_spin.value())
+
+    def set_fraction(self, fraction: float) -> None:
+        self.slider.setValue(round(100 * fraction / BUDGET_STEP))
+
+    def show_numbers(self, routable: int | None, preview: HoursPreview | None) -> None:
+        self.routable = routable
+        if preview is not None:
+            self.preview = preview
+        self._update()
+
+    def text(self) -> str:
+        """What the budget buys, in words."""
+        if not self.in_hours:
+            text = pct(self.fraction, 0)
+            if self.routable:
+                share = round(self.fraction * self.routable)
+                text += f" · about {share:,} of {self.routable:,} unlabelled items to people"
+            return text
+        return hours_text(self.hours, self.preview)
+
+    def _kind_changed(self) -> None:
+        self.stack.setCurrentIndex(int(self.in_hours))
+        if self.in_hours:
+            self.hours_chosen.emit()
+        self._update()
+
+    def _update(self) -> None:
+        self.label.setText(self.text())
+        self.changed.emit()
+
+
+def hours_text(hours: float, preview: HoursPreview | None) -> str:
+    """'About 240 items for people at your pace of 45 s per item', with how sure that is."""
+    if preview is None:
+        return "measuring your pace…"
+    items = preview.items_for(hours)
+    if items is None or preview.seconds_per_item is None:
+        return (
+            "pace unknown: no timed labels yet, so the hours cannot be turned into items. "
+            "Label a few items here first."
+        )
+    per_item = f"{preview.seconds_per_item:,.0f} s per item"
+    text = f"about {items:,} of {preview.items:,} unlabelled items for people"
+    if preview.by_length:
+        return f"{text} at your pace of {per_item} (longer items take longer)"
+    labels = f"{preview.timed:,} timed label{'s' if preview.timed != 1 else ''}"
+    text += f" at the mean pace of your {labels}, {per_item}"
+    if preview.timed < MIN_TIMED_FOR_RATE:
+        return f"{text}: a rough guess until there are more"
+    if preview.timed < MIN_TIMED:
+        return f"{text}; item length counts after {MIN_TIMED} timed labels"
+    return f"{text}; item length made no difference so far"
