@@ -43,11 +43,11 @@ def run_with_dialog(
     window: MainWindow, name: str, job: Any, done: Any, failed: Any, dialog: Any
 ) -> None:
     """Run a job whose progress, result and errors also show in a dialog (if any)."""
-    worker = window.jobs.start(name, job, done, failed)
+    ended = None if dialog is None else (lambda: dialog.set_running(False))
+    worker = window.jobs.start(name, job, done, failed, on_finished=ended)
     if dialog is not None:
         dialog.set_running(True)
         worker.signals.progress.connect(dialog.set_progress)
-        worker.signals.finished.connect(lambda: dialog.set_running(False))
         worker.signals.cancelled.connect(dialog.show_cancelled)
         dialog.cancel_requested.connect(worker.cancel)
 

@@ -167,7 +167,7 @@ def _save_guidelines(window: MainWindow, markdown: str) -> None:
 
 
 def _start(
-    window: MainWindow, name: str, job: Any, on_result: Any, quiet: bool = False
+    window: MainWindow, name: str, job: Any, on_result: Any, quiet: bool = False, **finished: Any
 ) -> GeneratorWorker:
     def on_error(exc: Exception) -> None:
         detail = getattr(exc, "detail", None)
@@ -176,7 +176,7 @@ def _start(
             f"{name} failed: {text}" + (f"  ({detail})" if detail else "")
         )
 
-    return window.jobs.start(name, job, on_result, on_error, quiet=quiet)
+    return window.jobs.start(name, job, on_result, on_error, quiet=quiet, **finished)
 
 
 def refresh_agreement(window: MainWindow) -> None:
@@ -219,8 +219,7 @@ def refresh_routing(window: MainWindow) -> None:
             state.again = False
             refresh_routing(window)
 
-    state.running = _start(window, "routing-snapshot", job, done, quiet=True)
-    state.running.signals.finished.connect(ended)
+    state.running = _start(window, "routing-snapshot", job, done, quiet=True, on_finished=ended)
 
 
 def _run_job(

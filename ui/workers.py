@@ -121,8 +121,11 @@ class JobRunner(QObject):
         on_result: Callable[[Any], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
         quiet: bool = False,
+        on_finished: Callable[[], None] | None = None,
     ) -> GeneratorWorker:
-        """Run ``job``; ``quiet`` jobs (quick refreshes) stay out of the status bar."""
+        """Run ``job``; ``quiet`` jobs (quick refreshes) stay out of the status bar.
+        ``on_finished`` runs however it ends; it is connected before the job starts, since a
+        quick job can finish before a connection made afterwards."""
         worker = GeneratorWorker(job, self.project, name)
         self._running[worker] = name
         if not quiet:
@@ -135,6 +138,8 @@ class JobRunner(QObject):
         if on_error is not None:
             worker.signals.error.connect(on_error)
         worker.signals.finished.connect(lambda: self._finish(worker, quiet))
+        if on_finished is not None:
+            worker.signals.finished.connect(on_finished)
         self.pool.start(worker)
         return worker
 

@@ -182,3 +182,50 @@ def test_the_sidebar_counts_match_the_browser_and_the_routing_panel(
     assert panel.count_labels["review/todo"].text() == "10"
     assert panel.count_labels["human/todo"].text() == "16"
     browser.close()
+
+
+def test_too_few_timed_labels_show_no_rate_anywhere_and_widen_nothing(
+    window_factory, tmp_path: Path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from labeler.store.labels import agreement_report
+    from ui.panels.agreement_panel import AgreementPanel
+
+    project = _timed_project(tmp_path / "p.db", 30, 2, judged=False)
+    db = open_db(project, readonly=True)
+    report = agreement_report(db)
+    db.close()
+    text = AgreementPanel._summary_text(report)
+    assert "Team rate after 10 labels (2 so far)." in text
+    assert "/ h" not in text
+    window = window_factory(project)
+    window.resize(1024, 640)
+    panel = window.panels.routing
+    qtbot.waitUntil(lambda: panel.rate_label.text() == "rate after 10 labels (2 so far)")
+    line = window.page.progress.text
+    qtbot.waitUntil(lambda: "rate after 10 labels" in line.text().replace("\u00a0", " "))
+    for label in (panel.rate_label, panel.time_left_label):  # they wrap: never wider
+        assert label.minimumSizeHint().width() < label.fontMetrics().horizontalAdvance(
+            label.text()
+        )
+    wide = panel.minimumSizeHint().width()
+    panel.show_snapshot(replace(panel.snapshot, labels_per_hour=180.0, timed_labels=12))
+    assert panel.rate_label.text() == "180 / h"
+    assert panel.minimumSizeHint().width() == wide  # the long words wrap, the panel stays
+
+
+def test_a_job_that_ends_at_once_still_says_it_ended(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The routing numbers refresh one at a time, the next when one ends: an end signal
+    missed because the job was quicker than its connection froze them for good."""
+    import time
+
+    from PySide6.QtCore import QThreadPool
+
+    from ui.workers import JobRunner, one_shot
+
+    runner = JobRunner(QThreadPool())
+    ended: list[bool] = []
+    runner.start("quick", one_shot(lambda: 1), quiet=True, on_finished=lambda: ended.append(True))
+    time.sleep(0.3)  # the job is over before the GUI thread looks again
+    qtbot.waitUntil(lambda: ended == [True], timeout=5000)

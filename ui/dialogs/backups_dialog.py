@@ -188,8 +188,9 @@ def _restore(window: Any, dialog: BackupsDialog, project: Path, backup: Path) ->
         _refresh(window, dialog)
 
     job = one_shot(partial(restore_backup, backup, project))
-    worker = window.jobs.start("Restoring", job, dialog.show_restored, dialog.show_error)
-    worker.signals.finished.connect(finished)
+    worker = window.jobs.start(
+        "Restoring", job, dialog.show_restored, dialog.show_error, on_finished=finished
+    )
     dialog.cancel_requested.connect(worker.cancel)
 
 

@@ -190,5 +190,6 @@ class AgreementPanel(QWidget):
             parts.append(agreement_sentence(overall))
         if report.time:
             timed = sum(t.n for t in report.time)
-            parts.append(f"Team rate {rate(report.labels_per_hour, timed)}.")
+            shown = rate(report.labels_per_hour, timed)
+            parts.append(f"Team rate: {shown}." if report.labels_per_hour else f"Team {shown}.")
         return " ".join(parts) or DASH

@@ -120,6 +120,8 @@ class RoutingPanel(QWidget):
         self.accuracy_label.setWordWrap(True)
         self.rate_label = QLabel(DASH)
         self.time_left_label = QLabel(DASH)
+        for label in (self.rate_label, self.time_left_label):
+            label.setWordWrap(True)  # "rate after 10 labels" must not widen the panel
         quality.addRow("Estimated accuracy", self.accuracy_label)
         quality.addRow("Labelling rate", self.rate_label)
         quality.addRow("Time left", self.time_left_label)
