@@ -172,6 +172,7 @@ def routing_snapshot(
     pairs = pair_count(db) if pairs is None else pairs
     timed, timed_ms = labelling_time(db)
     planned = (run.get("summary") or {}).get("planned_hours")
+    known = previous.hours.lengths if previous is not None and previous.hours else None
     return RoutingSnapshot(
         counts=counts,
         strategy=run.get("strategy"),
@@ -187,7 +188,7 @@ def routing_snapshot(
         pairs=pairs,
         planned_hours=None if planned is None else float(planned),
         routed_human=(run.get("summary") or {}).get("human") if planned is not None else None,
-        hours=hours_preview(db) if pace else None,
+        hours=hours_preview(db, known) if pace else None,
     )
 
 

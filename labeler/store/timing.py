@@ -37,3 +37,9 @@ def item_chars(db: sqlite_utils.Database, ids: Sequence[str]) -> np.ndarray:
     """Characters of each item in ``ids`` (same order)."""
     chars = dict(db.conn.execute(f"SELECT i.id, {_CHARS} FROM items i").fetchall())
     return np.array([chars.get(i, 0) for i in ids], dtype=np.float64)
+
+
+def pair_chars(db: sqlite_utils.Database) -> dict[str, int]:
+    """Characters of every two-response item (the items routing can send), by id."""
+    rows = db.conn.execute(f"SELECT i.id, {_CHARS} FROM items i WHERE i.n_responses = 2")
+    return {item_id: int(chars or 0) for item_id, chars in rows}
