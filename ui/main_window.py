@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
             self.queues.addItem(f"{text}: –")
         self.queues.setCurrentRow(0)
         self.queues.setMaximumHeight(110)
+        self.queues.setWordWrap(True)  # "Done: 143,210 (98,000 by the model)" in a narrow bar
         self.queues.currentRowChanged.connect(self._queue_clicked)
         open_button = QPushButton("Open project…")
         open_button.clicked.connect(self.open_project_dialog)

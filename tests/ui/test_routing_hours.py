@@ -94,6 +94,11 @@ def test_an_hours_budget_says_what_it_buys_and_routes_by_the_same_rule(
         f"learned in hours: {summary['human']:,} items, about {minutes} min of labelling planned"
     )
     assert panel.curve._marker is None  # the share marker means nothing for hours
+    reopened = RoutingPanel()  # the next session starts from the last run's hours
+    qtbot.addWidget(reopened)
+    reopened.show_snapshot(panel.snapshot)
+    assert reopened.budget_chooser.in_hours
+    assert reopened.budget_chooser.hours == 0.25
 
 
 def test_an_hours_budget_without_enough_timed_labels_says_so(tmp_path: Path) -> None:

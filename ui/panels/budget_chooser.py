@@ -7,10 +7,13 @@ timed labels is a rough guess, and without any the hours cannot be turned into i
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
+    QHBoxLayout,
     QSlider,
     QStackedWidget,
     QVBoxLayout,
@@ -25,7 +28,7 @@ from ui.plain import plain_label
 
 BUDGET_STEP = 5  # percent per slider step
 HOURS_STEP = 0.25
-SHARE, HOURS = "share of items", "hours of labelling"
+SHARE, HOURS = "% of items", "hours"
 
 
 class BudgetChooser(QWidget):
@@ -42,6 +45,9 @@ class BudgetChooser(QWidget):
         self.kind_combo = QComboBox()
         self.kind_combo.addItems([SHARE, HOURS])
         self.kind_combo.setAccessibleName("Budget kind")
+        self.kind_combo.setToolTip(
+            "A share of the unlabelled items for people, or hours of their labelling time"
+        )
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100 // BUDGET_STEP)
         self.slider.setPageStep(2)
@@ -64,10 +70,13 @@ class BudgetChooser(QWidget):
         self.stack.setMaximumHeight(self.hours_spin.sizeHint().height())
         self.label = plain_label()
         self.label.setWordWrap(True)
+        row = QHBoxLayout()  # one row: the panel stays short enough for a small screen
+        row.addWidget(self.stack, 1)
+        row.addWidget(self.kind_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.kind_combo, self.stack, self.label):
-            layout.addWidget(widget)
+        layout.addLayout(row)
+        layout.addWidget(self.label)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.slider.valueChanged.connect(self._update)
         self.hours_spin.valueChanged.connect(self._update)
@@ -87,7 +96,14 @@ class BudgetChooser(QWidget):
         return float(self.hours_spin.value())
 
     def set_fraction(self, fraction: float) -> None:
+        self.kind_combo.setCurrentText(SHARE)
         self.slider.setValue(round(100 * fraction / BUDGET_STEP))
+
+    def set_hours(self, planned: float) -> None:
+        """Hours again, as a run that planned ``planned`` hours was asked for (a run plans at
+        most the hours it was given, so the next step up)."""
+        self.hours_spin.setValue(max(HOURS_STEP, math.ceil(planned / HOURS_STEP) * HOURS_STEP))
+        self.kind_combo.setCurrentText(HOURS)
 
     def show_numbers(self, routable: int | None, preview: HoursPreview | None) -> None:
         self.routable = routable

@@ -174,6 +174,8 @@ class RoutingPanel(QWidget):
                 self.strategy_combo.setCurrentIndex(index)
             if new_run and snapshot.budget is not None:
                 self.budget_chooser.set_fraction(snapshot.budget)
+            elif new_run and snapshot.planned_hours is not None:
+                self.budget_chooser.set_hours(snapshot.planned_hours)
         else:
             self.last_run_label.setText("not routed yet: every item goes to people")
         self.accuracy_label.setText(self._accuracy_text(snapshot))
