@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,18 @@ from PySide6.QtCore import QThreadPool
 
 from labeler.store import add_items, count_items, get_guidelines, open_db, record_label
 from labeler.store.meta import set_guidelines
-from labeler.types import Action, Item, Label, PairChoice, PairwiseValue, Response, Source
+from labeler.store.routes import RouteCounts
+from labeler.types import (
+    Action,
+    Item,
+    Label,
+    PairChoice,
+    PairwiseValue,
+    Response,
+    Route,
+    Source,
+    Status,
+)
 from ui.jobs import (
     JobError,
     agreement_job,
@@ -164,6 +176,21 @@ def test_routing_panel_shows_counts_rate_and_time_left(qtbot, project) -> None:
     assert "no estimate yet" in panel.accuracy_label.text()
     # the budget counts what routing can route: the 2 unlabelled items, not all 6
     assert "about 0 of 2 unlabelled items to people" in panel.budget_label.text()
+
+
+def test_routing_panel_time_left_says_which_items_it_counts(qtbot, project) -> None:
+    """The progress line counts items to label; the panel's time left adds the review queue
+    and says so, so the two numbers never silently differ."""
+    snapshot = drain(routing_snapshot_job(project))[1]
+    assert snapshot.counts is not None
+    counts = dict(snapshot.counts.counts)
+    counts[(Route.REVIEW, Status.TODO)] = 3
+    panel = RoutingPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(replace(snapshot, counts=RouteCounts(counts, snapshot.counts.flagged)))
+    assert panel.time_left_label.text() == (
+        "5 items (2 to label, 3 to review); the time once the rate is known"
+    )
 
 
 def test_routing_panel_emits_intents(qtbot) -> None:

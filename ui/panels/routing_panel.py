@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.agreement import time_left_hours
+from labeler.store.routes import RouteCounts
 from labeler.types import Route, Status
 from ui.panels.budget_chooser import BudgetChooser
 from ui.panels.curve_view import CurveView, Series
@@ -35,6 +36,16 @@ from ui.plain import plain_label
 STRATEGIES = ("learned", "ensemble", "margin", "hyper", "random")
 DEFAULT_AUDIT_PCT = 5
 TARGET_CONFIDENCE = 0.9
+
+
+def _people_items(counts: RouteCounts) -> str:
+    """Items left for people, split when review items are among them (the progress line
+    counts only the items to label)."""
+    to_label = counts.get(Route.HUMAN, Status.TODO)
+    to_review = counts.get(Route.REVIEW, Status.TODO)
+    if not to_review:
+        return f"{to_label:,} items"
+    return f"{to_label + to_review:,} items ({to_label:,} to label, {to_review:,} to review)"
 
 
 class RoutingPanel(QWidget):
@@ -181,15 +192,17 @@ class RoutingPanel(QWidget):
         self.accuracy_label.setText(self._accuracy_text(snapshot))
         self.rate_label.setText(rate(snapshot.labels_per_hour, snapshot.timed_labels))
         remaining = counts.human_remaining if counts else None
-        if remaining is None:
+        if remaining is None or counts is None:
             self.time_left_label.setText(DASH)
         elif remaining == 0:
             self.time_left_label.setText("nothing left for people")
-        elif snapshot.labels_per_hour is None:
-            self.time_left_label.setText(f"{remaining:,} items; the time once the rate is known")
         else:
-            hours = time_left_hours(remaining, snapshot.labels_per_hour)
-            self.time_left_label.setText(f"{duration(hours)} for {remaining:,} items")
+            items = _people_items(counts)
+            if snapshot.labels_per_hour is None:
+                self.time_left_label.setText(f"{items}; the time once the rate is known")
+            else:
+                hours = time_left_hours(remaining, snapshot.labels_per_hour)
+                self.time_left_label.setText(f"{duration(hours)} for {items}")
         self.budget_chooser.show_numbers(snapshot.routable, snapshot.hours)
 
     def show_curve(self, series: Series) -> None:
