@@ -12,7 +12,9 @@ posterior's own logit when greedy.
 - ``bald``: every tenth pick is the item whose label tells most about the weights (mutual
   information between its label and the weights, BALD); the others stay greedy.
 
-All draws come from the caller's ``rng``, so a seeded routing is reproducible.
+All draws come from the caller's ``rng``, so a seeded routing is reproducible. None is on by
+default: on the development data each corrected fewer errors within a budget than greedy, and
+none trained a better reward model (README, Routing).
 """
 
 from __future__ import annotations
