@@ -16,7 +16,10 @@ pool and scores it on the test split's gold.
 Other AI opinions used as routing signals: the other judge (PandaLM-7B's verdicts) and, in
 the GPT-3.5 setting, the local model; in the local setting, GPT-3.5 and PandaLM-7B.
 
-Usage: python benchmarks/routing_pandalm.py [--seeds 5] [--out /tmp/route-sim]
+``--explore thompson,ucb,bald`` adds ``learned`` with each exploration rule
+(``labeler.routing.explore``) as ``learned+RULE``, against greedy ``learned`` in the same run.
+
+Usage: python benchmarks/routing_pandalm.py [--seeds 5] [--first-seed 0] [--out /tmp/route-sim]
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from labeler.routing.features import (
     routing_features,
     text_stats,
 )
+from labeler.routing.learned import LearnedStrategy
 from labeler.routing.logistic import HeadTrainer, logistic_head
 from labeler.routing.siblings import response_ids
 from labeler.routing.simulate import SimTask, plot, simulate, summarise, write_csv
@@ -170,7 +174,7 @@ def report(title: str, rows: list, out: Path, stem: str) -> None:
     print(f"AI accuracy on the pool (seed 0): {100 * ai_acc:.1f}%; cells: mean ± s.d. over seeds")
     print("| strategy | (a) 10% | (a) 25% | (a) 50% | (b) 0% | (b) 10% | (b) 25% | (b) 50% |")
     print("|---|---|---|---|---|---|---|---|")
-    names = [n for n in STRATEGIES if (n, 0.25) in by]
+    names = list(dict.fromkeys(s.strategy for s in summary))
     for name in names:
         cells = [
             f"{100 * by[name, b].hybrid_mean:.1f} ± {100 * by[name, b].hybrid_std:.1f}"
@@ -187,6 +191,13 @@ def report(title: str, rows: list, out: Path, stem: str) -> None:
     for name in names:
         s = by[name, 0.25].hybrid_mean
         print(f"gap closed at 25% by {name}: {100 * (s - r) / max(o - r, 1e-9):.0f}%")
+    for name in names:
+        low = [
+            f"{b:.0%}"
+            for (n, b), s in by.items()
+            if n == name and 0 < b < 1 and s.hybrid_mean < by["random", b].hybrid_mean
+        ]
+        print(f"{name} below random at: {', '.join(low) or 'no budget'}")
 
 
 def main() -> None:
@@ -196,6 +207,8 @@ def main() -> None:
     parser.add_argument("--dims", type=int, default=128)
     parser.add_argument("--only", default="")
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--explore", default="", help="exploration rules to add to learned")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     head = logistic_head(l2=3.0)
@@ -204,7 +217,9 @@ def main() -> None:
         for name in STRATEGIES
         if name in args.strategies.split(",")
     }
-    seeds = list(range(args.seeds))
+    for rule in filter(None, args.explore.split(",")):
+        strategies[f"learned+{rule}"] = functools.partial(LearnedStrategy, explore=rule)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     setups = [
         ("pandalm", load_pandalm, "gpt-3.5"),
         ("pandalm", load_pandalm, "local"),

@@ -23,7 +23,8 @@ from typing import ClassVar
 import numpy as np
 
 from labeler.routing.base import Budget, RoutingDecision, RoutingInput, decide_by_score
-from labeler.routing.logistic import LogisticModel, fit_logistic
+from labeler.routing.explore import explore_decision
+from labeler.routing.logistic import LogisticModel, fit_logistic, prior_covariance
 from labeler.routing.siblings import against_siblings, implied_preference, labels_as_prob
 from labeler.routing.simple import TIER, ensemble_score, self_contradiction
 
@@ -39,8 +40,11 @@ class LearnedStrategy:
     name: ClassVar[str] = "learned"
     nested: ClassVar[bool] = True
 
-    def __init__(self, l2: float = 8.0) -> None:
+    def __init__(self, l2: float = 8.0, explore: str = "") -> None:
+        """``explore`` names a rule from ``routing.explore`` ("" ranks greedily by the
+        posterior's error probability)."""
         self.l2 = l2
+        self.explore = explore
 
     @staticmethod
     def design(inp: RoutingInput) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -60,7 +64,7 @@ class LearnedStrategy:
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale < 1e-12] = 1.0
         weights = np.array([PRIOR_WEIGHTS.get(n, 0.0) for n in names])
-        return LogisticModel(mean, scale, weights, 0.0)
+        return LogisticModel(mean, scale, weights, 0.0, prior_covariance(len(names), self.l2))
 
     def fit(self, inp: RoutingInput) -> LogisticModel | None:
         """The posterior for the human labels known in ``inp`` (None without features)."""
@@ -97,5 +101,11 @@ class LearnedStrategy:
             )
         # A judge contradicting its own swapped run goes to people first, whatever the model
         # says: it is the strongest known error signal, so it forms its own tier.
-        score = TIER * self_contradiction(inp) + np.tanh(model.decision(self.design(inp)[0]))
+        x = self.design(inp)[0]
+        tier = TIER * self_contradiction(inp)
+        if self.explore:
+            z = explore_decision(self.explore, model, x, tier, inp.eligible_mask, rng)
+        else:
+            z = model.decision(x)
+        score = tier + np.tanh(z)
         return decide_by_score(inp, score, budget, rng, self.name, {"fallback": ""})

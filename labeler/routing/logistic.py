@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The bias's prior precision: all but flat, so the base rate is learnt from the rows.
+_FREE_BIAS = 1e-6
+
 # A reward-model head trainer: (head features [n, e], labels in {0, 1}) -> predictor of P(B).
 HeadTrainer = Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]]
 
@@ -30,6 +33,14 @@ class LogisticModel:
     scale: np.ndarray
     weights: np.ndarray
     bias: float
+    # Laplace approximation: the posterior covariance of (weights, bias) at the MAP, in
+    # standardised units; None where the fit did not compute it.
+    covariance: np.ndarray | None = None
+
+    def standardised(self, x: np.ndarray) -> np.ndarray:
+        """``x`` in the model's units, with the bias's column of ones."""
+        xs: np.ndarray = np.column_stack([(x - self.mean) / self.scale, np.ones(len(x))])
+        return xs
 
     def decision(self, x: np.ndarray) -> np.ndarray:
         z: np.ndarray = ((x - self.mean) / self.scale) @ self.weights + self.bias
@@ -80,18 +91,30 @@ def fit_logistic(
     w = w0.copy()
     penalty = np.full(p, l2)
     if intercept:
-        penalty[-1] = 1e-6
+        penalty[-1] = _FREE_BIAS
     for _ in range(max_iter):
         prob = sigmoid(xs @ w)
         grad = xs.T @ (prob - y) + penalty * (w - w0)
-        hess = (xs * (prob * (1 - prob))[:, None]).T @ xs + np.diag(penalty)
-        step = np.linalg.solve(hess, grad)
+        step = np.linalg.solve(_hessian(xs, w, penalty), grad)
         w -= step
         if np.max(np.abs(step)) < tol:
             break
     bias = float(w[-1]) if intercept else 0.0
     weights = w[:-1] if intercept else w
-    return LogisticModel(mean, scale, weights, bias)
+    covariance = np.linalg.inv(_hessian(xs, w, penalty)) if intercept else None
+    return LogisticModel(mean, scale, weights, bias, covariance)
+
+
+def prior_covariance(d: int, l2: float) -> np.ndarray:
+    """The covariance of (weights, bias) before any row: the prior's, with a free bias."""
+    return np.diag(np.append(np.full(d, 1.0 / l2), 1.0 / _FREE_BIAS))
+
+
+def _hessian(xs: np.ndarray, w: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+    """The negative log posterior's Hessian at ``w``: Newton's step and Laplace's covariance."""
+    prob = sigmoid(xs @ w)
+    hess: np.ndarray = (xs * (prob * (1 - prob))[:, None]).T @ xs + np.diag(penalty)
+    return hess
 
 
 def logistic_head(l2: float = 10.0) -> HeadTrainer:

@@ -269,7 +269,8 @@ def write_csv(rows: Sequence[SimRow], path: Path) -> None:
 
 
 def plot(summary: Sequence[Summary], path: Path, title: str) -> None:
-    """Budget on x, one line per strategy (shaded: ±1 s.d. over seeds), oracle dashed."""
+    """Budget on x, one line per strategy (shaded: ±1 s.d. over seeds), oracle dashed; the
+    legend sits below both panels, where it covers no data."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -300,8 +301,18 @@ def plot(summary: Sequence[Summary], path: Path, title: str) -> None:
         ax.set_ylabel("accuracy (%)")
         ax.set_title(label)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+    # One legend for both panels, below them: inside either axes it hid shaded data.
+    handles, labels = axes[0].get_legend_handles_labels()
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=min(len(handles), 6) or 1,
+        fontsize=8,
+        frameon=False,
+    )
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
