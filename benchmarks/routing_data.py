@@ -140,7 +140,7 @@ def embeddings(data: PairData) -> dict[str, np.ndarray]:
         "tok_b": enc.count_tokens(data.b).astype(np.float32),
     }
     CACHE.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **out)
+    np.savez(path, **out)  # type: ignore[arg-type]  # numpy's stub reads **kwds as allow_pickle
     return out
 
 

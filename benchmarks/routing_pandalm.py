@@ -213,7 +213,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     head = logistic_head(l2=3.0)
     strategies: dict[str, Callable[[], Strategy]] = {
-        name: (lambda name=name: make_strategy(name, head))
+        name: functools.partial(make_strategy, name, head)
         for name in STRATEGIES
         if name in args.strategies.split(",")
     }
