@@ -67,6 +67,17 @@ def encoder_note(int8: bool = True) -> str | None:
     )
 
 
+def prepare_default_model(int8: bool = True) -> tuple[str, bool]:
+    """Build the default encoder's graph for this machine now, not at the first model job:
+    (where it is, whether it was built now). Installation and the app's first start run it."""
+    from models.encoder_build import ensure_encoder, is_built
+
+    variant = "int8" if int8 else "fp32"
+    built_before = is_built(variant=variant)
+    files = ensure_encoder(variant=variant, options=runtime_options())
+    return str(files.onnx_path), not built_before
+
+
 class DefaultFeaturizer:
     """MiniLM pair embeddings plus length features.
 
