@@ -74,6 +74,10 @@ def run_gui(project_path: Path | None, demo: bool = False) -> int:
             window.open_project(Path(recent[0]))
     window_state.place(window, window.settings)
     window.show()
+    if demo:
+        from ui.demo_scores import score_demo_in_background
+
+        score_demo_in_background(window)
     return int(app.exec())
 
 

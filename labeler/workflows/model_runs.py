@@ -123,3 +123,45 @@ def score(
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def model_work_left(db: sqlite_utils.Database) -> tuple[bool, int]:
+    """(whether the default model still has to be trained, responses its model has not
+    scored yet): what ``train_and_score`` would do."""
+    from labeler.store.reward_models import TRAINED_KIND, latest_model
+    from labeler.store.scores import count_unscored_responses
+
+    record = latest_model(db, kind=TRAINED_KIND)
+    if record is None:
+        return True, 0
+    return False, count_unscored_responses(db, str(record["version"]))
+
+
+def train_and_score(
+    db: sqlite_utils.Database, *, interactive: bool = False
+) -> Workflow[ScoreReport]:
+    """Train the default model if the project has none yet, then score what it has not
+    scored: one job whose progress counts both parts from its first step (a new model has
+    every response still to score)."""
+    untrained, _ = model_work_left(db)
+    offset = 0
+    if untrained:
+        responses = int(
+            db.conn.execute("SELECT coalesce(sum(n_responses), 0) FROM items").fetchone()[0]
+        )
+        training = train(db, interactive=interactive)
+        try:
+            while True:
+                done, total = next(training)
+                offset = total
+                yield done, total + responses
+        except StopIteration:
+            pass
+    scoring = score(db, interactive=interactive)
+    try:
+        while True:
+            done, total = next(scoring)
+            yield offset + done, offset + total
+    except StopIteration as stop:
+        report: ScoreReport = stop.value
+        return report
