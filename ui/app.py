@@ -78,7 +78,9 @@ def run_gui(project_path: Path | None, demo: bool = False) -> int:
         from ui.demo_scores import score_demo_in_background
 
         score_demo_in_background(window)
-    return int(app.exec())
+    code = int(app.exec())
+    window.jobs.shutdown()  # a job still running stops at its next step, not mid-exit
+    return code
 
 
 def main() -> None:
