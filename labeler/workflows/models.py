@@ -69,7 +69,7 @@ def encoder_note(int8: bool = True) -> str | None:
 
 def prepare_default_model(int8: bool = True) -> tuple[str, bool]:
     """Build the default encoder's graph for this machine now, not at the first model job:
-    (where it is, whether it was built now). Installation and the app's first start run it."""
+    (where it is, whether it was built now). ``prefmark prepare`` runs it at installation."""
     from models.encoder_build import ensure_encoder, is_built
 
     variant = "int8" if int8 else "fp32"
