@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import numpy as np
 
 from labeler.store.embeddings import (
-    cached_features,
+    cached_rows,
     count_unembedded,
     unembedded_items,
     write_embeddings,
@@ -27,7 +27,7 @@ from labeler.store.embeddings import (
 from labeler.store.reward_models import register_model
 from labeler.store.scores import (
     ResponseScore,
-    count_unscored,
+    count_unscored_responses,
     unscored_items,
     write_scores_and_labels,
 )
@@ -190,11 +190,14 @@ def score_project(
 ) -> Progress:
     """Score every item ``scorer.version`` has not scored; write rewards and model labels.
 
-    Yields ``(done, total)`` after each committed batch; returns the number of items scored.
-    Stopping the generator (cancel, Ctrl+C, a crash) loses at most the batch in flight.
+    Yields ``(done, total)`` in responses after each committed batch (a model's time grows
+    with responses, so items of six responses and pairs give an even time left); returns the
+    number of items scored. Stopping the generator (cancel, Ctrl+C, a crash) loses at most the
+    batch in flight.
     """
-    total = count_unscored(db, scorer.version)
+    total = count_unscored_responses(db, scorer.version)
     done = 0
+    scored = 0
     registered = False
     yield done, total
     for chunk in _batches(db, scorer.version, batch_size, first_batch):
@@ -218,12 +221,14 @@ def score_project(
                 )
             labels.append(model_label(item, result, scorer.name, scorer.version))
         write_scores_and_labels(db, scorer.version, rows, labels)
-        done += len(chunk)
+        done += len(rows)
+        scored += len(chunk)
         yield done, total
-    return done
+    return scored
 
 
-def _pair_texts(items: Sequence[Item]) -> tuple[list[tuple[str, int]], list[str], list[str]]:
+def pair_texts(items: Sequence[Item]) -> tuple[list[tuple[str, int]], list[str], list[str]]:
+    """Every response of ``items`` as (key, prompt text, response text), in item order."""
     keys: list[tuple[str, int]] = []
     prompts: list[str] = []
     responses: list[str] = []
@@ -243,7 +248,7 @@ def embed_project(
     done = 0
     yield done, total
     for chunk in unembedded_items(db, featurizer.version, batch_size):
-        keys, prompts, responses = _pair_texts(chunk)
+        keys, prompts, responses = pair_texts(chunk)
         vectors, extra = featurizer.features(prompts, responses)
         write_embeddings(db, featurizer.version, keys, vectors, extra)
         done += len(chunk)
@@ -256,14 +261,22 @@ def item_features(
 ) -> tuple[list[tuple[str, int]], np.ndarray]:
     """Features of every response of ``items`` (rows in key order), from the cache when there.
 
-    What is missing is computed and cached, so each response is embedded once per encoder.
+    Only the responses the cache lacks are computed (and cached), so each response is
+    embedded once per encoder.
     """
-    keys, prompts, responses = _pair_texts(items)
-    feats = cached_features(db, featurizer.version, keys)
+    keys, prompts, responses = pair_texts(items)
+    feats, found = cached_rows(db, featurizer.version, keys)
+    if found.all() and feats is not None:
+        return keys, feats
+    missing = np.flatnonzero(~found)
+    vectors, extra = featurizer.features(
+        [prompts[i] for i in missing], [responses[i] for i in missing]
+    )
+    write_embeddings(db, featurizer.version, [keys[i] for i in missing], vectors, extra)
+    new = np.hstack([vectors, extra]).astype(np.float32)
     if feats is None:
-        vectors, extra = featurizer.features(prompts, responses)
-        write_embeddings(db, featurizer.version, keys, vectors, extra)
-        feats = np.hstack([vectors, extra]).astype(np.float32)
+        feats = np.empty((len(keys), new.shape[1]), np.float32)
+    feats[missing] = new
     return keys, feats
 
 

@@ -11,14 +11,16 @@ itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from labeler.progress import Steps
 from labeler.resolution import ConflictPolicy, label_pairs
-from labeler.scoring import Featurizer, Head, item_features
+from labeler.scoring import Featurizer, Head, pair_texts
+from labeler.store.embeddings import cached_rows, write_embeddings
 from labeler.store.meta import get_schema
 from labeler.store.resolved import resolved_labels
 from labeler.types import Item
@@ -27,9 +29,17 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 Key = tuple[str, int]
-# (winner rows, loser rows, the item index of each pair) -> a head; pairs of one item must
-# stay in one cross-validation fold.
-HeadTrainer = Callable[[np.ndarray, np.ndarray, np.ndarray], Head]
+
+
+class HeadTrainer(Protocol):
+    """(winner rows, loser rows, the item index of each pair) -> a head, fitted in ``steps``
+    counted steps; pairs of one item must stay in one cross-validation fold."""
+
+    def steps(self, n_items: int) -> int: ...
+
+    def __call__(
+        self, winners: np.ndarray, losers: np.ndarray, groups: np.ndarray
+    ) -> Steps[Head]: ...
 
 
 @dataclass
@@ -72,51 +82,54 @@ def train_head(
     trainer: HeadTrainer,
     *,
     min_pairs: int = 20,
-    batch_size: int = 64,
-    first_batch: int = 4,
+    batch_size: int = 128,
+    first_batch: int = 8,
 ) -> Generator[tuple[int, int], None, Head]:
-    """Fit a head on the project's human preferences; yields progress while embedding.
+    """Fit a head on the project's human preferences.
 
-    Embeddings come from the project's cache, so a retrain after more labels embeds only the
-    newly labelled responses.
+    Progress counts the responses to embed, then the head's fits, in one determinate total
+    from the first step: one embedding and one fit take about as long. Embeddings come from
+    the project's cache, so a retrain after more labels embeds only the newly labelled
+    responses.
     """
     pairs = training_pairs(db)
     if len(pairs) < min_pairs:
         raise NotEnoughLabelsError(
             f"{len(pairs)} human preference pairs; label at least {min_pairs} to train a model"
         )
-    winners, losers = yield from _pair_features(db, featurizer, pairs, batch_size, first_batch)
+    keys, prompts, responses = pair_texts(list(pairs.items.values()))
+    feats, found = cached_rows(db, featurizer.version, keys)
+    missing = np.flatnonzero(~found)
+    fits = trainer.steps(len(pairs.items))
+    total = len(missing) + fits
+    yield 0, total
+    start = 0
+    size = min(first_batch, batch_size)  # a small first batch: a rate within a second
+    while start < len(missing):
+        part = missing[start : start + size]
+        vectors, extra = featurizer.features(
+            [prompts[i] for i in part], [responses[i] for i in part]
+        )
+        write_embeddings(db, featurizer.version, [keys[i] for i in part], vectors, extra)
+        rows = np.hstack([vectors, extra]).astype(np.float32)
+        if feats is None:
+            feats = np.empty((len(keys), rows.shape[1]), np.float32)
+        feats[part] = rows
+        start += len(part)
+        size = batch_size
+        yield start, total
+    assert feats is not None
+    index = {key: i for i, key in enumerate(keys)}
+    winners = feats[[index[k] for k in pairs.winners]]
+    losers = feats[[index[k] for k in pairs.losers]]
     item_index = {item_id: i for i, item_id in enumerate(pairs.items)}
     groups = np.array([item_index[item_id] for item_id, _ in pairs.winners])
-    return trainer(winners, losers, groups)
-
-
-def _pair_features(
-    db: sqlite_utils.Database,
-    featurizer: Featurizer,
-    pairs: TrainingPairs,
-    batch_size: int,
-    first_batch: int,
-) -> Generator[tuple[int, int], None, tuple[np.ndarray, np.ndarray]]:
-    """Feature rows of every pair's winner and loser (embedding what the cache lacks).
-
-    The first batch is small, so a rate (and the time left) is known within a second.
-    """
-    items = list(pairs.items.values())
-    index: dict[Key, int] = {}
-    blocks: list[np.ndarray] = []
-    offset = 0
-    yield 0, len(items)
-    start = 0
-    size = min(first_batch, batch_size)
-    while start < len(items):
-        chunk = items[start : start + size]
-        keys, feats = item_features(db, featurizer, chunk)
-        index.update({key: offset + i for i, key in enumerate(keys)})
-        blocks.append(feats)
-        offset += len(keys)
-        start += len(chunk)
-        size = batch_size
-        yield start, len(items)
-    features = np.vstack(blocks)
-    return features[[index[k] for k in pairs.winners]], features[[index[k] for k in pairs.losers]]
+    fitting = trainer(winners, losers, groups)
+    try:
+        while True:
+            done, steps = next(fitting)
+            total = max(total, len(missing) + steps)
+            yield len(missing) + done, total
+    except StopIteration as stop:
+        head: Head = stop.value
+        return head

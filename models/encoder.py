@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import onnxruntime as ort
@@ -30,6 +31,7 @@ class MiniLMEncoder:
         version: str,
         max_batch: int = 32,
         max_tokens: int = 4096,
+        workers: int = 1,
     ) -> None:
         names = {i.name for i in session.get_inputs()}
         if names != set(ENCODER_INPUTS):
@@ -40,6 +42,10 @@ class MiniLMEncoder:
         self.max_tokens = max_tokens
         self._version = version
         self.dim = int(session.get_outputs()[0].shape[-1])
+        # Batches run side by side on this many threads (each a one-thread session run):
+        # sequences run one at a time parallelise badly inside a run, but well across runs.
+        self.workers = workers
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def version(self) -> str:
@@ -68,7 +74,8 @@ class MiniLMEncoder:
         ids = [e.ids for e in encoded]
         types = [e.type_ids for e in encoded]
         lengths = [len(x) for x in ids]
-        for index in length_batches(lengths, max_batch=self.max_batch, max_tokens=self.max_tokens):
+
+        def run(index: np.ndarray) -> None:
             batch = pad_batch(index, ids, types, dtype=np.int32)
             feeds = {
                 "input_ids": batch.input_ids,
@@ -76,4 +83,14 @@ class MiniLMEncoder:
                 "attention_mask": batch.attention_mask,
             }
             out[index] = self.session.run(None, feeds)[0]
+
+        batches = length_batches(lengths, max_batch=self.max_batch, max_tokens=self.max_tokens)
+        if self.workers > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="prefmark-ort")
+            for _ in self._pool.map(run, batches):
+                pass
+        else:
+            for index in batches:
+                run(index)
         return out

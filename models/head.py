@@ -17,11 +17,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
+# Long work yields (done, total) steps and returns its result; a front end drives it.
+Steps = Generator[tuple[int, int], None, T]
 
 HEAD_FORMAT = 1
 L2_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -209,19 +214,35 @@ def _fit(
     return fit_logistic(diffs, y, _penalty(d, n_extra, l2), init=init)
 
 
-def choose_model(
+def cv_path(
+    n_extra: int, d: int, grid: tuple[float, ...] = L2_GRID, near: float | None = None
+) -> list[float | None]:
+    """The settings cross-validation tries, strong to weak: the length-only model (None), then
+    ``grid``'s embedding strengths; with ``near`` (the strength chosen last time on the same
+    project) only that strength and its neighbours in the grid, since a few more labels move
+    the choice by a step at most."""
+    strengths = sorted(grid, reverse=True) if d > n_extra else []
+    if near is not None and near in strengths:
+        at = strengths.index(near)
+        strengths = strengths[max(0, at - 1) : at + 2]
+    return ([None] if n_extra else []) + list(strengths)
+
+
+def choose_model_steps(
     diffs: np.ndarray,
     y: np.ndarray,
     n_extra: int,
     *,
     groups: np.ndarray | None = None,
     grid: tuple[float, ...] = L2_GRID,
+    near: float | None = None,
     folds: int = CV_FOLDS,
     seed: int = 0,
-) -> Choice:
+) -> Steps[Choice]:
     """The setting with the lowest held-out log loss: the length-only model or the full model
     at one of ``grid``'s embedding strengths (k-fold; pairs of one ``groups`` value stay in
-    one fold, so no item is both trained and tested on).
+    one fold, so no item is both trained and tested on). Yields one step per fit (folds x
+    settings, see ``cv_path``).
 
     The right strength differs by two orders of magnitude between data sets (PandaLM wants
     about 0.01, HH-RLHF about 1), and on some data sets the embeddings add nothing to length:
@@ -235,16 +256,17 @@ def choose_model(
     if len(names) < max(MIN_PAIRS_FOR_CV, folds):
         return Choice(FEW_PAIRS_L2 if d > n_extra else None)
     fold_of = np.random.default_rng(seed).permutation(len(names))[group_of] % folds
-    path: list[float | None] = ([None] if n_extra else []) + (
-        sorted(grid, reverse=True) if d > n_extra else []
-    )
+    path = cv_path(n_extra, d, grid, near)
     scores = np.zeros((len(path), n))
+    total = folds * len(path)
+    yield 0, total
     for fold in range(folds):
         test, train = fold_of == fold, fold_of != fold
         w: np.ndarray | None = None
         for j, l2 in enumerate(path):
             w = _fit(diffs[train], y[train], n_extra, l2, init=w if l2 is not None else None)
             scores[j, test] = diffs[test] @ w
+            yield fold * len(path) + j + 1, total
     losses = [log_loss(s, y) for s in scores]
     best = int(np.argmin(losses))
 
@@ -260,7 +282,54 @@ def choose_model(
     )
 
 
+def fit_steps(
+    n_groups: int,
+    n_features: int,
+    n_extra: int,
+    *,
+    n_heads: int,
+    l2: float | None = None,
+    near: float | None = None,
+    length_only: bool = False,
+    folds: int = CV_FOLDS,
+) -> int:
+    """How many fits ``fit_head_steps`` makes (its progress total), known before it starts:
+    the cross-validation's folds x settings, the full head, and each bootstrap member."""
+    cv = 0
+    if not length_only and l2 is None and n_groups >= max(MIN_PAIRS_FOR_CV, folds):
+        cv = folds * len(cv_path(n_extra, n_features, L2_GRID, near))
+    return cv + 1 + (n_heads if n_heads > 1 else 0)
+
+
+def run_to_end(steps: Steps[T]) -> T:
+    """The result of ``steps``, its progress ignored."""
+    try:
+        while True:
+            next(steps)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+
+
+def choose_model(diffs: np.ndarray, y: np.ndarray, n_extra: int, **kwargs: object) -> Choice:
+    """``choose_model_steps`` run to its end."""
+    return run_to_end(choose_model_steps(diffs, y, n_extra, **kwargs))  # type: ignore[arg-type]
+
+
 def fit_head(
+    emb_chosen: np.ndarray,
+    emb_rejected: np.ndarray,
+    feat_chosen: np.ndarray,
+    feat_rejected: np.ndarray,
+    **kwargs: object,
+) -> PreferenceHead:
+    """``fit_head_steps`` run to its end."""
+    return run_to_end(
+        fit_head_steps(emb_chosen, emb_rejected, feat_chosen, feat_rejected, **kwargs)  # type: ignore[arg-type]
+    )
+
+
+def fit_head_steps(
     emb_chosen: np.ndarray,
     emb_rejected: np.ndarray,
     feat_chosen: np.ndarray,
@@ -268,11 +337,12 @@ def fit_head(
     *,
     n_heads: int = 8,
     l2: float | None = None,
+    near: float | None = None,
     length_only: bool = False,
     seed: int = 0,
     targets: np.ndarray | None = None,
     groups: np.ndarray | None = None,
-) -> PreferenceHead:
+) -> Steps[PreferenceHead]:
     """Fit ``n_heads`` Bradley-Terry heads on bootstrap resamples of the pairs.
 
     Row i says the chosen response was preferred over the rejected one with probability
@@ -283,9 +353,12 @@ def fit_head(
     the response length that "the longer response wins" compares.
 
     ``l2=None`` lets cross-validation (``choose_model``, folds by ``groups``) pick the strength
-    or the length-only model, and records its held-out accuracies in ``meta["cv"]``;
-    ``length_only`` fits the extra columns alone. With ``n_heads == 1`` the single head sees
-    every pair once (no resampling).
+    or the length-only model (among ``near`` and its neighbours when given), and records its
+    held-out accuracies in ``meta["cv"]``; ``length_only`` fits the extra columns alone. With
+    ``n_heads == 1`` the single head sees every pair once (no resampling).
+
+    Yields ``(done, total)`` over every fit: the cross-validation's folds x settings, then the
+    full head and each bootstrap member, so a progress bar counts to the end.
     """
     xc = np.hstack([emb_chosen, feat_chosen]).astype(np.float64)
     xr = np.hstack([emb_rejected, feat_rejected]).astype(np.float64)
@@ -300,18 +373,32 @@ def fit_head(
     mean = both.mean(axis=0)
     scale = both.std(axis=0) + 1e-6
     diffs = (xc - xr) / scale
+    n_groups = n if groups is None else len(np.unique(groups))
+    total = fit_steps(
+        n_groups, xc.shape[1], n_extra, n_heads=n_heads, l2=l2, near=near, length_only=length_only
+    )
+    cv_total = 0
     if length_only:
         choice = Choice(None)
     elif l2 is None:
-        choice = choose_model(diffs, y, n_extra, groups=groups, seed=seed)
+        cv = choose_model_steps(diffs, y, n_extra, groups=groups, near=near, seed=seed)
+        try:
+            while True:
+                cv_total = next(cv)[0]
+                yield cv_total, total
+        except StopIteration as stop:
+            choice = stop.value
     else:
         choice = Choice(l2)
+    yield cv_total, total
     full = _fit(diffs, y, n_extra, choice.l2)
+    yield cv_total + 1, total
     rng = np.random.default_rng(seed)
     members = [full] if n_heads == 1 else []
     while len(members) < n_heads:
         rows = rng.integers(0, n, size=n)
         members.append(_fit(diffs[rows], y[rows], n_extra, choice.l2, init=full))
+        yield cv_total + 1 + len(members), total
     w_std = np.array(members)  # [K, D] on standardised features
     weights = w_std / scale
     bias = -(w_std * (mean / scale)).sum(axis=1)  # centres rewards over the training responses

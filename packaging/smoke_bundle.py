@@ -244,9 +244,12 @@ def check_pipeline(app: Bundle, bundle_dir: Path, scratch: Path) -> None:
         proc, elapsed = app.run(*args)
         print(f"{name}: {elapsed:.1f} s  {proc.stdout.strip().splitlines()[-1]}")
     by_source = check_export(scratch / "dpo")
+    # The bundle carries the int8 graphs built at packaging time: nothing is built here.
     cached = sorted(p.name for p in (scratch / "data" / "models").glob("*.onnx"))
-    check(bool(cached), "no encoder graph was cached in the data folder")
-    print(f"DPO rows by label source: {by_source}; model cache: {cached}")
+    check(not cached, f"the bundle built an encoder graph on first use: {cached}")
+    prebuilt = sorted(p.name for p in bundle_dir.rglob("models/default/prebuilt/*.onnx"))
+    check(len(prebuilt) == 2, f"prebuilt int8 graphs in the bundle: {prebuilt}")
+    print(f"DPO rows by label source: {by_source}; prebuilt graphs: {prebuilt}")
 
 
 def check_contents(bundle_dir: Path) -> None:

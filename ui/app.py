@@ -74,7 +74,13 @@ def run_gui(project_path: Path | None, demo: bool = False) -> int:
             window.open_project(Path(recent[0]))
     window_state.place(window, window.settings)
     window.show()
-    return int(app.exec())
+    if demo:
+        from ui.demo_scores import score_demo_in_background
+
+        score_demo_in_background(window)
+    code = int(app.exec())
+    window.jobs.shutdown()  # a job still running stops at its next step, not mid-exit
+    return code
 
 
 def main() -> None:

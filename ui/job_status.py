@@ -1,6 +1,7 @@
 """What the status bar says about the jobs a person started: a progress bar with time left
-while one runs (busy while the job cannot count yet), Cancel, "cancelled" once it stopped, and
-every control that starts a job greyed out meanwhile, so nothing is started twice."""
+while one runs (determinate from the start; busy only for a job that says it cannot count),
+Cancel, "cancelled" once it stopped, and every control that starts a job greyed out
+meanwhile, so nothing is started twice."""
 
 from __future__ import annotations
 
@@ -60,8 +61,9 @@ class JobStatus(QObject):
         self._name = name
         self._since = time.monotonic()
         self._counting_since = None
-        self.progress.setRange(0, 0)  # busy until the job can count
-        self.progress.setFormat(name)
+        self.progress.setRange(0, 1)  # an empty bar until the job's first count
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{name.capitalize()}: 0%")
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self._set_controls(False)

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "import": "labeler.cli.import_cmd:import_command",
     "stats": "labeler.cli.stats_cmd:stats_command",
     "demo": "labeler.cli.demo_cmd:demo_command",
+    "prepare": "labeler.cli.prepare_cmd:prepare_command",
     "gui": "labeler.cli.gui_cmd:gui_command",
     "score": "labeler.cli.score_cmd:score_command",
     "train": "labeler.cli.score_cmd:train_command",

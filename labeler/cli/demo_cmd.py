@@ -139,7 +139,7 @@ def demo_command(out: Path | None, n_labels: int, budget: float, strategy: str) 
 
     if note := encoder_note():
         click.echo(f"   {note}")
-    trained = run_workflow(train(db), "   embedding labelled pairs")
+    trained = run_workflow(train(db), "   embedding labelled pairs and fitting")
     scored = run_workflow(score(db), "   scoring")
     click.echo(
         f"4. trained {trained.version} on the human labels and scored {scored.scored} items"

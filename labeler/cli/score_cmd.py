@@ -48,7 +48,7 @@ def train_command(project: Path, heads: int, seed: int, int8: bool, threads: int
     if note := encoder_note(int8):
         click.echo(note, err=True)
     job = model_runs.train(db, heads=heads, seed=seed, int8=int8, threads=threads)
-    click.echo(run_workflow(job, "embedding").summary())
+    click.echo(run_workflow(job, "embedding and fitting").summary())
     click.echo(f"score with `prefmark score {project}`")
 
 

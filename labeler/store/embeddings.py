@@ -62,11 +62,18 @@ def cached_features(
     db: sqlite_utils.Database, encoder: str, keys: Sequence[tuple[str, int]]
 ) -> np.ndarray | None:
     """[len(keys), dim + extra] float32 features for the keys, or None if any is missing."""
-    if not keys:
-        return None
+    out, found = cached_rows(db, encoder, keys)
+    return out if out is not None and found.all() else None
+
+
+def cached_rows(
+    db: sqlite_utils.Database, encoder: str, keys: Sequence[tuple[str, int]]
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Features of the keys the cache holds (rows in key order; None if it holds none) and
+    which keys those are, so only the rest need the encoder."""
     wanted = {key: i for i, key in enumerate(keys)}
+    found = np.zeros(len(keys), dtype=bool)
     out: np.ndarray | None = None
-    found = 0
     item_ids = sorted({item_id for item_id, _ in keys})
     for start in range(0, len(item_ids), 500):
         part = item_ids[start : start + 500]
@@ -85,8 +92,8 @@ def cached_features(
             if out is None:
                 out = np.empty((len(keys), row.size), np.float32)
             out[pos] = row
-            found += 1
-    return out if found == len(keys) else None
+            found[pos] = True
+    return out, found
 
 
 def response_embeddings(

@@ -38,6 +38,18 @@ def count_unscored(db: sqlite_utils.Database, model_version: str) -> int:
     )
 
 
+def count_unscored_responses(db: sqlite_utils.Database, model_version: str) -> int:
+    """Responses of the items ``model_version`` has not scored: the work left, since a model's
+    time grows with responses, not items."""
+    return int(
+        db.conn.execute(
+            "SELECT coalesce(sum(n_responses), 0) FROM items i WHERE NOT EXISTS "
+            "(SELECT 1 FROM scores s WHERE s.model_version = ? AND s.item_id = i.id)",
+            (model_version,),
+        ).fetchone()[0]
+    )
+
+
 def unscored_items(
     db: sqlite_utils.Database, model_version: str, chunk_size: int = 256
 ) -> Iterator[list[Item]]:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from labeler.workflows.base import Workflow, WorkflowError
 
 if TYPE_CHECKING:
     import sqlite_utils
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +37,6 @@ class TrainReport:
         return text
 
 
-def _busy_once_counted(job: Workflow[T]) -> Workflow[T]:
-    """``job``'s progress, but "cannot count" (0, 0) once it reports all done: what follows
-    (fitting the head) has no steps to count, and a full bar would say it had finished."""
-    try:
-        while True:
-            done, total = next(job)
-            yield (0, 0) if total and done >= total else (done, total)
-    except StopIteration as stop:
-        result: T = stop.value
-        return result
-
-
 def train(
     db: sqlite_utils.Database,
     *,
@@ -62,9 +48,9 @@ def train(
 ) -> Workflow[TrainReport]:
     """Fit the default model's head on the project's human labels and store it in the project.
 
-    Embedding the labelled responses is what takes time; that is the progress reported. The
-    head's own cross-validation (which chose its setting) gives the accuracy reported.
-    ``interactive`` leaves a core free for a window that must stay responsive.
+    Progress counts the responses to embed and the head's fits, determinate to the end. The
+    head's own cross-validation (which chose its setting, near last time's) gives the accuracy
+    reported. ``interactive`` leaves a core free for a window that must stay responsive.
     """
     from labeler.training import NotEnoughLabelsError, train_head
     from labeler.workflows import models
@@ -72,9 +58,9 @@ def train(
     options = models.runtime_options(threads, interactive=interactive)
     # The encoder loads with the first batch, so the bar is determinate from the start.
     featurizer = models.DefaultFeaturizer(options, int8=int8)
-    trainer = models.default_trainer(heads, seed, options)
+    trainer = models.default_trainer(heads, seed, options, near=models.previous_strength(db))
     try:
-        head = yield from _busy_once_counted(train_head(db, featurizer, trainer))
+        head = yield from train_head(db, featurizer, trainer)
     except NotEnoughLabelsError as exc:
         raise WorkflowError(str(exc)) from exc
     version = models.save_head(db, featurizer, head)
@@ -112,12 +98,13 @@ def score(
 
     ``model`` is ``default`` (the project's trained default model) or an ONNX model folder.
     The default model runs on the encoder it was trained on unless ``int8`` says otherwise.
-    Closing the workflow keeps the batches already committed; a later run resumes.
+    Closing the workflow keeps the batches already committed; a later run resumes. Progress
+    counts responses from the first step (the default model's encoder loads with the first
+    batch).
     """
     from labeler.scoring import score_project
     from labeler.workflows import models
 
-    yield 0, 0  # loading the model takes seconds
     try:
         options = models.runtime_options(threads, interactive=interactive)
         scorer = models.scorer_for(db, model, options, int8=int8)
@@ -136,3 +123,45 @@ def score(
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def model_work_left(db: sqlite_utils.Database) -> tuple[bool, int]:
+    """(whether the default model still has to be trained, responses its model has not
+    scored yet): what ``train_and_score`` would do."""
+    from labeler.store.reward_models import TRAINED_KIND, latest_model
+    from labeler.store.scores import count_unscored_responses
+
+    record = latest_model(db, kind=TRAINED_KIND)
+    if record is None:
+        return True, 0
+    return False, count_unscored_responses(db, str(record["version"]))
+
+
+def train_and_score(
+    db: sqlite_utils.Database, *, interactive: bool = False
+) -> Workflow[ScoreReport]:
+    """Train the default model if the project has none yet, then score what it has not
+    scored: one job whose progress counts both parts from its first step (a new model has
+    every response still to score)."""
+    untrained, _ = model_work_left(db)
+    offset = 0
+    if untrained:
+        responses = int(
+            db.conn.execute("SELECT coalesce(sum(n_responses), 0) FROM items").fetchone()[0]
+        )
+        training = train(db, interactive=interactive)
+        try:
+            while True:
+                done, total = next(training)
+                offset = total
+                yield done, total + responses
+        except StopIteration:
+            pass
+    scoring = score(db, interactive=interactive)
+    try:
+        while True:
+            done, total = next(scoring)
+            yield offset + done, offset + total
+    except StopIteration as stop:
+        report: ScoreReport = stop.value
+        return report

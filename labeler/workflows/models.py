@@ -12,7 +12,7 @@ the file alone suffices.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,17 @@ def encoder_note(int8: bool = True) -> str | None:
         "preparing the default encoder for this machine (once; a few seconds, cached in "
         f"{model_cache_dir()})"
     )
+
+
+def prepare_default_model(int8: bool = True) -> tuple[str, bool]:
+    """Build the default encoder's graph for this machine now, not at the first model job:
+    (where it is, whether it was built now). ``prefmark prepare`` runs it at installation."""
+    from models.encoder_build import ensure_encoder, is_built
+
+    variant = "int8" if int8 else "fp32"
+    built_before = is_built(variant=variant)
+    files = ensure_encoder(variant=variant, options=runtime_options())
+    return str(files.onnx_path), not built_before
 
 
 class DefaultFeaturizer:
@@ -121,30 +132,69 @@ class OnnxHead:
         return reward, spread, members
 
 
-def default_trainer(n_heads: int = 8, seed: int = 0, options: Any = None) -> Any:
+class DefaultTrainer:
     """A ``HeadTrainer``: winner/loser feature rows -> a bootstrap ensemble of BT heads, its
     setting (and whether the embeddings beat length alone) chosen by 5-fold cross-validation
-    over the items."""
-    from models.head import fit_head
+    over the items; ``near`` is the strength chosen last time on the project, so only it and
+    its neighbours are tried."""
 
-    def train(winners: np.ndarray, losers: np.ndarray, groups: np.ndarray) -> Head:
+    def __init__(
+        self, n_heads: int = 8, seed: int = 0, options: Any = None, near: float | None = None
+    ) -> None:
+        self.n_heads, self.seed, self.options, self.near = n_heads, seed, options, near
+
+    def steps(self, n_items: int) -> int:
+        from models.head import fit_steps
+
+        # the columns only matter when there are none beside the length ones: never here
+        return int(fit_steps(n_items, N_EXTRA + 1, N_EXTRA, n_heads=self.n_heads, near=self.near))
+
+    def __call__(
+        self, winners: np.ndarray, losers: np.ndarray, groups: np.ndarray
+    ) -> Generator[tuple[int, int], None, Head]:
         from dataclasses import replace
 
         from models.features import FEATURES_VERSION
+        from models.head import fit_head_steps
 
         dim = winners.shape[1] - N_EXTRA
         # Hundreds of small solves: BLAS threads only add hand-offs (15x slower on a busy
         # machine), so the fit runs numpy's BLAS on one thread.
         with threadpool_limits(limits=1, user_api="blas"):
-            head = fit_head(
+            head = yield from fit_head_steps(
                 winners[:, :dim], losers[:, :dim], winners[:, dim:], losers[:, dim:],
-                n_heads=n_heads, seed=seed, groups=groups,
+                n_heads=self.n_heads, seed=self.seed, groups=groups, near=self.near,
             )  # fmt: skip
         # Name the feature layout, so a head is never applied to features it was not fit on.
         head = replace(head, meta={**head.meta, "features": FEATURES_VERSION})
-        return OnnxHead(head, options)
+        return OnnxHead(head, self.options)
 
-    return train
+
+def default_trainer(
+    n_heads: int = 8, seed: int = 0, options: Any = None, near: float | None = None
+) -> DefaultTrainer:
+    """The default model's head trainer (see ``DefaultTrainer``)."""
+    return DefaultTrainer(n_heads, seed, options, near)
+
+
+def _head_version(record: dict[str, Any]) -> str:
+    """The head part of a registered trained model (older records name it in the version)."""
+    return str(record["info"].get("head") or record["version"].rsplit("+", 1)[-1])
+
+
+def previous_strength(db: sqlite_utils.Database) -> float | None:
+    """The embedding strength the project's latest trained head chose, if any."""
+    from models.head import PreferenceHead
+
+    record = latest_model(db, kind=TRAINED_KIND)
+    if record is None:
+        return None
+    head_version = _head_version(record)
+    data = head_data(db, head_version)
+    if data is None:
+        return None
+    l2 = PreferenceHead.from_bytes(data, f"head {head_version}").meta.get("l2")
+    return float(l2) if isinstance(l2, int | float) else None
 
 
 def head_meta(head: Head) -> dict[str, Any]:
@@ -179,7 +229,7 @@ def load_trained_default(
     record = latest_model(db, kind=TRAINED_KIND)
     if record is None:
         return None
-    head_version = str(record["info"].get("head") or record["version"].rsplit("+", 1)[-1])
+    head_version = _head_version(record)
     data = head_data(db, head_version)
     from_file = data is None
     if data is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -60,26 +61,37 @@ def test_train_then_score_writes_rewards_and_model_labels_and_resumes(
     db = create_demo_project(tmp_path / "p.db")
     _label_pairs(db, 150)
     job = train_head(db, featurizer, default_trainer(n_heads=4))
+    steps = []
     try:
         while True:
-            next(job)
+            steps.append(next(job))
     except StopIteration as stop:
         head = stop.value
+    # Determinate from the first step to the last: one total (responses to embed + the head's
+    # fits), never "cannot count", counting up to it.
+    totals = {total for _, total in steps}
+    assert len(totals) == 1
+    assert totals.pop() == 150 * 2 + 5 * 8 + 1 + 4
+    assert steps[0][0] == 0
+    assert steps[-1][0] == steps[-1][1]
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(steps))
+    assert len(steps) > 5 * 8  # the fits are counted one by one, not only the embedding
     version = save_head(db, featurizer, head)
     scorer = scorer_for(db, "default")
     assert scorer.version == version
 
     # Score a small first batch (a rate within a second) and one full batch, then stop as a
-    # cancel or a crash would: nothing is scored twice.
+    # cancel or a crash would: nothing is scored twice. Progress counts responses (274 pairs
+    # and 40 items of six), so listwise batches give an even time left.
     first = score_project(db, scorer, batch_size=16)
-    assert next(first) == (0, 314)
-    assert next(first) == (4, 314)
-    assert next(first) == (20, 314)
+    assert next(first) == (0, 788)
+    assert next(first) == (8, 788)
+    assert next(first) == (40, 788)
     first.close()
     assert count_unscored(db, version) == 314 - 20
     rest = list(score_project(db, scorer, batch_size=64))
-    assert rest[0] == (0, 294)
-    assert rest[-1] == (294, 294)
+    assert rest[0] == (0, 748)
+    assert rest[-1] == (748, 748)
     assert count_unscored(db, version) == 0
 
     rows = db.conn.execute(

@@ -152,3 +152,49 @@ def test_a_missing_graph_is_announced_before_it_is_built(built: Path, tmp_path: 
         note = encoder_note(int8=True)
         assert note is not None
         assert str(tmp_path / "fresh" / "models") in note
+
+
+def test_a_shipped_prebuilt_graph_is_used_without_building(built: Path, tmp_path: Path) -> None:
+    """A packaged product carries its graphs beside the weights: nothing is built or cached."""
+    import shutil
+
+    from models.encoder_build import encoder_version_of, is_built, prebuilt_dir
+
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    for name in ("model.safetensors", "tokenizer.json"):
+        shutil.copy(default_weights_dir() / name, weights / name)
+    graph = ensure_encoder(options=OPTIONS).onnx_path  # stands in for a packaged graph
+    prebuilt_dir(weights).mkdir()
+    shutil.copy(graph, prebuilt_dir(weights) / graph.name)
+    with pytest.MonkeyPatch.context() as mp:
+        fresh = tmp_path / "fresh"
+        mp.setenv(DATA_DIR_ENV, str(fresh))
+        assert is_built(weights, variant="fp32")
+        files = ensure_encoder(weights, options=OPTIONS)
+        assert files.onnx_path == prebuilt_dir(weights) / graph.name
+        assert files.version == encoder_version_of(weights) == graph.stem
+        assert not list((fresh / "models").glob("*.onnx"))
+        encoder = load_default_encoder(OPTIONS, weights_dir=weights)
+        (vector,) = encoder.embed_texts(["hello"])
+        assert np.isfinite(vector).all()
+
+
+def test_prepare_builds_the_default_encoder_once(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from labeler.cli import main
+
+    fp32 = ensure_encoder(options=OPTIONS).onnx_path  # the int8 graph is built from it
+    (tmp_path / "data" / "models").mkdir(parents=True)
+    shutil.copy(fp32, tmp_path / "data" / "models" / fp32.name)
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
+    first = CliRunner().invoke(main, ["prepare"])
+    assert first.exit_code == 0, first.output
+    assert "default model encoder (int8): built in" in first.output
+    again = CliRunner().invoke(main, ["prepare"])
+    assert "default model encoder (int8): already built" in again.output

@@ -169,3 +169,29 @@ def test_fewer_pairs_than_columns_reach_the_same_optimum() -> None:
     w = fit_logistic(x, y, penalty)
     p = 1 / (1 + np.exp(-(x @ w)))
     assert np.abs(x.T @ (p - y) / 60 + penalty * w).max() < 1e-6
+
+
+def test_fitting_counts_every_fit_and_a_retrain_tries_fewer_settings() -> None:
+    from models.head import L2_GRID, fit_head_steps, fit_steps
+
+    ec, er, fc, fr, _ = synthetic_pairs(300)
+    job = fit_head_steps(ec, er, fc, fr, n_heads=4, seed=0)
+    steps = []
+    try:
+        while True:
+            steps.append(next(job))
+    except StopIteration as stop:
+        head = stop.value
+    total = 5 * (1 + len(L2_GRID)) + 1 + 4  # folds x settings, the full head, the members
+    assert fit_steps(300, 27, 3, n_heads=4) == total
+    assert {t for _, t in steps} == {total}
+    assert [d for d, _ in steps] == sorted(d for d, _ in steps)
+    assert steps[-1] == (total, total)
+    chosen = head.meta["l2"]
+    assert chosen in L2_GRID
+    # Told last time's choice, cross-validation tries length alone, it and its neighbours.
+    near = list(fit_head_steps(ec, er, fc, fr, n_heads=4, seed=0, near=chosen))
+    assert near[-1][1] == fit_steps(300, 27, 3, n_heads=4, near=chosen) <= 5 * 4 + 1 + 4
+    again = fit_head(ec, er, fc, fr, n_heads=4, seed=0, near=chosen)
+    assert again.meta["l2"] == chosen
+    np.testing.assert_array_equal(again.weights, head.weights)

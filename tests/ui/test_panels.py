@@ -346,11 +346,13 @@ def test_retrain_score_and_route_jobs_feed_the_routing_panel(qtbot, model_projec
     assert trained.folds == 5
     assert trained.longer_wins is not None
     assert "the longer response wins" in trained.summary()
-    assert steps[-1] == (0, 0)  # busy, not "100%", while the head is fitted
-    assert any(total > 0 for _done, total in steps)  # the embedding is counted
+    # counted to the end: 60 labelled responses to embed, then 5 folds x 8 settings, the full
+    # head and 2 members
+    assert {total for _done, total in steps} == {60 + 5 * 8 + 1 + 2}
+    assert steps[-1] == (103, 103)
     steps, scored = drain(score_job(model_project, batch_size=16))
     assert scored.scored == 40
-    assert steps[-1] == (40, 40)
+    assert steps[-1] == (80, 80)  # responses, not items
     routed = drain(route_job(model_project, "margin", 0.5))[1]
     assert routed.human + routed.model + routed.review == 10
     snapshot = drain(routing_snapshot_job(model_project))[1]
