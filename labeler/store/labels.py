@@ -275,11 +275,21 @@ _PEOPLE_SQL = f"""
     ORDER BY l.item_id, l.id"""
 
 
-def people_labels(db: sqlite_utils.Database) -> Iterator[tuple[str, list[LiveLabel]]]:
-    """(item id, its live people's labels oldest first) for every item people labelled."""
+_WITH_MODEL_SQL = _PEOPLE_SQL.replace("l.source != 'model' AND ", "")
+
+
+def people_labels(
+    db: sqlite_utils.Database, with_model: bool = False
+) -> Iterator[tuple[str, list[LiveLabel]]]:
+    """(item id, its live people's labels oldest first) for every item people labelled;
+    ``with_model`` adds the item's live model labels in place (what ``dawid-skene`` weighs
+    people's conflicting labels with), still only for items people labelled."""
     new = tuple.__new__
-    for item_id, rows in groupby(db.conn.execute(_PEOPLE_SQL), itemgetter(0)):
-        yield item_id, [new(LiveLabel, r[1:]) for r in rows]
+    sql = _WITH_MODEL_SQL if with_model else _PEOPLE_SQL
+    for item_id, rows in groupby(db.conn.execute(sql), itemgetter(0)):
+        labels = [new(LiveLabel, r[1:]) for r in rows]
+        if not with_model or any(lab.source != "model" for lab in labels):
+            yield item_id, labels
 
 
 # A human label made up to the second a trained model was saved counts as its training data.

@@ -104,13 +104,16 @@ def routing_arrays(
         arrays.metadata = [json.loads(r[3]) if r[3] else {} for r in rows]
     human_by = arrays.human_by
     weigh = _weigher(db, policy)
-    for item_id, labels in people_labels(db):
+    # ``dawid-skene`` weighs a conflict with every live label of the item, as every other
+    # consumer of ``resolve`` does; the others read people's labels only.
+    for item_id, labels in people_labels(db, with_model=weigh is not None):
         i = index.get(item_id)
         if i is None:
             continue
         arrays.has_human[i] = True
-        if len(labels) == 1:  # the common case: one person's one label
-            only = labels[0]
+        people = labels if weigh is None else [lab for lab in labels if lab.source != "model"]
+        if len(people) == 1:  # the common case: one person's one label
+            only = people[0]
             code = choice_code(only.kind, only.value, unranked_last)
             arrays.human[i] = code
             _by(human_by, only.annotator, n)[i] = code
@@ -118,7 +121,7 @@ def routing_arrays(
         arrays.human[i] = resolve(labels, policy, None, weigh).code(unranked_last=unranked_last)
         # An adjudication settles the item but is nobody's own answer: agreement, each
         # annotator's quality and ``--human`` replays read only people's own labels.
-        answers = [lab for lab in labels if lab.action != "adjudicate"]
+        answers = [lab for lab in people if lab.action != "adjudicate"]
         for annotator in dict.fromkeys(lab.annotator for lab in answers):
             own = [lab for lab in answers if lab.annotator == annotator]
             code = resolve(own, policy, None, weigh).code(unranked_last=unranked_last)

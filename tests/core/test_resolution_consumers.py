@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from labeler.db import open_db, transaction
@@ -248,6 +248,10 @@ EVENTS = st.lists(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(events=EVENTS, policy=st.sampled_from(list(ConflictPolicy)))
+@example(  # one person's two live labels in conflict; the judge's vote settles it everywhere
+    events=[(0, "ann", A), (1, "bea", A), (3, "ann", A), (3, "ann", B), (3, "judge", B)],
+    policy=ConflictPolicy.DAWID_SKENE,
+)
 def test_consumers_agree_on_random_projects(
     tmp_path_factory: pytest.TempPathFactory,
     events: list[tuple[int, str, LabelValue]],
