@@ -33,6 +33,13 @@ def register_head_model(
     with transaction(db.conn):
         _insert(db.conn, head_version, data)
         upsert_model(db.conn, version, kind=kind, name=name, info=info)
+        # Training to a head the project already had (the same labels again) makes that
+        # model the latest again: its time is now and its row the newest.
+        db.conn.execute(
+            "UPDATE models SET created_at = ?, rowid = (SELECT max(rowid) + 1 FROM models) "
+            "WHERE version = ? AND rowid < (SELECT max(rowid) FROM models)",
+            (datetime.now(UTC).isoformat(timespec="seconds"), version),
+        )
 
 
 def head_data(db: sqlite_utils.Database, head_version: str) -> bytes | None:

@@ -128,13 +128,13 @@ def _first_line(exc: BaseException) -> str:
 def model_work_left(db: sqlite_utils.Database) -> tuple[bool, int]:
     """(whether the default model still has to be trained, responses its model has not
     scored yet): what ``train_and_score`` would do."""
-    from labeler.store.reward_models import TRAINED_KIND, latest_model
     from labeler.store.scores import count_unscored_responses
+    from labeler.workflows.models import trained_default_head
 
-    record = latest_model(db, kind=TRAINED_KIND)
-    if record is None:
+    found = trained_default_head(db)
+    if found is None:  # never trained, or by an older prefmark on other features
         return True, 0
-    return False, count_unscored_responses(db, str(record["version"]))
+    return False, count_unscored_responses(db, str(found[0]["version"]))
 
 
 def train_and_score(

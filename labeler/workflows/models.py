@@ -216,13 +216,10 @@ def save_head(db: sqlite_utils.Database, featurizer: DefaultFeaturizer, head: He
     return version
 
 
-def load_trained_default(
-    db: sqlite_utils.Database, options: Any = None, *, int8: bool | None = None
-) -> HeadScorer | None:
-    """The project's latest trained default model as a Scorer, or None if it has never been
-    trained (or was trained on another feature layout, so must be retrained).
-
-    ``int8=None`` runs the encoder variant the head was trained on."""
+def trained_default_head(db: sqlite_utils.Database) -> tuple[dict[str, Any], Any] | None:
+    """The project's latest trained default head and its registry record, or None if it has
+    never been trained or was trained on another feature layout (so must be retrained).
+    Reads only: a head found in an older version's data folder is kept by the caller."""
     from models.features import FEATURES_VERSION
     from models.head import PreferenceHead
 
@@ -231,7 +228,6 @@ def load_trained_default(
         return None
     head_version = _head_version(record)
     data = head_data(db, head_version)
-    from_file = data is None
     if data is None:
         # Trained by an older version: the head is a file in that machine's data folder.
         path = Path(record["path"]) if record["path"] else None
@@ -241,8 +237,23 @@ def load_trained_default(
     head = PreferenceHead.from_bytes(data, f"head {head_version}")
     if head.meta.get("features") != FEATURES_VERSION:
         return None  # trained by an older prefmark on other features: retrain
-    if from_file and head.version == head_version:
-        keep_head(db, head_version, data)  # from now on the project file alone suffices
+    return record, head
+
+
+def load_trained_default(
+    db: sqlite_utils.Database, options: Any = None, *, int8: bool | None = None
+) -> HeadScorer | None:
+    """The project's latest trained default model as a Scorer, or None if it must be
+    (re)trained first (see ``trained_default_head``).
+
+    ``int8=None`` runs the encoder variant the head was trained on."""
+    found = trained_default_head(db)
+    if found is None:
+        return None
+    record, head = found
+    head_version = _head_version(record)
+    if head_data(db, head_version) is None and head.version == head_version:
+        keep_head(db, head_version, head.to_bytes())  # from now on the project file suffices
     if int8 is None:
         int8 = "-fp32-" not in str(record["info"].get("encoder", ""))
     featurizer = DefaultFeaturizer(options, int8=int8)

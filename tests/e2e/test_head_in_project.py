@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Generator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,16 @@ from labeler.store import iter_items, open_db, record_label
 from labeler.store.reward_models import head_data
 from labeler.training import train_head
 from labeler.types import Item, Label, PairChoice, PairwiseValue, Source
-from labeler.workflows.models import DefaultFeaturizer, default_trainer, save_head, scorer_for
+from labeler.workflows.model_runs import model_work_left
+from labeler.workflows.models import (
+    DefaultFeaturizer,
+    OnnxHead,
+    default_trainer,
+    load_trained_default,
+    save_head,
+    scorer_for,
+)
+from models.head import PreferenceHead
 from models.paths import DATA_DIR_ENV
 
 
@@ -136,3 +146,25 @@ def test_project_trained_by_an_older_version_reads_its_head_file_and_keeps_a_cop
     for expected, got in zip(want, _rewards(scorer.score_items(labelled)), strict=True):
         np.testing.assert_array_equal(got, expected)
     db.close()
+
+
+def test_a_head_on_an_older_feature_layout_counts_as_untrained_until_retrained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A demo or project trained by an older prefmark on other features is retrained by the
+    next train-and-score job instead of failing at every opening."""
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
+    db = create_demo_project(tmp_path / "project.db")
+    _label_longer_wins(db, 30)
+    _train(db)
+    assert model_work_left(db)[0] is False
+    old = PreferenceHead.from_bytes(head_data(db, _head_version(db)) or b"")
+    stale = replace(old, meta={**old.meta, "features": "an-older-layout"})
+    save_head(db, DefaultFeaturizer(), OnnxHead(stale))  # the latest model, as one was
+    assert model_work_left(db) == (True, 0)
+    assert load_trained_default(db) is None
+    _train(db)
+    untrained, unscored = model_work_left(db)
+    assert not untrained
+    assert unscored == db.conn.execute("SELECT sum(n_responses) FROM items").fetchone()[0]
+    db.conn.close()
