@@ -15,7 +15,7 @@ rejected controls the chance of any false promise at ``1 - confidence`` without 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -95,11 +95,20 @@ class TargetPlan:
 def _steps(
     risk: np.ndarray, audit_risk: np.ndarray, audit_wrong: np.ndarray, ks: np.ndarray, conf: float
 ) -> list[TargetStep]:
-    """One step per candidate ``k`` (people's items among the unaudited, riskiest first)."""
+    """One step per candidate ``k`` (people's items among the unaudited, riskiest first),
+    in the order of ``ks`` (falling).
+
+    The items left with the AI at a larger ``k`` are a subset of those left at a smaller one,
+    so the set's true accuracy never falls as people take more. Both columns keep that: the
+    point estimate is the best of its own and every smaller ``k``'s (an audit too thin below a
+    high cut says nothing new, not "all wrong"); the bound is the lowest of its own and every
+    larger ``k``'s, which only loosens each bound and is what the fixed-sequence test from
+    the top keeps anyway.
+    """
     n_rest_all = len(risk)
     n = n_rest_all + len(audit_risk)
     ordered = np.sort(risk)[::-1]
-    out = []
+    raw = []
     for k in ks:
         k = int(k)
         # The audited items that would have stayed with the AI at this cut: risk below it.
@@ -109,8 +118,14 @@ def _steps(
         rest = n_rest_all - k
         point = 1.0 - rest * (e / m if m else 1.0) / n
         bound = 1.0 if rest == 0 else clopper_pearson_upper(e, m, conf)
-        out.append(TargetStep(k, m, e, point, 1.0 - rest * bound / n))
-    return out
+        raw.append(TargetStep(k, m, e, point, 1.0 - rest * bound / n))
+    lower = np.minimum.accumulate([s.lower for s in raw])
+    by_k = sorted(range(len(raw)), key=lambda i: raw[i].human)
+    best = np.maximum.accumulate([raw[i].accuracy for i in by_k])
+    accuracy = dict(zip(by_k, best, strict=True))
+    return [
+        replace(s, accuracy=float(accuracy[i]), lower=float(lower[i])) for i, s in enumerate(raw)
+    ]
 
 
 def plan_for_target(

@@ -232,6 +232,17 @@ def audit_verdicts(
     db: sqlite_utils.Database, policy: ConflictPolicy | None = None
 ) -> dict[str, bool]:
     """Per review-routed item that people have since labelled: did they confirm the AI label?
+    (``audit_reviews`` without the AI label's code.)"""
+    return {item_id: ok for item_id, (ok, _code) in audit_reviews(db, policy).items()}
+
+
+def audit_reviews(
+    db: sqlite_utils.Database, policy: ConflictPolicy | None = None
+) -> dict[str, tuple[bool, int]]:
+    """Per review-routed item that people have since labelled: did they confirm the AI label,
+    and that label's choice code (-1: none found). The reviewed model label no longer counts
+    as live, so routing's arrays lack it; a plan that ranks audited items beside the others
+    needs it back.
 
     The people's verdict is their decision that counts (``labeler.resolution`` under
     ``policy``, None: the project's); it confirms the model label the review showed (see
@@ -252,7 +263,7 @@ def audit_verdicts(
                                AND s.action = 'retract' AND s.source = 'model')
               ELSE {LIVE_LABEL} END
         ORDER BY i.id, l.id"""
-    out: dict[str, bool] = {}
+    out: dict[str, tuple[bool, int]] = {}
     weigh = _weigher(db, policy)
     new = tuple.__new__
     for (item_id, ai_source), rows in groupby(db.conn.execute(sql), itemgetter(0, 1)):
@@ -261,13 +272,13 @@ def audit_verdicts(
         decision = resolve(people, policy, None, weigh)
         if decision.label is None:
             continue
-        if decision.label.action == "accept":
-            out[item_id] = True
-            continue
         shown = model_choice([lab for lab in labels if lab.source == "model"], ai_source)
-        h = decision.code(unranked_last=unranked_last)
         m = -1 if shown is None else choice_code(shown.kind, shown.value, unranked_last)
-        out[item_id] = h >= 0 and h == m
+        if decision.label.action == "accept":
+            out[item_id] = (True, m)
+            continue
+        h = decision.code(unranked_last=unranked_last)
+        out[item_id] = (h >= 0 and h == m, m)
     return out
 
 

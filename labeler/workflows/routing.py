@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,32 +84,37 @@ def target_plan(
 ) -> tuple[TargetPlan, Any]:
     """The plan for ``target`` from the project's reviewed audit, and the risk it ranks by.
 
-    The strategy scores every item with the audited labels hidden from it, so the audit stays
-    an independent sample of the risk the plan relies on.
+    The strategy scores every item as it stood before the audit's review: the people's labels
+    hidden and the reviewed AI label back in place, so an audited item is ranked exactly as an
+    unchecked AI-labelled item would be and the audit stays an independent sample of the
+    risk the plan relies on.
     """
     import numpy as np
 
     from labeler.routing import make_strategy
     from labeler.routing.target import plan_for_target
-    from labeler.store.routes import audit_verdicts
+    from labeler.store.routes import audit_reviews
     from labeler.workflows.models import default_head_trainer
 
     inp = project.inp
     index = {item_id: i for i, item_id in enumerate(project.ids)}
-    verdicts = {index[k]: ok for k, ok in audit_verdicts(db).items() if k in index}
-    if not verdicts:
+    reviews = {index[k]: v for k, v in audit_reviews(db).items() if k in index}
+    if not reviews:
         raise WorkflowError(
             "a quality target needs a random audit of AI labels that people have reviewed: "
             "route with an audit share first and review those items"
         )
-    audit = np.fromiter(verdicts, dtype=np.int64)
-    wrong = ~np.fromiter(verdicts.values(), dtype=bool)
+    audit = np.fromiter(reviews, dtype=np.int64)
+    wrong = ~np.array([ok for ok, _code in reviews.values()], dtype=bool)
+    shown = np.array([code for _ok, code in reviews.values()], dtype=inp.ai_label.dtype)
     assert inp.human_label is not None
-    hidden_labels = inp.human_label.copy()
-    hidden_labels[audit] = -1
-    hidden = inp.with_human(hidden_labels, inp.eligible_mask)
+    before = replace(inp, ai_label=inp.ai_label.copy())
+    before.ai_label[audit] = np.where(shown >= 0, shown, inp.ai_label[audit])
+    hidden_labels, eligible = inp.human_label.copy(), inp.eligible_mask.copy()
+    hidden_labels[audit], eligible[audit] = -1, True
+    hidden = before.with_human(hidden_labels, eligible)
     risk = make_strategy(strategy, default_head_trainer()).decide(hidden, 0, rng).score
-    risk = np.where(inp.ai_label < 0, np.inf, np.nan_to_num(risk.astype(float), nan=0.0))
+    risk = np.where(before.ai_label < 0, np.inf, np.nan_to_num(risk.astype(float), nan=0.0))
     plan = plan_for_target(risk[inp.eligible_mask], risk[audit], wrong, target, confidence)
     return plan, risk
 
