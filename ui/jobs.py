@@ -171,7 +171,9 @@ def routing_snapshot(
         pairs = previous.pairs if previous.counts.total == counts.total else None
     pairs = pair_count(db) if pairs is None else pairs
     timed, timed_ms = labelling_time(db)
-    planned = (run.get("summary") or {}).get("planned_hours")
+    run_summary = run.get("summary") or {}
+    planned = run_summary.get("planned_hours")
+    target = run_summary.get("target_accuracy")
     known = previous.hours.lengths if previous is not None and previous.hours else None
     return RoutingSnapshot(
         counts=counts,
@@ -187,7 +189,8 @@ def routing_snapshot(
         routable=routable_count(db, pairs),
         pairs=pairs,
         planned_hours=None if planned is None else float(planned),
-        routed_human=(run.get("summary") or {}).get("human") if planned is not None else None,
+        routed_human=run_summary.get("human"),
+        target=None if target is None else (target, run_summary["target_confidence"]),
         hours=hours_preview(db, known) if pace else None,
     )
 

@@ -242,23 +242,7 @@ def _run_job(
 
 
 def route_to_target(window: MainWindow, strategy: str, target: float, confidence: float) -> None:
-    """Route to a quality target; the plan's trade-off is shown in a box afterwards."""
-    path = window.controller.path
-    if path is None:
-        window.statusBar().showMessage("Open a project first.", 5000)
-        return
+    """Route to a quality target once the person has seen and confirmed its plan."""
+    from ui.target_routing import confirm_target  # it starts its jobs through this module
 
-    def done(report: Any) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
-        window.statusBar().showMessage(report.summary().splitlines()[0], 15000)
-        window.controller.queue_changed_elsewhere()
-        box = QMessageBox(QMessageBox.Icon.Information, "Routed to a target", "", parent=window)
-        box.setText(report.summary())
-        box.setStyleSheet("QLabel { font-family: monospace; }")
-        box.open()
-
-    job = partial(
-        jobs.route_job, path, strategy, 0.0, target_accuracy=target, confidence=confidence
-    )
-    _start(window, "Routing", job, done)
+    confirm_target(window, strategy, target, confidence)

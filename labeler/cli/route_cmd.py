@@ -10,6 +10,7 @@ import click
 
 from labeler.cli.common import open_project_or_fail, run_workflow
 from labeler.routing import STRATEGY_NAMES
+from labeler.routing.target import DEFAULT_CONFIDENCE, TARGET_BOUNDS
 from labeler.workflows.routing import JudgeOptions, import_judge, route
 from labeler.workflows.simulation import SimulationReport, simulate
 
@@ -36,7 +37,7 @@ from labeler.workflows.simulation import SimulationReport, simulate
 )
 @click.option(
     "--target-accuracy",
-    type=click.FloatRange(0.5, 1.0, max_open=True),
+    type=click.FloatRange(*TARGET_BOUNDS, max_open=True),
     default=None,
     help="Instead of a budget: send the fewest items to people so that the finished set is at "
     "least this accurate (e.g. 0.95) with --confidence, judged on a reviewed random audit. "
@@ -44,8 +45,8 @@ from labeler.workflows.simulation import SimulationReport, simulate
 )
 @click.option(
     "--confidence",
-    type=click.FloatRange(0.5, 1.0, max_open=True),
-    default=0.9,
+    type=click.FloatRange(*TARGET_BOUNDS, max_open=True),
+    default=DEFAULT_CONFIDENCE,
     show_default=True,
     help="With --target-accuracy: how sure the promise must be (Clopper-Pearson bounds, "
     "tested in sequence, so the chance it fails is at most 1 - confidence).",

@@ -19,6 +19,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+# A target accuracy (and the confidence it is promised with) lies in [0.5, 1): below a coin
+# flip is no promise, and 1 could only be kept by sending every item to people. The CLI and
+# the app take the same bounds; the app offers DEFAULT_TARGET first.
+TARGET_BOUNDS = (0.5, 1.0)
+DEFAULT_TARGET = 0.9
+DEFAULT_CONFIDENCE = 0.9
+
 
 def _binom_cdf(e: int, m: int, p: float) -> float:
     """P(X <= e) for X ~ Binomial(m, p)."""
@@ -133,7 +140,7 @@ def plan_for_target(
     audit_risk: np.ndarray,
     audit_wrong: np.ndarray,
     target: float,
-    confidence: float = 0.9,
+    confidence: float = DEFAULT_CONFIDENCE,
     grid: int = 200,
     more: bool = True,
 ) -> TargetPlan:

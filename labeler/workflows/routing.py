@@ -171,7 +171,11 @@ def route(
     elif target_accuracy is not None:
         plan, risk = target_plan(db, inp, strategy, target_accuracy, confidence, rng)
         amount = plan.human
-        decision = decide_by_score(inp.inp, risk, amount, rng, strategy)
+        target: dict[str, float | str] = {
+            "target_accuracy": target_accuracy,
+            "target_confidence": confidence,
+        }
+        decision = decide_by_score(inp.inp, risk, amount, rng, strategy, target)
     else:
         decision = make_strategy(strategy, default_head_trainer()).decide(inp.inp, amount, rng)
     if preview:

@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -25,17 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.agreement import time_left_hours
+from labeler.routing.target import DEFAULT_CONFIDENCE
 from labeler.store.routes import RouteCounts
 from labeler.types import Route, Status
 from ui.panels.budget_chooser import BudgetChooser
 from ui.panels.curve_view import CurveView, Series
 from ui.panels.formatting import DASH, count, duration, pct, pct_interval, rate
 from ui.panels.routing_snapshot import RoutingSnapshot
+from ui.panels.target_spin import TargetSpin
 from ui.plain import plain_label
 
 STRATEGIES = ("learned", "ensemble", "margin", "hyper", "random")
 DEFAULT_AUDIT_PCT = 5
-TARGET_CONFIDENCE = 0.9
 
 
 def _people_items(counts: RouteCounts) -> str:
@@ -83,15 +83,12 @@ class RoutingPanel(QWidget):
             "A random share of the items the model labels goes to review, so people check "
             "it and the finished data set's accuracy can be estimated"
         )
-        self.target_spin = QDoubleSpinBox()
-        self.target_spin.setRange(0.0, 99.9)
-        self.target_spin.setDecimals(1)
-        self.target_spin.setSuffix(" %")
-        self.target_spin.setSpecialValueText("off: use the budget")
+        self.target_spin = TargetSpin()
         self.target_spin.setAccessibleName("Target accuracy")
         self.target_spin.setToolTip(
             "Send the fewest items to people so the finished set is at least this accurate, "
-            f"with {TARGET_CONFIDENCE:.0%} confidence, judged on the reviewed random audit."
+            f"with {DEFAULT_CONFIDENCE:.0%} confidence, judged on the reviewed random audit. "
+            "You see the trade-off before anything is routed."
         )
         self.route_button = QPushButton("&Route items")
         self.route_button.clicked.connect(self._on_route_clicked)
@@ -250,9 +247,9 @@ class RoutingPanel(QWidget):
     # ---- internals -----------------------------------------------------------------------
 
     def _on_route_clicked(self) -> None:
-        target = self.target_spin.value() / 100
-        if target > 0:
-            self.target_requested.emit(self.strategy, target, TARGET_CONFIDENCE)
+        target = self.target_spin.target
+        if target is not None:
+            self.target_requested.emit(self.strategy, target, DEFAULT_CONFIDENCE)
         elif self.budget_chooser.in_hours:
             self.hours_requested.emit(self.strategy, self.budget_chooser.hours, self.audit)
         else:
@@ -263,13 +260,21 @@ class RoutingPanel(QWidget):
 
     @staticmethod
     def _last_run_text(snapshot: RoutingSnapshot) -> str:
-        if snapshot.planned_hours is None:
-            return f"{snapshot.strategy} at {pct(snapshot.budget, 0)}"
-        people = "" if snapshot.routed_human is None else f"{snapshot.routed_human:,} items, "
-        return (
-            f"{snapshot.strategy} in hours: {people}about "
-            f"{duration(snapshot.planned_hours)} of labelling planned"
-        )
+        people = DASH if snapshot.routed_human is None else f"{snapshot.routed_human:,}"
+        if snapshot.target is not None:
+            accuracy, confidence = (round(100 * v, 1) for v in snapshot.target)
+            return (
+                f"{snapshot.strategy}, target {accuracy:g}% accuracy ({confidence:g}% "
+                f"confidence): {people} items to people"
+            )
+        if snapshot.planned_hours is not None:
+            return (
+                f"{snapshot.strategy} in hours: {people} items, about "
+                f"{duration(snapshot.planned_hours)} of labelling planned"
+            )
+        if snapshot.budget is None:  # a count of items
+            return f"{snapshot.strategy}: {people} items to people"
+        return f"{snapshot.strategy} at {pct(snapshot.budget, 0)}"
 
     @staticmethod
     def _accuracy_text(snapshot: RoutingSnapshot) -> str:

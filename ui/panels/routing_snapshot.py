@@ -15,9 +15,11 @@ class RoutingSnapshot:
 
     ``accuracy`` is the estimated label accuracy of the finished data set, with its 95%
     interval and the number of audited items it rests on; ``strategy``/``budget`` describe the
-    last routing run (budget as a fraction of items; ``planned_hours`` and ``routed_human``
-    for a run in hours). ``timed_labels`` counts the labels the rate rests on; ``hours`` is
-    the pace behind a budget in hours, measured only while one is chosen.
+    last routing run (budget as a fraction of items, None for a count of items;
+    ``routed_human`` the items it sent to people; ``planned_hours`` for a run in hours;
+    ``target`` (accuracy, confidence) for a run to a quality target). ``timed_labels`` counts
+    the labels the rate rests on; ``hours`` is the pace behind a budget in hours, measured
+    only while one is chosen.
     """
 
     counts: RouteCounts | None = None
@@ -33,6 +35,7 @@ class RoutingSnapshot:
     pairs: int | None = None
     planned_hours: float | None = None
     routed_human: int | None = None
+    target: tuple[float, float] | None = None
     hours: HoursPreview | None = None
 
     @property
