@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from labeler.routing.audit import MODEL_LABELS, accuracy_text
 from labeler.routing.report import routing_summary
 from labeler.store.browse import RecordFilter, record_seqs
 from labeler.types import Route
@@ -43,11 +44,10 @@ class ModelLabelCheck:
                 "no audited model labels have been reviewed yet."
             )
         else:
-            low, high = self.interval or (self.accuracy, self.accuracy)
+            interval = self.interval or (self.accuracy, self.accuracy)
             estimate = (
-                f"This export includes {n} made by the model, with an estimated accuracy of "
-                f"{self.accuracy:.0%} (95% interval {low:.0%}–{high:.0%}, from "
-                f"{self.audited:,} audited items)."
+                f"This export includes {n} made by the model. Estimated accuracy of "
+                f"{MODEL_LABELS}: {accuracy_text(self.accuracy, interval, self.audited)}."
             )
         return (
             f"{estimate}\n\nTo know or improve it: route with an audit share in the Routing "

@@ -161,10 +161,8 @@ def routing_snapshot(
     run = summary.get("last_run") or {}
     quality = summary.get("quality") or {}
     budget = run.get("budget")
-    accuracy = quality.get("hybrid_accuracy")
-    if accuracy is not None and accuracy != accuracy:  # NaN: nothing to estimate from
-        accuracy = None
-    interval = quality.get("hybrid_interval")
+    accuracy, interval = _estimate(quality, "hybrid")
+    ai_accuracy, ai_interval = _estimate(quality, "ai")
     counts = route_counts(db)
     pairs = None
     if previous is not None and previous.counts is not None:
@@ -181,7 +179,9 @@ def routing_snapshot(
         # a budget above 1 was a count of items; the panel shows fractions
         budget=float(budget) if budget is not None and budget <= 1 else None,
         accuracy=accuracy,
-        accuracy_interval=(float(interval[0]), float(interval[1])) if interval else None,
+        accuracy_interval=interval,
+        ai_accuracy=ai_accuracy,
+        ai_interval=ai_interval,
         audited=summary.get("audited") or None,
         more_audits=quality.get("more_audits"),
         labels_per_hour=rate_per_hour(timed, timed_ms),
@@ -193,6 +193,16 @@ def routing_snapshot(
         target=None if target is None else (target, run_summary["target_confidence"]),
         hours=hours_preview(db, known) if pace else None,
     )
+
+
+def _estimate(quality: dict[str, Any], of: str) -> tuple[float | None, tuple[float, float] | None]:
+    """An estimate of ``routing_summary`` ("ai" or "hybrid") and its interval; None when
+    there is nothing to estimate from (NaN)."""
+    value = quality.get(f"{of}_accuracy")
+    if value is None or value != value:
+        return None, None
+    low, high = quality[f"{of}_interval"]
+    return float(value), (float(low), float(high))
 
 
 def routing_snapshot_job(db_path: str | Path) -> JobGen[RoutingSnapshot]:

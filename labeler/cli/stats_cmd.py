@@ -10,6 +10,7 @@ import click
 
 from labeler.cli.common import open_project_or_fail
 from labeler.resolution import ConflictPolicy, policy_lines
+from labeler.routing.audit import FINISHED_SET, MODEL_LABELS, accuracy_text
 from labeler.store.adjudication import adjudicated_count
 from labeler.store.gold import gold_accuracy, gold_answers
 from labeler.store.stats import project_stats
@@ -165,19 +166,16 @@ def _print_routing(routing: dict[str, Any], project: Path | None = None) -> None
                 "(route with --audit 0.05, then review those items)"
             )
         return
-    lo, hi = quality["ai_interval"]
-    hlo, hhi = quality["hybrid_interval"]
     click.echo(
         f"  audited {routing['audited']:,} model labels, {routing['confirmed']:,} confirmed"
     )
-    click.echo(
-        f"  AI label accuracy     {quality['ai_accuracy']:.1%}  "
-        f"({quality['confidence']:.0%} CI {lo:.1%}-{hi:.1%})"
+    confidence = quality["confidence"]
+    ai = accuracy_text(
+        quality["ai_accuracy"], quality["ai_interval"], routing["audited"], confidence
     )
-    click.echo(
-        f"  finished data set     {quality['hybrid_accuracy']:.1%}  "
-        f"({quality['confidence']:.0%} CI {hlo:.1%}-{hhi:.1%})"
-    )
+    whole = accuracy_text(quality["hybrid_accuracy"], quality["hybrid_interval"], None, confidence)
+    click.echo(f"  estimated accuracy of {MODEL_LABELS}: {ai}")
+    click.echo(f"  estimated accuracy of {FINISHED_SET}: {whole}")
     more = quality.get("more_audits")
     target = quality["target_half_width"]
     click.echo(

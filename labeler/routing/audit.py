@@ -36,6 +36,28 @@ def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[flo
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+# The audit gives two different numbers; every front end names the one it shows with these
+# words, so "80%" of the model's labels and "93%" of the whole set never read as a contradiction.
+MODEL_LABELS = "the model's labels"
+FINISHED_SET = "the whole finished set (people's labels counted as right)"
+
+
+def accuracy_text(
+    accuracy: float,
+    interval: tuple[float, float],
+    audited: int | None = None,
+    confidence: float = 0.95,
+) -> str:
+    """One wording of an estimate for the panel, the export's warning and ``stats``.
+
+    >>> accuracy_text(0.8, (0.376, 0.964), 5)
+    '80.0% (95% interval 37.6–96.4%, from 5 audited items)'
+    """
+    low, high = interval
+    source = "" if audited is None else f", from {audited:,} audited item{'s' * (audited != 1)}"
+    return f"{accuracy:.1%} ({confidence:.0%} interval {100 * low:.1f}–{100 * high:.1f}%{source})"
+
+
 @dataclass(frozen=True)
 class QualityEstimate:
     """Accuracy of the accepted AI labels and of the whole hybrid set, with intervals."""

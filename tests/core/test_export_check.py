@@ -13,8 +13,8 @@ def test_a_low_estimate_is_shown_with_its_interval_and_a_way_to_improve_it() -> 
     check = ModelLabelCheck(1200, 0.81, (0.74, 0.87), 60)
     assert check.needs_confirmation
     text = check.explain()
-    assert "1,200 labels made by the model, with an estimated accuracy of 81%" in text
-    assert "95% interval 74%–87%, from 60 audited items" in text
+    assert "1,200 labels made by the model. Estimated accuracy of the model's labels: " in text
+    assert "81.0% (95% interval 74.0–87.0%, from 60 audited items)" in text
     assert "review the audit items" in text
     assert not ModelLabelCheck(1200, 0.95, (0.92, 0.97), 300).needs_confirmation
     assert not ModelLabelCheck(0, None, None, 0).needs_confirmation

@@ -29,8 +29,9 @@ from labeler.store.routes import RouteCounts
 from labeler.types import Route, Status
 from ui.panels.budget_chooser import BudgetChooser
 from ui.panels.curve_view import CurveView, Series
-from ui.panels.formatting import DASH, count, duration, pct, pct_interval, rate
+from ui.panels.formatting import DASH, count, duration, rate
 from ui.panels.routing_snapshot import RoutingSnapshot
+from ui.panels.routing_text import estimates_text, last_run_text
 from ui.panels.target_spin import TargetSpin
 from ui.plain import plain_label
 
@@ -176,7 +177,7 @@ class RoutingPanel(QWidget):
             label.setText(count(counts.get(Route(route), Status(status))) if counts else DASH)
         self.flagged_label.setText(count(counts.flagged) if counts else DASH)
         if snapshot.strategy is not None:
-            self.last_run_label.setText(self._last_run_text(snapshot))
+            self.last_run_label.setText(last_run_text(snapshot))
             index = self.strategy_combo.findText(snapshot.strategy)
             if new_run and index >= 0:
                 self.strategy_combo.setCurrentIndex(index)
@@ -186,7 +187,7 @@ class RoutingPanel(QWidget):
                 self.budget_chooser.set_hours(snapshot.planned_hours)
         else:
             self.last_run_label.setText("not routed yet: every item goes to people")
-        self.accuracy_label.setText(self._accuracy_text(snapshot))
+        self.accuracy_label.setText(estimates_text(snapshot))
         self.rate_label.setText(rate(snapshot.labels_per_hour, snapshot.timed_labels))
         remaining = counts.human_remaining if counts else None
         if remaining is None or counts is None:
@@ -257,41 +258,3 @@ class RoutingPanel(QWidget):
 
     def _budget_changed(self) -> None:
         self.curve.set_marker(None if self.budget_chooser.in_hours else self.budget)
-
-    @staticmethod
-    def _last_run_text(snapshot: RoutingSnapshot) -> str:
-        people = DASH if snapshot.routed_human is None else f"{snapshot.routed_human:,}"
-        if snapshot.target is not None:
-            accuracy, confidence = (round(100 * v, 1) for v in snapshot.target)
-            return (
-                f"{snapshot.strategy}, target {accuracy:g}% accuracy ({confidence:g}% "
-                f"confidence): {people} items to people"
-            )
-        if snapshot.planned_hours is not None:
-            return (
-                f"{snapshot.strategy} in hours: {people} items, about "
-                f"{duration(snapshot.planned_hours)} of labelling planned"
-            )
-        if snapshot.budget is None:  # a count of items
-            return f"{snapshot.strategy}: {people} items to people"
-        return f"{snapshot.strategy} at {pct(snapshot.budget, 0)}"
-
-    @staticmethod
-    def _accuracy_text(snapshot: RoutingSnapshot) -> str:
-        if snapshot.accuracy is None:
-            return "no estimate yet: review a few audit items to get one"
-        text = pct(snapshot.accuracy)
-        if snapshot.accuracy_interval is not None:
-            low, high = snapshot.accuracy_interval
-            text += f" (95% interval {pct_interval(low, high)})"
-        if snapshot.audited:
-            text += f", from {snapshot.audited:,} audited items"
-        more, left = snapshot.more_audits, snapshot.reviewable
-        if more and left is not None and more > left:
-            text += (
-                f"; ±2% would take about {more:,} more reviews, but only {left:,} model labels "
-                "are left to review"
-            )
-        elif more:
-            text += f"; about {more:,} more reviews for ±2%"
-        return text

@@ -13,8 +13,9 @@ from labeler.types import Route, Status
 class RoutingSnapshot:
     """Everything the panel shows, gathered off the GUI thread (``ui.jobs.routing_snapshot``).
 
-    ``accuracy`` is the estimated label accuracy of the finished data set, with its 95%
-    interval and the number of audited items it rests on; ``strategy``/``budget`` describe the
+    ``accuracy`` is the estimated label accuracy of the whole finished data set (people's
+    labels counted as right) and ``ai_accuracy`` that of the model's labels alone, each with
+    its 95% interval, from ``audited`` items; ``strategy``/``budget`` describe the
     last routing run (budget as a fraction of items, None for a count of items;
     ``routed_human`` the items it sent to people; ``planned_hours`` for a run in hours;
     ``target`` (accuracy, confidence) for a run to a quality target). ``timed_labels`` counts
@@ -28,6 +29,8 @@ class RoutingSnapshot:
     accuracy: float | None = None
     accuracy_interval: tuple[float, float] | None = None
     audited: int | None = None
+    ai_accuracy: float | None = None
+    ai_interval: tuple[float, float] | None = None
     more_audits: int | None = None
     labels_per_hour: float | None = None
     timed_labels: int | None = None
