@@ -9,8 +9,10 @@ the preview and the routing both run the same workflow in a worker (the first wi
 from __future__ import annotations
 
 from functools import partial
+from html import escape
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from labeler.workflows.routing import plan_lines
@@ -47,15 +49,15 @@ def plan_box(window: MainWindow, report: Any) -> QMessageBox:
     plan = report.plan
     items = plan.n_items - plan.audited
     box = QMessageBox(QMessageBox.Icon.Question, TITLE, "", parent=window)
+    lines = plan_lines(plan, report.labels_per_hour)
+    table = [line for line in lines if line.startswith("  ")]  # columns: kept unwrapped
+    words = [f"<p>{escape(line)}</p>" for line in lines if not line.startswith("  ")]
+    box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(
-        "\n".join([
-            f"Send {report.human:,} of {items:,} items to people? The other "
-            f"{report.model:,} keep their AI labels.",
-            "",
-            *plan_lines(plan, report.labels_per_hour),
-        ])
-    )  # fmt: skip
-    box.setStyleSheet("QLabel { font-family: monospace; }")  # the table's columns line up
+        f"<p>Send {report.human:,} of {items:,} items to people? The other {report.model:,} "
+        f"keep their AI labels.</p>{words[0]}<pre>{escape(chr(10).join(table))}</pre>"
+        + "".join(words[1:])
+    )
     label = f"Route {report.human:,} items to people"
     route = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)

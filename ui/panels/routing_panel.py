@@ -33,7 +33,7 @@ from ui.panels.formatting import DASH, count, duration, rate
 from ui.panels.routing_snapshot import RoutingSnapshot
 from ui.panels.routing_text import estimates_text, last_run_text
 from ui.panels.target_spin import TargetSpin
-from ui.plain import plain_label
+from ui.plain import WrappedLabel
 
 STRATEGIES = ("learned", "ensemble", "margin", "hyper", "random")
 DEFAULT_AUDIT_PCT = 5
@@ -102,8 +102,9 @@ class RoutingPanel(QWidget):
         settings.addRow("Audit", self.audit_spin)
         settings.addRow("Target accuracy", self.target_spin)
         settings.addRow("", self.route_button)
-        self.last_run_label = plain_label(DASH)
-        self.last_run_label.setWordWrap(True)
+        self.last_run_label = WrappedLabel()
+        self.last_run_label.setTextFormat(Qt.TextFormat.PlainText)  # names from the data
+        self.last_run_label.setText(DASH)
         settings.addRow("Last run", self.last_run_label)
 
         self.count_labels: dict[str, QLabel] = {}
@@ -125,12 +126,9 @@ class RoutingPanel(QWidget):
         grid.addWidget(self.flagged_label, 4, 1, alignment=Qt.AlignmentFlag.AlignRight)
 
         quality = QFormLayout()
-        self.accuracy_label = QLabel(DASH)
-        self.accuracy_label.setWordWrap(True)
-        self.rate_label = QLabel(DASH)
-        self.time_left_label = QLabel(DASH)
-        for label in (self.rate_label, self.time_left_label):
-            label.setWordWrap(True)  # "rate after 10 labels" must not widen the panel
+        self.accuracy_label = WrappedLabel(DASH)
+        self.rate_label = WrappedLabel(DASH)  # "rate after 10 labels" must not widen the panel
+        self.time_left_label = WrappedLabel(DASH)
         quality.addRow("Estimated accuracy", self.accuracy_label)
         quality.addRow("Labelling rate", self.rate_label)
         quality.addRow("Time left", self.time_left_label)
