@@ -1,5 +1,5 @@
 """One audit, one estimate: the routing panel and the export's warning show the same numbers
-for the model's labels, and the panel names which accuracy each of its numbers is."""
+for the model's labels, and the panel names which accuracy each of its numbers is, in full."""
 
 from __future__ import annotations
 
@@ -11,9 +11,14 @@ from click.testing import CliRunner
 
 from labeler.cli import main
 from labeler.routing.audit import FINISHED_SET, MODEL_LABELS
+from labeler.store.routes import RouteCounts
+from labeler.types import Route, Status
 from tests.core.test_route_target_cli import make_project
 from tests.core.test_target_after_review import review_in_queue
 from ui.dialogs.export_check import confirm_export
+from ui.panel_wiring import scrollable
+from ui.panels.routing_panel import RoutingPanel
+from ui.panels.routing_snapshot import RoutingSnapshot
 
 pytestmark = pytest.mark.gui
 
@@ -48,3 +53,21 @@ def test_panel_and_export_warning_agree_on_the_audit_estimate(  # type: ignore[n
     assert box is not None  # below 90%: the export asks first
     assert f"Estimated accuracy of {MODEL_LABELS}: {model}." in box.text()
     box.close()
+
+
+def test_long_estimates_are_shown_whole_in_a_narrow_panel(qtbot) -> None:  # type: ignore[no-untyped-def]
+    counts = RouteCounts({(Route.MODEL, Status.DONE): 30, (Route.REVIEW, Status.TODO): 4}, 0)
+    snapshot = RoutingSnapshot(
+        counts=counts, accuracy=0.93, accuracy_interval=(0.78, 0.987), ai_accuracy=0.8,
+        ai_interval=(0.376, 0.964), audited=5, more_audits=1530,
+    )  # fmt: skip
+    panel = RoutingPanel()
+    area = scrollable(panel)
+    qtbot.addWidget(area)
+    area.resize(340, 600)
+    area.show()
+    panel.show_snapshot(snapshot)
+    label = panel.accuracy_label
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))
+    assert label.text().count("\n") == 2  # three lines of text, wrapped into more
+    assert label.heightForWidth(label.width()) > 5 * label.fontMetrics().lineSpacing()
