@@ -41,7 +41,15 @@ class RouteReport:
 
 
 def _hours(items: int, per_hour: float | None) -> str:
-    return "" if not per_hour else f" (~{items / per_hour:.1f} h)"
+    """`` (~1.5 h)`` of labelling at ``per_hour``, in minutes under an hour; "" without a rate.
+
+    >>> _hours(3, 120.0), _hours(180, 120.0), _hours(3, None)
+    (' (~2 min)', ' (~1.5 h)', '')
+    """
+    if not per_hour:
+        return ""
+    hours = items / per_hour
+    return f" (~{max(1, round(hours * 60))} min)" if hours < 1 else f" (~{hours:.1f} h)"
 
 
 def plan_lines(plan: TargetPlan, per_hour: float | None) -> list[str]:
