@@ -123,7 +123,7 @@ class BudgetChooser(QWidget):
             text = pct(self.fraction, 0)
             if self.routable and self.routable.items:
                 share = round(self.fraction * self.routable.items)
-                text += f" · about {share:,} of {routable_text(self.routable)} to people"
+                text += f" · about {share:,} to people, of {routable_text(self.routable)}"
             return text
         return hours_text(self.hours, self.preview, self.routable)
 
@@ -157,7 +157,7 @@ def routable_text(routable: Routable, items: int | None = None) -> str:
 def hours_text(
     hours: float, preview: HoursPreview | None, routable: Routable | None = None
 ) -> str:
-    """'About 240 of 1,000 items routing can send for people at your pace of 45 s per item',
+    """'About 240 for people, of 1,000 items routing can send, at your pace of 45 s per item',
     with how sure that is."""
     if preview is None:
         return "measuring your pace…"
@@ -173,7 +173,7 @@ def hours_text(
         if routable is None
         else routable_text(routable, preview.items)
     )
-    text = f"about {items:,} of {of} for people"
+    text = f"about {items:,} for people, of {of},"
     if preview.by_length:
         return f"{text} at your pace of {per_item} (longer items take longer)"
     labels = f"{preview.timed:,} timed label{'s' if preview.timed != 1 else ''}"
