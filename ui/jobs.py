@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from labeler.db import ProjectFileError, open_db
-from labeler.store.browse import pair_count, routable_count
+from labeler.store.browse import pair_count, routable_items
 from labeler.store.labels import count_labels, iter_label_facts, labelling_time
 from labeler.store.routes import route_counts
 from labeler.workflows import WorkflowError
@@ -186,7 +186,7 @@ def routing_snapshot(
         more_audits=quality.get("more_audits"),
         labels_per_hour=rate_per_hour(timed, timed_ms),
         timed_labels=timed,
-        routable=routable_count(db, pairs),
+        routable=routable_items(db, pairs),
         pairs=pairs,
         planned_hours=None if planned is None else float(planned),
         routed_human=run_summary.get("human"),

@@ -21,6 +21,7 @@ from ui.panels.agreement_panel import AgreementPanel
 from ui.panels.curve_view import read_curve_csv
 from ui.panels.guidelines_panel import GuidelinesPanel
 from ui.panels.routing_panel import RoutingPanel
+from ui.wheel_guard import guard_wheels
 from ui.workers import GeneratorWorker, one_shot
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def scrollable(panel: QWidget) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(panel)
     area.setMinimumWidth(PANEL_MIN_WIDTH)
+    guard_wheels(panel)
     return area
 
 

@@ -10,6 +10,7 @@ import click
 
 from labeler.cli.common import open_project_or_fail, run_workflow
 from labeler.routing import STRATEGY_NAMES
+from labeler.routing.simulate import explained
 from labeler.routing.target import DEFAULT_CONFIDENCE, TARGET_BOUNDS
 from labeler.workflows.routing import JudgeOptions, import_judge, route
 from labeler.workflows.simulation import SimulationReport, simulate
@@ -216,12 +217,19 @@ def parse_budget(text: str) -> tuple[float, float | None]:
 
 def _print_simulation(report: SimulationReport) -> None:
     click.echo(report.headline())
+    seeds = max((s.seeds for s in report.summary_rows), default=1)
+    for line in explained(seeds):
+        click.echo(f"  {line}")
+
+    def spread(std: float) -> str:
+        return f" ± {100 * std:4.1f}" if seeds > 1 else ""
+
     for s in sorted(report.summary_rows, key=lambda s: (s.budget, s.strategy)):
         if round(s.budget * 100) in (10, 25, 50):
             click.echo(
                 f"{100 * s.budget:>4.0f}%  {s.strategy:<9} (a) {100 * s.hybrid_mean:5.1f}"
-                f" ± {100 * s.hybrid_std:.1f}   (b) {100 * s.head_mean:5.1f}"
-                f" ± {100 * s.head_std:.1f}   oracle {100 * s.oracle:5.1f}"
+                f"{spread(s.hybrid_std)}   (b) {100 * s.head_mean:5.1f}{spread(s.head_std)}"
+                f"   oracle {100 * s.oracle:5.1f}"
             )
     coverage = report.coverage()
     if coverage:

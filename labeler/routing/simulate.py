@@ -24,6 +24,17 @@ from labeler.routing.base import HUMAN, NO_LABEL, RoutingDecision, RoutingInput,
 from labeler.routing.logistic import HeadTrainer
 
 DEFAULT_BUDGETS = tuple(round(0.05 * i, 2) for i in range(21))
+METRICS = {
+    "hybrid": "(a) hybrid label accuracy vs gold",
+    "head": "(b) reward-model head accuracy on test split",
+}
+"""The two metrics' names, as the plot's panels and the command line's rows call them."""
+EXPLAINED = {
+    "hybrid": "people's labels where routed, the AI's elsewhere, against the people's labels "
+    "routing never saw",
+    "head": "a head trained on those hybrid labels, scored on held-out items",
+    "oracle": "(a) had people got exactly the items the AI gets wrong",
+}
 
 
 class HiddenLabelError(RuntimeError):
@@ -233,6 +244,7 @@ class Summary:
     head_mean: float
     head_std: float
     oracle: float
+    seeds: int = 1  # the spreads are over this many seeds: none with one
 
 
 def summarise(rows: Sequence[SimRow]) -> list[Summary]:
@@ -254,9 +266,19 @@ def summarise(rows: Sequence[SimRow]) -> list[Summary]:
                 float(np.nanmean(b)),
                 float(np.nanstd(b)),
                 float(o.mean()),
+                len({r.seed for r in group}),
             )
         )
     return out
+
+
+def explained(seeds: int) -> list[str]:
+    """What the metrics mean, and the spread when there is one: the plot's words as text."""
+    lines = [f"{METRICS[k]}: {EXPLAINED[k]}" for k in METRICS]
+    lines.append(f"oracle: {EXPLAINED['oracle']}")
+    if seeds > 1:
+        lines.append(f"± one standard deviation over {seeds} seeds")
+    return lines
 
 
 def write_csv(rows: Sequence[SimRow], path: Path) -> None:
@@ -278,10 +300,7 @@ def plot(summary: Sequence[Summary], path: Path, title: str) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     names = list(dict.fromkeys(s.strategy for s in summary))
-    for ax, metric, label in (
-        (axes[0], "hybrid", "(a) hybrid label accuracy vs gold"),
-        (axes[1], "head", "(b) reward-model head accuracy on test split"),
-    ):
+    for ax, (metric, label) in zip(axes, METRICS.items(), strict=True):
         for name in names:
             pts = sorted((s for s in summary if s.strategy == name), key=lambda s: s.budget)
             x = np.array([100 * s.budget for s in pts])

@@ -197,6 +197,15 @@ def pair_count(db: sqlite_utils.Database) -> int:
     return int(db.conn.execute("SELECT count(*) FROM items WHERE n_responses = 2").fetchone()[0])
 
 
+def _people_labelled(db: sqlite_utils.Database, pairs: bool) -> int:
+    """Items (of two responses, or of more) with a person's live label."""
+    return int(db.conn.execute(
+        "SELECT count(DISTINCT l.item_id) FROM labels l JOIN items i ON i.id = l.item_id "
+        f"WHERE l.source != 'model' AND i.n_responses {'=' if pairs else '!='} 2 "
+        f"AND {LIVE_LABEL}"
+    ).fetchone()[0])  # fmt: skip
+
+
 def routable_count(db: sqlite_utils.Database, pairs: int | None = None) -> int:
     """Items routing can send somewhere: two responses and no person's label yet.
 
@@ -204,11 +213,35 @@ def routable_count(db: sqlite_utils.Database, pairs: int | None = None) -> int:
     counted from people's labels, so this stays quick when few items are labelled.
     """
     pairs = pair_count(db) if pairs is None else pairs
-    labelled = db.conn.execute(
-        "SELECT count(DISTINCT l.item_id) FROM labels l JOIN items i ON i.id = l.item_id "
-        f"WHERE l.source != 'model' AND i.n_responses = 2 AND {LIVE_LABEL}"
+    return pairs - _people_labelled(db, pairs=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Routable:
+    """What a routing budget is a share of, and why it is not the sidebar's To label.
+
+    ``items``: two-response items no person has labelled (``routable_count``), ``by_model`` of
+    them labelled by the model now (routing may send those to people instead); ``listwise``:
+    items of other sizes no person has labelled, which routing never sends: always people's.
+    """
+
+    items: int
+    by_model: int
+    listwise: int
+
+
+def routable_items(db: sqlite_utils.Database, pairs: int | None = None) -> Routable:
+    pairs = pair_count(db) if pairs is None else pairs
+    others = int(db.conn.execute(
+        "SELECT count(*) FROM items WHERE n_responses != 2").fetchone()[0])  # fmt: skip
+    by_model = db.conn.execute(
+        "SELECT count(*) FROM items i WHERE i.route = 'model' AND i.status = 'done' "
+        "AND i.n_responses = 2 AND NOT EXISTS (SELECT 1 FROM labels l WHERE "
+        f"l.item_id = i.id AND l.source != 'model' AND {LIVE_LABEL})"
     ).fetchone()[0]
-    return pairs - int(labelled)
+    return Routable(
+        routable_count(db, pairs), int(by_model), others - _people_labelled(db, pairs=False)
+    )
 
 
 def record_annotators(db: sqlite_utils.Database) -> list[str]:

@@ -128,6 +128,15 @@ def test_simulation_scores_a_model_trained_here_out_of_fold(tmp_path: Path) -> N
     assert headline.startswith("AI labels from prefmark-default, out-of-fold (5 folds);")
     assert "alone they are 100.0%" not in headline
     assert "on the 100 human-labelled items" in headline
+    # What (a), (b) and the oracle are, in the plot's words; one seed has no spread to show.
+    lines = trained.stdout.splitlines()
+    assert lines[1].startswith("  (a) hybrid label accuracy vs gold: people's labels where")
+    assert lines[2].startswith("  (b) reward-model head accuracy on test split: a head trained")
+    assert lines[3].startswith("  oracle: (a) had people got exactly the items the AI gets")
+    rows = [line for line in lines if line.lstrip().startswith("25%")]
+    assert len(rows) == 5  # one per strategy
+    assert all("(a) " in row and "oracle" in row for row in rows)
+    assert "±" not in trained.stdout
     csv_text = (tmp_path / "sim" / "routing_simulation.csv").read_text()
     assert "ai_source,ai_fit" in csv_text.splitlines()[0]
     assert "prefmark-default,out-of-fold (5 folds)" in csv_text
@@ -142,6 +151,20 @@ def test_simulation_scores_a_model_trained_here_out_of_fold(tmp_path: Path) -> N
     # The 20 held-out items are too few to compare sources on: the one with most labels.
     assert "AI labels from big, independent" in chosen.stdout
     assert "the best on its held-out items" in chosen.stdout
+
+
+def test_simulation_over_seeds_shows_the_spread_and_says_what_it_is(tmp_path: Path) -> None:
+    project = tmp_path / "p.db"
+    make_project(project, n_human=50)
+    out = CliRunner().invoke(
+        main, ["route", str(project), "--simulate", "--seeds", "2", "--out", str(tmp_path / "s")]
+    )
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert "  ± one standard deviation over 2 seeds" in lines
+    rows = [line for line in lines if line.lstrip().startswith("10%")]
+    assert len(rows) == 5, out.stdout
+    assert all(row.count(" ± ") == 2 for row in rows)  # (a) and (b), not the oracle
 
 
 def test_stats_after_an_audit_points_to_the_review_queue(tmp_path: Path) -> None:

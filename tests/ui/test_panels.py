@@ -174,8 +174,11 @@ def test_routing_panel_shows_counts_rate_and_time_left(qtbot, project) -> None:
     assert panel.rate_label.text() == "rate after 10 labels (4 so far)"
     assert panel.time_left_label.text() == "2 items; the time once the rate is known"
     assert "no estimate yet" in panel.accuracy_label.text()
-    # the budget counts what routing can route: the 2 unlabelled items, not all 6
-    assert "about 0 of 2 unlabelled items to people" in panel.budget_label.text()
+    # the budget counts what routing can route: the 2 items no person labelled, not all 6
+    assert panel.budget_label.text().endswith(
+        "about 0 to people, of 2 items routing can send (two-response items no person has "
+        "labelled)"
+    )
 
 
 def test_routing_panel_time_left_says_which_items_it_counts(qtbot, project) -> None:

@@ -9,10 +9,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from ui_helpers import make_project, pair_items, press
 
+from labeler.bulk_review import review_candidates
 from labeler.db import open_db
 from labeler.store import label_history, live_labels, record_label
 from labeler.store.items import item_state
 from labeler.types import Action, Item, Label, PairChoice, PairwiseValue, Response, Source, Status
+from tests.core.test_bulk_review import routed_demo
 from ui.browser.record_browser import RecordBrowser
 
 
@@ -177,3 +179,40 @@ def test_bulk_accept_stores_a_review_for_each_sure_label(
     assert (review.action, review.source, review.annotator) == (Action.ACCEPT, Source.HUMAN, "ana")
     assert review.rationale == "accepted in bulk: model confidence 95% (threshold 90%)"
     assert item_state(db, items[4].id)[0] is Status.TODO  # 70%: left for a person
+
+
+def test_bulk_accept_offers_the_judge_verdicts_that_state_no_confidence(
+    window_factory, tmp_path: Path, qtbot
+) -> None:
+    db = routed_demo(tmp_path / "demo.db")
+    waiting = review_candidates(db, 0.5).unrated
+    db.conn.close()
+    window = window_factory(tmp_path / "demo.db")
+    browser = _browser(window, qtbot)  # every record listed, no filter set
+    assert browser.accept_button.isEnabled()  # items wait for review: bulk accept is offered
+    assert "waiting for review" in browser.accept_button.toolTip()
+    browser.threshold.setValue(50)
+    browser.accept_button.click()
+    box = window.findChild(QMessageBox, "bulk_accept_box")
+    assert "Accept 0 model labels whose confidence is at least 50%" in box.text()
+    assert f"of {len(waiting)} items waiting for review" in box.text()
+    tick = box.checkBox()
+    assert tick.text() == (
+        f"Also accept the {len(waiting)} labels that carry no confidence (judge verdicts)"
+    )
+    accept = next(b for b in box.buttons() if b.text().startswith("Accept"))
+    assert (accept.text(), accept.isEnabled()) == ("Accept 0", False)
+    tick.setChecked(True)
+    assert (accept.text(), accept.isEnabled()) == (f"Accept {len(waiting)}", True)
+    accept.click()
+    qtbot.waitUntil(lambda: review_candidates(open_db(tmp_path / "demo.db"), 0.5).waiting == 0)
+    reviews = (
+        open_db(tmp_path / "demo.db")
+        .conn.execute(
+            "SELECT count(*) FROM labels WHERE annotator = 'ana' AND action = 'accept' "
+            "AND rationale LIKE '%states no confidence'"
+        )
+        .fetchone()[0]
+    )
+    assert reviews == len(waiting)
+    qtbot.waitUntil(lambda: not browser.accept_button.isEnabled())  # none waits any more

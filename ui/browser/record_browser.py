@@ -107,6 +107,11 @@ class RecordBrowser(QDialog):
         self.threshold.setSuffix(" %")
         self.threshold.setToolTip("Model confidence: 50% is a coin flip, 100% certain")
         self.accept_button = QPushButton("Accept model labels at or above…")
+        self.accept_button.setEnabled(False)
+        self.accept_button.setToolTip(
+            "Accepts the model labels of the items waiting for review (Status todo, Route "
+            "review), whatever this list shows; greyed out while none is waiting"
+        )
         self.accept_button.clicked.connect(
             lambda: self.bulk_accept_requested.emit(self.threshold.value() / 100)
         )
@@ -132,6 +137,10 @@ class RecordBrowser(QDialog):
         self.annotator.addItems([ANY, *names])
         self.annotator.setCurrentText(current if current in names else ANY)
         self.annotator.blockSignals(False)
+
+    def set_waiting(self, n: int) -> None:
+        """How many items wait for review: bulk accept is offered while any do."""
+        self.accept_button.setEnabled(n > 0)
 
     def show_list(self, name: str) -> None:
         """Preset the filters to one of ``LISTS`` (the sidebar's Done, Skipped, Flagged)."""
@@ -176,8 +185,6 @@ class RecordBrowser(QDialog):
         n = self.model.rowCount()
         self.count.setText(f"{n:,} item{'s' if n != 1 else ''}")
         self.unskip_button.setEnabled(self.model.where.status is Status.SKIPPED and n > 0)
-        reviewing = self.model.where.route is Route.REVIEW
-        self.accept_button.setEnabled(reviewing and self.model.where.status is Status.TODO)
 
     def _open_index(self, index: QModelIndex) -> None:
         record = self.model.record(index.row())

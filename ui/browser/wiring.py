@@ -7,11 +7,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QCheckBox, QMessageBox
 
 from labeler.bulk_review import accept_model_labels, review_candidates
 from labeler.store.browse import record_annotators, serve_skipped_again
-from labeler.types import Label
+from labeler.store.routes import route_counts
+from labeler.types import Label, Route, Status
 from ui.browser.record_browser import RecordBrowser
 from ui.browser.records_model import RecordsModel, SeqQuery
 from ui.workers import one_shot
@@ -35,6 +36,7 @@ def open_browser(window: MainWindow, list_name: str = "all") -> RecordBrowser | 
         window.controller.counts_changed.connect(partial(_refresh, window, browser))
     browser.model.db = db
     browser.set_annotators(record_annotators(db))
+    browser.set_waiting(route_counts(db).get(Route.REVIEW, Status.TODO))
     browser.show_list(list_name)
     browser.show()
     browser.raise_()
@@ -53,8 +55,10 @@ def _query(window: MainWindow, query: SeqQuery, done: Callable[[list[int]], None
 
 def _refresh(window: MainWindow, browser: RecordBrowser, _counts: object = None) -> None:
     """Labels changed: list the records anew (only while the browser is open)."""
+    db = window.controller.db
     if browser.isVisible():
-        browser.model.set_db(window.controller.db)
+        browser.model.set_db(db)
+        browser.set_waiting(0 if db is None else route_counts(db).get(Route.REVIEW, Status.TODO))
 
 
 def _changed(window: MainWindow) -> None:
@@ -83,41 +87,66 @@ def _serve_skipped(window: MainWindow, seqs: list[int] | None) -> None:
 
 
 def confirm_bulk_accept(window: MainWindow, threshold: float) -> QMessageBox | None:
-    """Ask before accepting every review item's model label at or above ``threshold``."""
+    """Ask before accepting every waiting review item's model label at or above ``threshold``;
+    labels that state no confidence (judge verdicts) only when the reviewer ticks them too."""
     db, reviewer = window.controller.db, window.controller.annotator
     if db is None:
         return None
     if not reviewer:
         window.statusBar().showMessage("Enter your name in the sidebar to review.", 6000)
         return None
-    ids = review_candidates(db, threshold)
+    found = review_candidates(db, threshold)
     box = QMessageBox(window)
     box.setObjectName("bulk_accept_box")
     box.setWindowTitle("Accept model labels")
-    if not ids:
+    if not found.sure and not found.unrated:
         box.setIcon(QMessageBox.Icon.Information)
-        box.setText(f"No review item has a model label at or above {threshold:.0%} confidence.")
+        box.setText(
+            f"No review item has a model label at or above {threshold:.0%} confidence."
+            if found.waiting
+            else "No item is waiting for review."
+        )
         box.open()
         return box
     box.setIcon(QMessageBox.Icon.Question)
     box.setText(
-        f"Accept {len(ids):,} model labels whose confidence is at least {threshold:.0%} "
-        "(50% = chance)?\n\nEach is stored as your review (accepted, with the threshold noted). "
+        f"Accept {len(found.sure):,} model labels whose confidence is at least {threshold:.0%} "
+        f"(50% = chance), of {found.waiting:,} items waiting for review?\n\n"
+        "Each is stored as your review (accepted, with the threshold noted). "
         "Any of them can be opened in the record browser and relabelled later."
     )
-    yes = box.addButton(f"Accept {len(ids):,}", QMessageBox.ButtonRole.AcceptRole)
+    yes = box.addButton("", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
+    tick = None
+    if found.unrated:
+        tick = QCheckBox(
+            f"Also accept the {len(found.unrated):,} labels that carry no confidence "
+            "(judge verdicts)", box)  # fmt: skip
+        tick.setObjectName("accept_unrated")
+        box.setCheckBox(tick)
+
+    def chosen() -> list[str]:
+        return found.sure + (found.unrated if tick is not None and tick.isChecked() else [])
+
+    def relabel() -> None:
+        yes.setText(f"Accept {len(chosen()):,}")
+        yes.setEnabled(bool(chosen()))
+
+    relabel()
+    if tick is not None:
+        tick.toggled.connect(relabel)
 
     def answered() -> None:
         if box.clickedButton() is not yes:
             return
+        ids, unrated = chosen(), tick is not None and tick.isChecked()
 
         def done(labels: list[Label]) -> None:
             window.statusBar().showMessage(f"Accepted {len(labels):,} model labels.", 8000)
             _changed(window)
 
         window.controller.writes.attempt(
-            lambda: accept_model_labels(db, ids, reviewer, threshold), done
+            lambda: accept_model_labels(db, ids, reviewer, threshold, unrated), done
         )
 
     box.finished.connect(answered)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QLabel, QProgressBar, QPushButton, QWidget
 
 from ui.plain import plain_label
+from ui.wheel_guard import guard_wheels
 
 WRAP_CHARS = 90  # a longer run without a space gets break opportunities
 
@@ -56,6 +58,10 @@ class JobDialog(QDialog):
         self.progress.setVisible(False)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        guard_wheels(self)  # the fields are all made by now
+        super().showEvent(event)
 
     def _show_running(self, running: bool, busy_text: str) -> None:
         """A busy bar and ``busy_text`` while the job runs (errors of a former run cleared)."""

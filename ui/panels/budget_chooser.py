@@ -1,4 +1,8 @@
-"""People's budget for routing: a share of the unlabelled items, or hours of labelling.
+"""People's budget for routing: a share of the items routing can send, or hours of labelling.
+
+Its line says what that share counts (two-response items no person has labelled, the model's
+included) and what it leaves out (listwise items, always people's), so it can be read against
+the sidebar's To label and Done.
 
 A view inside the routing panel. For hours it says what they buy at the project's own pace
 (``labeler.hours_budget``, the pace routing uses), and how sure that is: a pace from a few
@@ -23,6 +27,7 @@ from PySide6.QtWidgets import (
 from labeler.agreement import MIN_TIMED_FOR_RATE
 from labeler.hours_budget import HoursPreview
 from labeler.routing.pace import MIN_TIMED
+from labeler.store.browse import Routable
 from ui.panels.formatting import pct
 from ui.plain import plain_label
 
@@ -40,13 +45,14 @@ class BudgetChooser(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.routable: int | None = None
+        self.routable: Routable | None = None
         self.preview: HoursPreview | None = None
         self.kind_combo = QComboBox()
         self.kind_combo.addItems([SHARE, HOURS])
         self.kind_combo.setAccessibleName("Budget kind")
         self.kind_combo.setToolTip(
-            "A share of the unlabelled items for people, or hours of their labelling time"
+            "A share of the items no person has labelled for people, or hours of their "
+            "labelling time"
         )
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100 // BUDGET_STEP)
@@ -105,7 +111,7 @@ class BudgetChooser(QWidget):
         self.hours_spin.setValue(max(HOURS_STEP, math.ceil(planned / HOURS_STEP) * HOURS_STEP))
         self.kind_combo.setCurrentText(HOURS)
 
-    def show_numbers(self, routable: int | None, preview: HoursPreview | None) -> None:
+    def show_numbers(self, routable: Routable | None, preview: HoursPreview | None) -> None:
         self.routable = routable
         if preview is not None:
             self.preview = preview
@@ -115,11 +121,11 @@ class BudgetChooser(QWidget):
         """What the budget buys, in words."""
         if not self.in_hours:
             text = pct(self.fraction, 0)
-            if self.routable:
-                share = round(self.fraction * self.routable)
-                text += f" · about {share:,} of {self.routable:,} unlabelled items to people"
+            if self.routable and self.routable.items:
+                share = round(self.fraction * self.routable.items)
+                text += f" · about {share:,} to people, of {routable_text(self.routable)}"
             return text
-        return hours_text(self.hours, self.preview)
+        return hours_text(self.hours, self.preview, self.routable)
 
     def _kind_changed(self) -> None:
         self.stack.setCurrentIndex(int(self.in_hours))
@@ -132,8 +138,27 @@ class BudgetChooser(QWidget):
         self.changed.emit()
 
 
-def hours_text(hours: float, preview: HoursPreview | None) -> str:
-    """'About 240 items for people at your pace of 45 s per item', with how sure that is."""
+def routable_text(routable: Routable, items: int | None = None) -> str:
+    """'133 items routing can send (two-response items no person has labelled; the 40
+    listwise items always go to people)': what a budget is a share of."""
+    n = routable.items if items is None else items
+    why = "two-response items no person has labelled"
+    if routable.by_model:
+        why += f", {routable.by_model:,} of them labelled by the model"
+    if routable.listwise:
+        many = routable.listwise != 1
+        why += (
+            f"; the {routable.listwise:,} listwise item{'s' if many else ''} "
+            f"always go{'' if many else 'es'} to people"
+        )
+    return f"{n:,} items routing can send ({why})"
+
+
+def hours_text(
+    hours: float, preview: HoursPreview | None, routable: Routable | None = None
+) -> str:
+    """'About 240 for people, of 1,000 items routing can send, at your pace of 45 s per item',
+    with how sure that is."""
     if preview is None:
         return "measuring your pace…"
     items = preview.items_for(hours)
@@ -143,7 +168,12 @@ def hours_text(hours: float, preview: HoursPreview | None) -> str:
             "Label a few items here first."
         )
     per_item = f"{preview.seconds_per_item:,.0f} s per item"
-    text = f"about {items:,} of {preview.items:,} unlabelled items for people"
+    of = (
+        f"{preview.items:,} items routing can send"
+        if routable is None
+        else routable_text(routable, preview.items)
+    )
+    text = f"about {items:,} for people, of {of},"
     if preview.by_length:
         return f"{text} at your pace of {per_item} (longer items take longer)"
     labels = f"{preview.timed:,} timed label{'s' if preview.timed != 1 else ''}"

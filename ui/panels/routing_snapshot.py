@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from labeler.hours_budget import HoursPreview
+from labeler.store.browse import Routable
 from labeler.store.routes import RouteCounts
 from labeler.types import Route, Status
 
@@ -34,7 +35,7 @@ class RoutingSnapshot:
     more_audits: int | None = None
     labels_per_hour: float | None = None
     timed_labels: int | None = None
-    routable: int | None = None
+    routable: Routable | None = None
     pairs: int | None = None
     planned_hours: float | None = None
     routed_human: int | None = None

@@ -252,8 +252,9 @@ Records by label source:
 
 {by_source}
 
-Items: {report.items_scanned:,} scanned, {report.items_labelled:,} labelled, \
-{report.items_exported:,} exported; {report.conflicts:,} with conflicting human labels; \
+Items: {report.items_scanned:,} scanned, {report.items_labelled:,} with a label (a model's or \
+judge's included), {report.items_exported:,} exported; {report.conflicts:,} with conflicting \
+human labels; \
 {report.normalised:,} chats with turns of one role in a row, merged to alternate. \
 Left out: {dropped}.
 

@@ -158,8 +158,9 @@ class ExportReport:
         rate = self.records / self.seconds if self.seconds > 0 else 0.0
         text = (
             f"Exported {self.records:,} {self.target} records ({self.variant}, "
-            f"{self.file_format}; {splits}) from {self.items_exported:,} of "
-            f"{self.items_labelled:,} labelled items to {self.out_dir} in "
+            f"{self.file_format}; {splits}) from {self.items_exported:,} of the "
+            f"{self.items_labelled:,} items with a label (a model's or judge's included) "
+            f"to {self.out_dir} in "
             f"{self.seconds:.1f}s ({rate:,.0f} records/s)."
         )
         if self.conflicts:

@@ -110,6 +110,18 @@ def label_passes(label: LabelRow, sel: Selection, route: str) -> bool:
     return True
 
 
+UNFINISHED = "items not finished (only the model's label, and not routed to the model)"
+"""Why the default export leaves an item out that a model scored or a judge voted on but that
+still waits for a person: the difference between the items with a label and the Done ones."""
+
+
+def filtered_reason(sel: Selection) -> str:
+    """What ``label_passes`` refusing a label means for the export's report."""
+    if sel.source is SourceFilter.FINISHED and sel.min_confidence is None:
+        return UNFINISHED
+    return "labels outside the source/confidence filters"
+
+
 def split_of(prompt_json: str, test_size: float, seed: int) -> str:
     """``train`` or ``test`` from a seeded hash of the stored prompt.
 

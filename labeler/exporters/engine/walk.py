@@ -19,6 +19,7 @@ from labeler.exporters.engine.options import ExportOptions, ExportReport
 from labeler.exporters.engine.policies import (
     SourceFilter,
     candidates,
+    filtered_reason,
     item_passes,
     label_passes,
     resolve,
@@ -80,6 +81,7 @@ class ChunkExporter:
         self.check_labels = sel.source is not SourceFilter.ALL or sel.min_confidence is not None
         # The default selection's check, inlined: model labels only on items routed to it.
         self.finished_only = sel.source is SourceFilter.FINISHED and sel.min_confidence is None
+        self.filtered = filtered_reason(sel)
         # Under ``dawid-skene`` every item is weighed (its people's labels get the posterior
         # as their confidence), so none takes the one-label shortcut.
         self.weighs = options.conflicts is ConflictPolicy.DAWID_SKENE
@@ -111,7 +113,7 @@ class ChunkExporter:
                     if finished_only
                     else not label_passes(_new(LabelRow, r[label_part]), sel, r[at_route])
                 ):
-                    report.drop("labels outside the source/confidence filters")
+                    report.drop(self.filtered)
                     continue
                 line = fast(r)
                 if line is not None:
@@ -145,7 +147,7 @@ class ChunkExporter:
             report.drop("conflicts dropped" if conflict else "items without a chosen label")
             return
         if self.check_labels and not label_passes(label, sel, row.route):
-            report.drop("labels outside the source/confidence filters")
+            report.drop(self.filtered)
             return
         voters = tuple(
             combined(labels, decision, self.options.conflicts or ConflictPolicy.MAJORITY)
