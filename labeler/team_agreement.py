@@ -107,7 +107,7 @@ def _distances(marginals: np.ndarray, metric: str) -> np.ndarray:
 def krippendorff_alpha(ratings: np.ndarray, n_categories: int, metric: str = "nominal") -> float:
     """Krippendorff's alpha (nominal, ordinal or interval) over items with two or more labels.
 
-    >>> round(krippendorff_alpha(np.array([[0, 0], [1, 1], [0, 1], [1, 1]]), 2), 3)
+    >>> round(float(krippendorff_alpha(np.array([[0, 0], [1, 1], [0, 1], [1, 1]]), 2)), 3)
     0.533
     """
     counts = _category_counts(ratings, n_categories)

@@ -3,16 +3,11 @@ the runnable examples in the exporters' docstrings."""
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import json
-import pkgutil
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import labeler.exporters
 from labeler.exporters.engine.decode import to_example
 from labeler.exporters.engine.writer import encode_record
 from labeler.exporters.fast.lines import preference_lines
@@ -140,16 +135,3 @@ def test_fast_lines_equal_the_general_builder_byte_for_byte(
         assert choice in (PairChoice.TIE, PairChoice.BOTH_BAD) or not isinstance(prompt, str)
         if conversational and choice not in (PairChoice.TIE, PairChoice.BOTH_BAD):
             assert not is_normal([{"role": m.role, "content": m.content} for m in prompt])
-
-
-MODULES = sorted(
-    m.name
-    for m in pkgutil.walk_packages(labeler.exporters.__path__, "labeler.exporters.")
-    if not m.ispkg
-)
-
-
-@pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples_run(name: str) -> None:
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
