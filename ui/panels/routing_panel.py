@@ -30,6 +30,7 @@ from labeler.types import Route, Status
 from ui.panels.budget_chooser import BudgetChooser
 from ui.panels.curve_view import CurveView, Series
 from ui.panels.formatting import DASH, count, duration, pct, pct_interval, rate
+from ui.panels.job_results import JobResults, WrapLabel
 from ui.panels.routing_snapshot import RoutingSnapshot
 from ui.plain import plain_label
 
@@ -127,8 +128,7 @@ class RoutingPanel(QWidget):
         grid.addWidget(self.flagged_label, 4, 1, alignment=Qt.AlignmentFlag.AlignRight)
 
         quality = QFormLayout()
-        self.accuracy_label = QLabel(DASH)
-        self.accuracy_label.setWordWrap(True)
+        self.accuracy_label = WrapLabel(DASH)  # up to six lines: never clipped
         self.rate_label = QLabel(DASH)
         self.time_left_label = QLabel(DASH)
         for label in (self.rate_label, self.time_left_label):
@@ -160,6 +160,8 @@ class RoutingPanel(QWidget):
         layout.addLayout(quality)
         layout.addWidget(self.curve, 1)
         layout.addLayout(jobs)
+        self.results = JobResults()
+        layout.addWidget(self.results)
         self._budget_changed()
 
     # ---- in ------------------------------------------------------------------------------
