@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from labeler.workflows.base import Workflow, WorkflowError
@@ -82,11 +82,15 @@ def train(
 
 @dataclass(frozen=True, slots=True)
 class ScoreReport:
+    """Items scored with a model version; ``trained`` when the same job trained it first."""
+
     scored: int
     version: str
+    trained: TrainReport | None = None
 
     def summary(self) -> str:
-        return f"scored {self.scored:,} items with {self.version}"
+        text = f"scored {self.scored:,} items with {self.version}"
+        return f"{text}\n{self.trained.summary()}" if self.trained else text
 
 
 def score(
@@ -184,6 +188,7 @@ def train_and_score(
     scoring after it needs no encoder and counts its own few steps."""
     untrained, _ = model_work_left(db)
     offset = 0
+    trained: TrainReport | None = None
     if untrained:
         responses = int(
             db.conn.execute("SELECT coalesce(sum(n_responses), 0) FROM items").fetchone()[0]
@@ -195,8 +200,8 @@ def train_and_score(
                 done, total = next(training)
                 offset = total
                 yield done, total + head_scoring_steps(responses)
-        except StopIteration:
-            pass
+        except StopIteration as stop:
+            trained = stop.value
     scoring = score(db, interactive=interactive)
     try:
         while True:
@@ -204,4 +209,4 @@ def train_and_score(
             yield offset + done, offset + total
     except StopIteration as stop:
         report: ScoreReport = stop.value
-        return report
+        return replace(report, trained=trained)
