@@ -100,10 +100,10 @@ def train_head(
         )
     keys, prompts, responses = pair_texts(list(pairs.items.values()))
     fits = trainer.steps(len(pairs.items))
-    offset = 0
+    offset = 0  # the whole project's encoding work, counted first
     if embed_all:
-        for offset, embedding in embed_project(db, featurizer):
-            yield offset, embedding + fits
+        for done, offset in embed_project(db, featurizer):
+            yield done, offset + fits
     feats, found = cached_rows(db, featurizer.version, keys)
     missing = np.flatnonzero(~found)
     total = offset + len(missing) + fits

@@ -128,8 +128,9 @@ def score(
 
 
 RESPONSES_PER_HEAD_STEP = 64
-"""A trained head scores this many cached responses in about the time the encoder embeds one
-(measured: about a thousand), so one step per 64 keeps its share of the bar small but moving."""
+"""A trained head scores a cached response about a thousand times faster than the encoder
+embeds it (measured on the demo), so one step per 64 responses keeps its share of the bar small
+but moving."""
 
 
 def head_scoring_steps(responses: int) -> int:
@@ -149,14 +150,14 @@ def _score_steps(db: sqlite_utils.Database, scorer: Scorer, batch_size: int) -> 
     if not isinstance(scorer, HeadScorer):
         return (yield from score_project(db, scorer, batch_size=batch_size))
     steps = head_scoring_steps(count_unscored_responses(db, scorer.version))
-    embedded = 0
+    to_embed = 0
     for embedded, to_embed in embed_project(db, scorer.featurizer):
         yield embedded, to_embed + steps
     scoring = score_project(db, scorer, batch_size=batch_size)
     try:
         while True:
             done, total = next(scoring)
-            yield embedded + (done * steps // total if total else 0), embedded + steps
+            yield to_embed + (done * steps // total if total else 0), to_embed + steps
     except StopIteration as stop:
         scored: int = stop.value
         return scored
