@@ -20,7 +20,8 @@ import numpy as np
 
 from labeler.store.embeddings import (
     cached_rows,
-    count_unembedded,
+    encoding_cost,
+    unembedded_cost,
     unembedded_items,
     write_embeddings,
 )
@@ -240,20 +241,42 @@ def pair_texts(items: Sequence[Item]) -> tuple[list[tuple[str, int]], list[str],
     return keys, prompts, responses
 
 
+def _by_responses(items: Sequence[Item], responses: int) -> Iterator[list[Item]]:
+    """``items`` in runs of about ``responses`` responses (whole items, at least one)."""
+    run: list[Item] = []
+    count = 0
+    for item in items:
+        run.append(item)
+        count += len(item.responses)
+        if count >= responses:
+            yield run
+            run, count = [], 0
+    if run:
+        yield run
+
+
 def embed_project(
-    db: sqlite_utils.Database, featurizer: Featurizer, *, batch_size: int = 64
+    db: sqlite_utils.Database, featurizer: Featurizer, *, batch_size: int = 12
 ) -> Progress:
-    """Cache features of every response not yet embedded by ``featurizer`` (resumable)."""
-    total = count_unembedded(db, featurizer.version)
+    """Cache features of every response not yet embedded by ``featurizer`` (resumable).
+
+    Counts the encoder's work (``ENCODING_COST``: long responses weigh more) in batches of
+    about ``batch_size`` responses, so progress moves every second or so at an even rate;
+    returns the number of responses embedded.
+    """
+    total = unembedded_cost(db, featurizer.version)
     done = 0
+    embedded = 0
     yield done, total
-    for chunk in unembedded_items(db, featurizer.version, batch_size):
-        keys, prompts, responses = pair_texts(chunk)
-        vectors, extra = featurizer.features(prompts, responses)
-        write_embeddings(db, featurizer.version, keys, vectors, extra)
-        done += len(chunk)
-        yield done, total
-    return done
+    for chunk in unembedded_items(db, featurizer.version):
+        for run in _by_responses(chunk, batch_size):
+            keys, prompts, responses = pair_texts(run)
+            vectors, extra = featurizer.features(prompts, responses)
+            write_embeddings(db, featurizer.version, keys, vectors, extra)
+            embedded += len(keys)
+            done += encoding_cost(db, [item.id for item in run])
+            yield min(done, total), total
+    return embedded
 
 
 def item_features(

@@ -19,7 +19,7 @@ import numpy as np
 
 from labeler.progress import Steps
 from labeler.resolution import ConflictPolicy, label_pairs
-from labeler.scoring import Featurizer, Head, pair_texts
+from labeler.scoring import Featurizer, Head, embed_project, pair_texts
 from labeler.store.embeddings import cached_rows, write_embeddings
 from labeler.store.meta import get_schema
 from labeler.store.resolved import resolved_labels
@@ -84,6 +84,7 @@ def train_head(
     min_pairs: int = 20,
     batch_size: int = 128,
     first_batch: int = 8,
+    embed_all: bool = False,
 ) -> Generator[tuple[int, int], None, Head]:
     """Fit a head on the project's human preferences.
 
@@ -98,11 +99,15 @@ def train_head(
             f"{len(pairs)} human preference pairs; label at least {min_pairs} to train a model"
         )
     keys, prompts, responses = pair_texts(list(pairs.items.values()))
+    fits = trainer.steps(len(pairs.items))
+    offset = 0  # the whole project's encoding work, counted first
+    if embed_all:
+        for done, offset in embed_project(db, featurizer):
+            yield done, offset + fits
     feats, found = cached_rows(db, featurizer.version, keys)
     missing = np.flatnonzero(~found)
-    fits = trainer.steps(len(pairs.items))
-    total = len(missing) + fits
-    yield 0, total
+    total = offset + len(missing) + fits
+    yield offset, total
     start = 0
     size = min(first_batch, batch_size)  # a small first batch: a rate within a second
     while start < len(missing):
@@ -117,7 +122,7 @@ def train_head(
         feats[part] = rows
         start += len(part)
         size = batch_size
-        yield start, total
+        yield offset + start, total
     assert feats is not None
     index = {key: i for i, key in enumerate(keys)}
     winners = feats[[index[k] for k in pairs.winners]]
@@ -128,8 +133,8 @@ def train_head(
     try:
         while True:
             done, steps = next(fitting)
-            total = max(total, len(missing) + steps)
-            yield len(missing) + done, total
+            total = max(total, offset + len(missing) + steps)
+            yield offset + len(missing) + done, total
     except StopIteration as stop:
         head: Head = stop.value
         return head

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 from labeler.db import open_db
 from labeler.workflows.model_runs import model_work_left, train_and_score
 from ui.jobs import JobGen
+from ui.panels.job_results import short_form
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-JOB_NAME = "Training and scoring the demo's model"
+JOB_NAME = "Training the demo's model"  # and scoring with it: short, to fit the bar
 
 
 def demo_needs_model(path: Path) -> bool:
@@ -44,7 +45,8 @@ def score_demo_in_background(window: MainWindow) -> None:
         return
 
     def done(report: Any) -> None:
-        window.statusBar().showMessage(report.summary(), 15000)
+        window.panels.routing.results.show_result("Demo model", report.summary())
+        window.statusBar().showMessage(short_form(report.summary()), 15000)
         window.controller.queue_changed_elsewhere()
 
     def failed(exc: Exception) -> None:

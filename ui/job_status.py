@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QProgressBar, QPushButton, QStatusBar, QWidget
 
@@ -15,6 +15,7 @@ from labeler.eta import time_left
 from ui.workers import JobRunner
 
 MIN_SECONDS_FOR_ESTIMATE = 1.0  # before this, a rate is noise
+TEXT_MARGIN = 8  # the bar's frame and padding either side of its text, in pixels
 
 
 def time_left_text(done: int, total: int, elapsed_s: float) -> str:
@@ -32,7 +33,7 @@ class JobStatus(QObject):
         self.jobs = jobs
         self.bar = bar
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(260)
+        self.progress.setMaximumWidth(320)  # the demo job's whole text at 1024 px
         self.progress.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(lambda: jobs.cancel())
@@ -43,6 +44,8 @@ class JobStatus(QObject):
         self._name = ""
         self._since = time.monotonic()
         self._counting_since: float | None = None
+        self._text: tuple[str, str] = ("", "")
+        self.progress.installEventFilter(self)
         jobs.started.connect(self._started)
         jobs.progressed.connect(self._progressed)
         jobs.ended.connect(self._ended)
@@ -63,7 +66,7 @@ class JobStatus(QObject):
         self._counting_since = None
         self.progress.setRange(0, 1)  # an empty bar until the job's first count
         self.progress.setValue(0)
-        self.progress.setFormat(f"{name.capitalize()}: 0%")
+        self._show(name.capitalize(), "0%")
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self._set_controls(False)
@@ -77,8 +80,24 @@ class JobStatus(QObject):
             self._counting_since = now
         self.progress.setRange(0, total)
         self.progress.setValue(min(done, total))
-        left = time_left_text(done, total, now - self._counting_since)
-        self.progress.setFormat(f"{name.capitalize()}: {left}")
+        self._show(name.capitalize(), time_left_text(done, total, now - self._counting_since))
+
+    def _show(self, name: str, numbers: str) -> None:
+        """One line inside the bar: the numbers whole, the job's name elided before them if
+        the bar is too narrow; the whole text in the tooltip."""
+        self._text = (name, numbers)
+        numbers = f": {numbers}"
+        self.progress.setToolTip(name + numbers)
+        width = self.progress.contentsRect().width() - 2 * TEXT_MARGIN
+        metrics = self.progress.fontMetrics()
+        room = max(0, width - metrics.horizontalAdvance(numbers))
+        shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight, room)
+        self.progress.setFormat(shown + numbers)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.progress and event.type() == QEvent.Type.Resize and any(self._text):
+            self._show(*self._text)
+        return False
 
     def _ended(self, name: str) -> None:
         if not self.jobs.shown_busy:

@@ -20,6 +20,7 @@ from ui import jobs
 from ui.panels.agreement_panel import AgreementPanel
 from ui.panels.curve_view import read_curve_csv
 from ui.panels.guidelines_panel import GuidelinesPanel
+from ui.panels.job_results import short_form
 from ui.panels.routing_panel import RoutingPanel
 from ui.wheel_guard import guard_wheels
 from ui.workers import GeneratorWorker, one_shot
@@ -153,8 +154,9 @@ def run_simulation(window: MainWindow) -> None:
         return
 
     def done(report: Any) -> None:
-        text = f"Simulation written to {report.csv_path.parent}. {report.headline()}"
-        window.statusBar().showMessage(text, 20000)
+        text = f"{report.headline()} (written to {report.csv_path.parent})"
+        window.panels.routing.results.show_result("Simulation", text)
+        window.statusBar().showMessage(short_form(text), 20000)
         show_saved_curve(window)
 
     job = partial(jobs.simulation_job, path, simulation_dir(Path(path)))
@@ -234,9 +236,10 @@ def _run_job(
 
     def done(report: Any) -> None:
         summary = getattr(report, "summary", None)
-        # the status bar is one line: a summary's lines become its parts
-        text = " · ".join(line for line in summary().splitlines() if line) if summary else ""
-        window.statusBar().showMessage(text or f"{what} finished.", 15000)
+        text = summary() if summary else ""
+        if text:  # whole under Routing; a short form in the status bar
+            window.panels.routing.results.show_result(what, text)
+        window.statusBar().showMessage(short_form(text) or f"{what} finished.", 15000)
         window.controller.queue_changed_elsewhere()
         refresh_agreement(window)
 

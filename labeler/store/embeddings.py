@@ -26,6 +26,37 @@ def count_unembedded(db: sqlite_utils.Database, encoder: str) -> int:
     )
 
 
+_CHARS = "min(length(prompt) + length(responses) / n_responses, 1024) / 64"
+ENCODING_COST = f"n_responses * (1 + ({_CHARS}) * ({_CHARS}) / 4)"
+"""An item's encoding work in steps, from its prompt's and responses' length in 64-character
+units, up to the 1024 or so that fill the encoder's 256 tokens (it truncates there): per
+response one step plus a quarter of their square, as attention grows with the square of the
+tokens (measured: a full sequence costs about 2.5 times one of 170 tokens). An encoder's time
+follows this, so progress counted in it moves evenly where responses would not."""
+
+
+def unembedded_cost(db: sqlite_utils.Database, encoder: str) -> int:
+    """The ``ENCODING_COST`` of the items ``encoder`` has not embedded: its work left."""
+    return int(
+        db.conn.execute(
+            f"SELECT coalesce(sum({ENCODING_COST}), 0) FROM items i WHERE NOT EXISTS "
+            "(SELECT 1 FROM embeddings s WHERE s.encoder = ? AND s.item_id = i.id)",
+            (encoder,),
+        ).fetchone()[0]
+    )
+
+
+def encoding_cost(db: sqlite_utils.Database, item_ids: list[str]) -> int:
+    """The ``ENCODING_COST`` of the given items."""
+    marks = ",".join("?" * len(item_ids))
+    return int(
+        db.conn.execute(
+            f"SELECT coalesce(sum({ENCODING_COST}), 0) FROM items WHERE id IN ({marks})",
+            item_ids,
+        ).fetchone()[0]
+    )
+
+
 def unembedded_items(
     db: sqlite_utils.Database, encoder: str, chunk_size: int = 128
 ) -> Iterator[list[Item]]:

@@ -198,3 +198,26 @@ def test_prepare_builds_the_default_encoder_once(
     assert "default model encoder (int8): built in" in first.output
     again = CliRunner().invoke(main, ["prepare"])
     assert "default model encoder (int8): already built" in again.output
+
+
+def test_prepare_prints_no_warning_while_it_quantises(built: Path, tmp_path: Path) -> None:
+    """The command's whole output, as a terminal shows it: its one line per graph, no log
+    warning from the quantiser."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    fp32 = ensure_encoder(options=OPTIONS).onnx_path  # the int8 graph is built from it
+    (tmp_path / "data" / "models").mkdir(parents=True)
+    shutil.copy(fp32, tmp_path / "data" / "models" / fp32.name)
+    env = {**os.environ, DATA_DIR_ENV: str(tmp_path / "data")}
+    run = subprocess.run(
+        [sys.executable, "-m", "labeler.cli", "prepare"],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "default model encoder (int8): built in" in run.stdout
+    output = run.stdout + run.stderr
+    assert "WARNING" not in output
+    assert "pre-processing" not in output

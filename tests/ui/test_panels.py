@@ -344,6 +344,8 @@ def test_retrain_needs_enough_labels(tmp_path, project) -> None:
 
 
 def test_retrain_score_and_route_jobs_feed_the_routing_panel(qtbot, model_project) -> None:
+    from labeler.workflows.model_runs import head_scoring_steps
+
     steps, trained = drain(retrain_job(model_project, heads=2))
     assert "+" in trained.version  # encoder version + head version
     assert trained.folds == 5
@@ -355,7 +357,10 @@ def test_retrain_score_and_route_jobs_feed_the_routing_panel(qtbot, model_projec
     assert steps[-1] == (103, 103)
     steps, scored = drain(score_job(model_project, batch_size=16))
     assert scored.scored == 40
-    assert steps[-1] == (80, 80)  # responses, not items
+    # the encoder's work on the 20 responses training did not embed (short: one step each),
+    # then the head's steps over the 80 responses
+    assert {total for _done, total in steps} == {20 + head_scoring_steps(80)}
+    assert steps[-1] == (22, 22)
     routed = drain(route_job(model_project, "margin", 0.5))[1]
     assert routed.human + routed.model + routed.review == 10
     snapshot = drain(routing_snapshot_job(model_project))[1]

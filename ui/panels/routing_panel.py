@@ -30,6 +30,7 @@ from labeler.types import Route, Status
 from ui.panels.budget_chooser import BudgetChooser
 from ui.panels.curve_view import CurveView, Series
 from ui.panels.formatting import DASH, count, duration, rate
+from ui.panels.job_results import JobResults
 from ui.panels.routing_snapshot import RoutingSnapshot
 from ui.panels.routing_text import estimates_text, last_run_text
 from ui.panels.target_spin import TargetSpin
@@ -156,6 +157,8 @@ class RoutingPanel(QWidget):
         layout.addLayout(quality)
         layout.addWidget(self.curve, 1)
         layout.addLayout(jobs)
+        self.results = JobResults()
+        layout.addWidget(self.results)
         self._budget_changed()
 
     # ---- in ------------------------------------------------------------------------------
