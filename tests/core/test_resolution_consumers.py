@@ -4,6 +4,7 @@ simulation and export must agree on which label counts for each item, under each
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -118,8 +119,9 @@ def _export(db: Any, out: Path, **options: Any) -> tuple[list[dict[str, Any]], i
     """The records of an export with the project's own policy, and its conflict count."""
     try:
         report = export_project(db, out, ExportOptions(test_size=0.0, **options))
-    except ExportError:  # nothing passed the filters
-        return [], 0
+    except ExportError as exc:  # nothing passed the filters: the message counts conflicts
+        dropped = re.search(r"(\d+) conflicts dropped", str(exc))
+        return [], int(dropped.group(1)) if dropped else 0
     records = [
         json.loads(line)
         for path in sorted((out / "data").glob("*.jsonl"))
@@ -248,6 +250,9 @@ EVENTS = st.lists(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(events=EVENTS, policy=st.sampled_from(list(ConflictPolicy)))
+@example(  # the conflict dropped is the only labelled item: nothing to export, one conflict
+    events=[(0, "ann", A), (0, "ann", B)], policy=ConflictPolicy.DROP
+)
 @example(  # one person's two live labels in conflict; the judge's vote settles it everywhere
     events=[(0, "ann", A), (1, "bea", A), (3, "ann", A), (3, "ann", B), (3, "judge", B)],
     policy=ConflictPolicy.DAWID_SKENE,

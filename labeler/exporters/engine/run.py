@@ -119,7 +119,10 @@ def _export(
     else:
         report.files = yield from _export_here(db, work, options, spec, target, report)
     if not report.files:
-        raise ExportError("nothing to export: no labelled item passed the filters")
+        why = "; ".join(f"{n:,} {reason}" for reason, n in sorted(report.dropped.items()))
+        raise ExportError(
+            "nothing to export: no labelled item passed the filters" + (f" ({why})" if why else "")
+        )
     if target.shuffled:
         report.files = [shuffle_file(work, f, options.seed) for f in report.files]
     report.seconds = time.perf_counter() - started
