@@ -62,6 +62,19 @@ def build_demo(folder: Path) -> tuple[Path, Path]:
     return folder / "demo.db", folder / "demo-routing" / "routing_simulation.csv"
 
 
+def _scroll_to(widget) -> None:  # type: ignore[no-untyped-def]
+    """Scroll the scroll area holding ``widget`` so all of it is in view."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QScrollArea
+
+    QCoreApplication.processEvents()
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    if parent is not None:
+        parent.ensureWidgetVisible(widget, 0, 0)
+
+
 def shoot(window, name: str) -> Path:  # type: ignore[no-untyped-def]
     """Save a picture of ``window`` (or any widget) once its background jobs are done."""
     from PySide6.QtCore import QThreadPool
@@ -113,6 +126,7 @@ def main() -> int:
         # After the demo's routing run (and its simulation, if any).
         _dock_of(window.panels.routing).raise_()
         pool_done(10_000)
+        _scroll_to(window.panels.routing.curve)  # the panel scrolls at 800 px: show the chart
         shoot(window, "routing")
         _dock_of(window.panels.guidelines).raise_()
 

@@ -49,9 +49,8 @@ def test_sidebar_budget_line_and_browser_agree(window_factory, tmp_path: Path, q
     qtbot.waitUntil(lambda: panel.snapshot is not None and panel.snapshot.routable is not None)
     share = round(0.25 * routable.items)
     assert panel.budget_label.text() == (
-        f"25% · about {share:,} to people, of {routable.items:,} items routing can send "
-        f"(two-response items no person has labelled, {by_model:,} of them labelled by the "
-        "model; the 40 listwise items always go to people)"
+        f"25% · about {share:,} to people, of {routable.items:,} pairs no person has labelled "
+        f"({by_model:,} by the model; 40 listwise items always go to people)"
     )
     assert "unlabelled" not in panel.budget_label.text()
     press(window, "ctrl+b")

@@ -176,8 +176,7 @@ def test_routing_panel_shows_counts_rate_and_time_left(qtbot, project) -> None:
     assert "no estimate yet" in panel.accuracy_label.text()
     # the budget counts what routing can route: the 2 items no person labelled, not all 6
     assert panel.budget_label.text().endswith(
-        "about 0 to people, of 2 items routing can send (two-response items no person has "
-        "labelled)"
+        "about 0 to people, of 2 pairs no person has labelled"
     )
 
 

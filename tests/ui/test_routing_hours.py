@@ -76,8 +76,8 @@ def test_an_hours_budget_says_what_it_buys_and_routes_by_the_same_rule(
     items = preview.items_for(0.25)
     per_item = f"{preview.seconds_per_item:,.0f} s per item"
     assert label.text() == (
-        f"about {items:,} for people, of 160 items routing can send (two-response items no "
-        f"person has labelled), at your pace of {per_item} (longer items take longer)"
+        f"about {items:,} for people, of 160 pairs no person has labelled, at your pace of "
+        f"{per_item} (longer items take longer)"
     )
     panel.route_button.click()
     qtbot.waitUntil(lambda: "planned" in panel.last_run_label.text(), timeout=30_000)
@@ -114,8 +114,8 @@ def test_an_hours_budget_without_enough_timed_labels_says_so(tmp_path: Path) -> 
     assert texts[1].endswith("a rough guess until there are more")
     mean = hours_text(1.0, HoursPreview(30.0, 12, False, 500))
     assert mean == (
-        "about 120 for people, of 500 items routing can send, at the mean pace of your 12 timed "
-        "labels, 30 s per item; item length counts after 20 timed labels"
+        "about 120 for people, of 500 pairs no person has labelled, at the mean pace of your 12 "
+        "timed labels, 30 s per item; item length counts after 20 timed labels"
     )
 
 

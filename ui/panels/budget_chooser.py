@@ -139,26 +139,27 @@ class BudgetChooser(QWidget):
 
 
 def routable_text(routable: Routable, items: int | None = None) -> str:
-    """'133 items routing can send (two-response items no person has labelled; the 40
-    listwise items always go to people)': what a budget is a share of."""
+    """'133 pairs no person has labelled (90 by the model; 40 listwise items always go to
+    people)': what a budget is a share of, and why it is not the sidebar's count."""
     n = routable.items if items is None else items
-    why = "two-response items no person has labelled"
+    notes = []
     if routable.by_model:
-        why += f", {routable.by_model:,} of them labelled by the model"
+        notes.append(f"{routable.by_model:,} by the model")
     if routable.listwise:
         many = routable.listwise != 1
-        why += (
-            f"; the {routable.listwise:,} listwise item{'s' if many else ''} "
+        notes.append(
+            f"{routable.listwise:,} listwise item{'s' if many else ''} "
             f"always go{'' if many else 'es'} to people"
         )
-    return f"{n:,} items routing can send ({why})"
+    why = f" ({'; '.join(notes)})" if notes else ""
+    return f"{n:,} pair{'s' if n != 1 else ''} no person has labelled{why}"
 
 
 def hours_text(
     hours: float, preview: HoursPreview | None, routable: Routable | None = None
 ) -> str:
-    """'About 240 for people, of 1,000 items routing can send, at your pace of 45 s per item',
-    with how sure that is."""
+    """'About 240 for people, of 1,000 pairs no person has labelled, at your pace of 45 s per
+    item', with how sure that is."""
     if preview is None:
         return "measuring your pace…"
     items = preview.items_for(hours)
@@ -169,7 +170,7 @@ def hours_text(
         )
     per_item = f"{preview.seconds_per_item:,.0f} s per item"
     of = (
-        f"{preview.items:,} items routing can send"
+        f"{preview.items:,} pairs no person has labelled"
         if routable is None
         else routable_text(routable, preview.items)
     )
