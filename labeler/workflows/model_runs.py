@@ -26,17 +26,18 @@ class TrainReport:
     length_chosen: bool = False
 
     def summary(self) -> str:
-        text = f"trained {self.version}"
-        if self.folds and self.accuracy is not None:
-            text += (
-                f"; {self.folds}-fold cross-validated accuracy {self.accuracy:.1%} "
-                f"(on items it was not trained on), against {self.longer_wins or 0:.1%} "
-                f'for "the longer response wins" and {self.length_only or 0:.1%} for '
-                "response length alone"
-            )
-            if self.length_chosen:
-                text += "; the embeddings added nothing to length here, so it uses length alone"
-        return text
+        """The check first (what a person reads before the line is cut), the version last."""
+        if not self.folds or self.accuracy is None:
+            return f"trained {self.version}"
+        text = (
+            f"{self.folds}-fold cross-validated accuracy {self.accuracy:.1%} "
+            f"(on items it was not trained on), against {self.longer_wins or 0:.1%} "
+            f'for "the longer response wins" and {self.length_only or 0:.1%} for '
+            "response length alone"
+        )
+        if self.length_chosen:
+            text += "; the embeddings added nothing to length here, so it uses length alone"
+        return f"{text}; trained {self.version}"
 
 
 def train(
@@ -90,7 +91,7 @@ class ScoreReport:
 
     def summary(self) -> str:
         text = f"scored {self.scored:,} items with {self.version}"
-        return f"{text}\n{self.trained.summary()}" if self.trained else text
+        return f"{self.trained.summary()}\n{text}" if self.trained else text
 
 
 def score(

@@ -80,7 +80,7 @@ def test_train_and_score_counts_every_part_evenly_then_train_and_score_alone(
     items, responses = db.conn.execute("SELECT count(*), sum(n_responses) FROM items").fetchone()
     assert report.scored == items
     assert report.trained is not None  # the job's training result is kept in its report
-    assert report.summary().splitlines()[1] == report.trained.summary()
+    assert report.summary().splitlines()[0] == report.trained.summary()
     # the long six-response items count for their encoding, in steps of a few items each
     _even(seen, largest_share=0.25)
     assert len(seen) > 10
