@@ -184,16 +184,8 @@ def _head_version(record: dict[str, Any]) -> str:
 
 def previous_strength(db: sqlite_utils.Database) -> float | None:
     """The embedding strength the project's latest trained head chose, if any."""
-    from models.head import PreferenceHead
-
-    record = latest_model(db, kind=TRAINED_KIND)
-    if record is None:
-        return None
-    head_version = _head_version(record)
-    data = head_data(db, head_version)
-    if data is None:
-        return None
-    l2 = PreferenceHead.from_bytes(data, f"head {head_version}").meta.get("l2")
+    found = trained_default_head(db)
+    l2 = None if found is None else found[1].meta.get("l2")
     return float(l2) if isinstance(l2, int | float) else None
 
 
