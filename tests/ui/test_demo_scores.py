@@ -28,11 +28,12 @@ def test_the_demo_is_scored_once_then_opens_scored(window_factory, tmp_path: Pat
     score_demo_in_background(first)
     assert JOB_NAME in first.jobs.running_names()
     qtbot.waitUntil(lambda: not first.jobs.shown_busy, timeout=600_000)
-    assert "scored 314 items" in first.statusBar().currentMessage()
+    assert "cross-validated accuracy" in first.statusBar().currentMessage()
     # the training's cross-validated accuracy and both baselines stay readable under Routing
     kept = first.panels.routing.results.labels["Demo model"].text()
     assert "cross-validated accuracy" in kept
     assert "response length alone" in kept
+    assert "scored 314 items" in kept
     # one determinate count over training and scoring, to its end
     assert {name for name, _, _ in seen} == {JOB_NAME}
     assert len({total for _, _, total in seen}) == 1

@@ -80,7 +80,7 @@ def test_the_whole_loop_in_the_app(window_factory, qtbot, tmp_path, monkeypatch)
         picks[item_id] = PairChoice.A if stored == 0 else PairChoice.B
     assert len(picks) == N_LABELLED
 
-    assert "trained" in _run_action(window, qtbot, "train")
+    assert "cross-validated accuracy" in _run_action(window, qtbot, "train")
     assert "scored" in _run_action(window, qtbot, "score")
 
     # route with a 10% audit of the model's items
