@@ -279,27 +279,55 @@ def embed_project(
     return embedded
 
 
+def embed_missing(
+    db: sqlite_utils.Database,
+    featurizer: Featurizer,
+    keys: list[tuple[str, int]],
+    prompts: list[str],
+    responses: list[str],
+    *,
+    batch_size: int,
+    first_batch: int | None = None,
+) -> Generator[tuple[int, int], None, np.ndarray]:
+    """Features of every (prompt, response) in key order: cached rows as they are, the rest
+    computed and cached in batches (a smaller ``first_batch`` gives a rate at once). Yields
+    (embedded, to embed) from the first step; returns the feature rows."""
+    feats, found = cached_rows(db, featurizer.version, keys)
+    missing = np.flatnonzero(~found)
+    yield 0, len(missing)
+    start = 0
+    size = min(first_batch or batch_size, batch_size)
+    while start < len(missing) or feats is None:
+        part = missing[start : start + size]
+        vectors, extra = featurizer.features(
+            [prompts[i] for i in part], [responses[i] for i in part]
+        )
+        write_embeddings(db, featurizer.version, [keys[i] for i in part], vectors, extra)
+        rows = np.hstack([vectors, extra]).astype(np.float32)
+        if feats is None:
+            feats = np.empty((len(keys), rows.shape[1]), np.float32)
+        feats[part] = rows
+        start += len(part)
+        size = batch_size
+        yield start, len(missing)
+    return feats
+
+
 def item_features(
     db: sqlite_utils.Database, featurizer: Featurizer, items: Sequence[Item]
 ) -> tuple[list[tuple[str, int]], np.ndarray]:
     """Features of every response of ``items`` (rows in key order), from the cache when there.
 
-    Only the responses the cache lacks are computed (and cached), so each response is
-    embedded once per encoder.
+    Only the responses the cache lacks are computed (and cached), in one batch, so each
+    response is embedded once per encoder.
     """
     keys, prompts, responses = pair_texts(items)
-    feats, found = cached_rows(db, featurizer.version, keys)
-    if found.all() and feats is not None:
-        return keys, feats
-    missing = np.flatnonzero(~found)
-    vectors, extra = featurizer.features(
-        [prompts[i] for i in missing], [responses[i] for i in missing]
-    )
-    write_embeddings(db, featurizer.version, [keys[i] for i in missing], vectors, extra)
-    new = np.hstack([vectors, extra]).astype(np.float32)
-    if feats is None:
-        feats = np.empty((len(keys), new.shape[1]), np.float32)
-    feats[missing] = new
+    job = embed_missing(db, featurizer, keys, prompts, responses, batch_size=max(1, len(keys)))
+    try:
+        while True:
+            next(job)
+    except StopIteration as stop:
+        feats: np.ndarray = stop.value
     return keys, feats
 
 

@@ -19,8 +19,7 @@ import numpy as np
 
 from labeler.progress import Steps
 from labeler.resolution import ConflictPolicy, label_pairs
-from labeler.scoring import Featurizer, Head, embed_project, pair_texts
-from labeler.store.embeddings import cached_rows, write_embeddings
+from labeler.scoring import Featurizer, Head, embed_missing, embed_project, pair_texts
 from labeler.store.meta import get_schema
 from labeler.store.resolved import resolved_labels
 from labeler.types import Item
@@ -104,26 +103,18 @@ def train_head(
     if embed_all:
         for done, offset in embed_project(db, featurizer):
             yield done, offset + fits
-    feats, found = cached_rows(db, featurizer.version, keys)
-    missing = np.flatnonzero(~found)
-    total = offset + len(missing) + fits
-    yield offset, total
-    start = 0
-    size = min(first_batch, batch_size)  # a small first batch: a rate within a second
-    while start < len(missing):
-        part = missing[start : start + size]
-        vectors, extra = featurizer.features(
-            [prompts[i] for i in part], [responses[i] for i in part]
-        )
-        write_embeddings(db, featurizer.version, [keys[i] for i in part], vectors, extra)
-        rows = np.hstack([vectors, extra]).astype(np.float32)
-        if feats is None:
-            feats = np.empty((len(keys), rows.shape[1]), np.float32)
-        feats[part] = rows
-        start += len(part)
-        size = batch_size
-        yield offset + start, total
-    assert feats is not None
+    # a small first batch: a rate within a second
+    embedding = embed_missing(
+        db, featurizer, keys, prompts, responses, batch_size=batch_size, first_batch=first_batch
+    )
+    total = to_embed = 0
+    try:
+        while True:
+            embedded, to_embed = next(embedding)
+            total = offset + to_embed + fits
+            yield offset + embedded, total
+    except StopIteration as stop:
+        feats: np.ndarray = stop.value
     index = {key: i for i, key in enumerate(keys)}
     winners = feats[[index[k] for k in pairs.winners]]
     losers = feats[[index[k] for k in pairs.losers]]
@@ -133,8 +124,8 @@ def train_head(
     try:
         while True:
             done, steps = next(fitting)
-            total = max(total, offset + len(missing) + steps)
-            yield offset + len(missing) + done, total
+            total = max(total, offset + to_embed + steps)
+            yield offset + to_embed + done, total
     except StopIteration as stop:
         head: Head = stop.value
         return head
