@@ -11,7 +11,6 @@ Label encoding everywhere in this package: ``0`` = response A preferred, ``1`` =
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, Protocol
 
@@ -230,10 +229,3 @@ def with_audit(
     if k:
         route[rng.choice(model_idx, size=k, replace=False)] = REVIEW
     return replace(decision, route=route)
-
-
-def stack_columns(columns: Sequence[np.ndarray], n: int) -> np.ndarray:
-    """[n, k] float matrix from 1-d columns (k may be 0)."""
-    if not columns:
-        return np.zeros((n, 0))
-    return np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])

@@ -142,10 +142,6 @@ def choose_ai_source(
     return AiChoice(best, reason, agreement)
 
 
-def pick_ai_source(arrays: RoutingArrays, ai: str | None) -> str:
-    return choose_ai_source(arrays, ai).source
-
-
 def project_input(
     db: sqlite_utils.Database,
     ai: str | None = None,

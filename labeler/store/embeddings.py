@@ -16,16 +16,6 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-def count_unembedded(db: sqlite_utils.Database, encoder: str) -> int:
-    return int(
-        db.conn.execute(
-            "SELECT count(*) FROM items i WHERE NOT EXISTS "
-            "(SELECT 1 FROM embeddings s WHERE s.encoder = ? AND s.item_id = i.id)",
-            (encoder,),
-        ).fetchone()[0]
-    )
-
-
 _CHARS = "min(length(prompt) + length(responses) / n_responses, 1024) / 64"
 ENCODING_COST = f"n_responses * (1 + ({_CHARS}) * ({_CHARS}) / 4)"
 """An item's encoding work in steps, from its prompt's and responses' length in 64-character
@@ -87,14 +77,6 @@ def write_embeddings(
             "VALUES (?, ?, ?, ?, ?)",
             rows,
         )
-
-
-def cached_features(
-    db: sqlite_utils.Database, encoder: str, keys: Sequence[tuple[str, int]]
-) -> np.ndarray | None:
-    """[len(keys), dim + extra] float32 features for the keys, or None if any is missing."""
-    out, found = cached_rows(db, encoder, keys)
-    return out if out is not None and found.all() else None
 
 
 def cached_rows(

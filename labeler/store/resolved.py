@@ -315,19 +315,3 @@ def resolved_label(
         f"SELECT {LABEL_COLUMNS} FROM labels WHERE id = ?", (decision.label.id,)
     ).fetchone()
     return row_to_label(row)
-
-
-def latest_human_label(
-    db: sqlite_utils.Database, item_id: str, annotator: str | None = None
-) -> Label | None:
-    """The latest live human label on an item (by one annotator if given), for relabelling."""
-    sql = (
-        f"SELECT {', '.join(f'l.{c.strip()}' for c in LABEL_COLUMNS.split(','))} "
-        f"FROM labels l WHERE l.item_id = ? AND l.source = 'human' AND {LIVE_LABEL}"
-    )
-    params: list[Any] = [item_id]
-    if annotator is not None:
-        sql += " AND l.annotator = ?"
-        params.append(annotator)
-    row = db.conn.execute(sql + " ORDER BY l.id DESC LIMIT 1", params).fetchone()
-    return None if row is None else row_to_label(row)
